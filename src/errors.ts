@@ -1,0 +1,43 @@
+/**
+ * The one error catalogue: every failure a client can see, with its stable
+ * machine code, HTTP status and title. Codes are stable; details are not.
+ * Routes answer them as RFC 9457 problem details (routes/problem.ts); a test
+ * checks that `openapi.yaml` names every code and no other.
+ */
+export const errors = {
+  bad_request: { status: 400, title: 'The request is malformed' },
+  validation_failed: { status: 400, title: 'The request does not match the schema' },
+  unauthorized: { status: 401, title: 'A valid bearer token is required' },
+  not_found: { status: 404, title: 'No such route' },
+  table_not_found: { status: 404, title: 'No such table' },
+  object_not_found: { status: 404, title: 'No object with this key' },
+  process_not_found: { status: 404, title: 'No such process' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  table_exists: { status: 409, title: 'A table with this name exists' },
+  payload_too_large: { status: 413, title: 'The request body is too large' },
+  unsupported_media_type: { status: 415, title: 'The request body must be application/json' },
+  too_many_tables: { status: 422, title: 'The table limit is reached' },
+  internal: { status: 500, title: 'Internal error' },
+  process_crashed: { status: 500, title: 'The process handling the request crashed' },
+  unavailable: { status: 503, title: 'The table is briefly unavailable; retry' },
+  catalog_unavailable: { status: 503, title: 'The catalog could not be written' },
+} as const satisfies Record<string, { status: number; title: string }>
+
+export type ErrorCode = keyof typeof errors
+
+export class HeirloomError extends Error {
+  readonly status: number
+  constructor (
+    readonly code: ErrorCode,
+    detail?: string,
+    options?: { cause?: unknown; retryAfter?: number },
+  ) {
+    super(detail ?? errors[code].title, { cause: options?.cause })
+    this.name = 'HeirloomError'
+    this.status = errors[code].status
+    this.retryAfter = options?.retryAfter
+  }
+
+  /** Seconds, for the Retry-After header of a 503. */
+  readonly retryAfter: number | undefined
+}

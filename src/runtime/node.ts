@@ -1,0 +1,337 @@
+/**
+ * The node: every process, the registered names, links, monitors, exit
+ * signals, and the table registry (tables.ts). One Heirloom server is one
+ * node. Exits are delivered synchronously, in Erlang's order: the dead
+ * process's name is freed, its tables go to their heirs, its links get exit
+ * signals, its monitors get DOWN, and its waiting callers are failed.
+ */
+import { CallError, RuntimeError } from './errors.js'
+import { type Behaviour, type Envelope, From, Process } from './process.js'
+import { TableRegistry } from './tables.js'
+import {
+  type Clock, Crash, type Destination, type ExitReason, isPid, type Pid, systemClock,
+} from './types.js'
+
+export type ProcessFactory = (ctx: ProcessContext) => Behaviour
+
+export interface StartOptions {
+  /** Register the process under this name before `init` runs. */
+  name?: string
+  /** Link the new process to this one before `init` runs (start_link). */
+  linkTo?: Pid
+  trapExit?: boolean
+}
+
+export interface CallOptions {
+  /** Milliseconds before the call fails with `timeout`. Default 5000. */
+  timeout?: number
+  /**
+   * When the destination is a name nobody holds, wait (within the timeout)
+   * for a process to register it instead of failing with `noproc`.
+   */
+  waitForName?: boolean
+}
+
+/** The pid of the node itself, as the sender of exit signals from outside. */
+export const NODE_PID: Pid = '<0.0.0>'
+
+export class Node {
+  readonly tables: TableRegistry
+  private readonly processes = new Map<Pid, Process>()
+  private readonly names = new Map<string, Pid>()
+  private readonly nameWaiters = new Map<string, Set<() => void>>()
+  private nextPid = 1
+  private nextRef = 1
+
+  constructor (readonly clock: Clock = systemClock) {
+    this.tables = new TableRegistry(this)
+  }
+
+  // ── processes ────────────────────────────────────────────────────────
+
+  /**
+   * Starts a process and resolves with its pid once `init` has returned
+   * (proc_lib's start_link). Rejects with what `init` threw, or with
+   * `already_registered`.
+   */
+  async start (factory: ProcessFactory, options: StartOptions = {}): Promise<Pid> {
+    const { name, linkTo, trapExit = false } = options
+    if (name !== undefined && this.names.has(name)) {
+      throw new RuntimeError('already_registered', `name ${name} is registered by ${this.names.get(name)}`)
+    }
+    const pid: Pid = `<0.${this.nextPid++}.0>`
+    const process = new Process(pid, name, (p, error) => this.terminate(p, new Crash(error)))
+    process.trapExit = trapExit
+    this.processes.set(pid, process)
+    process.behaviour = factory(new ProcessContext(this, process))
+    if (linkTo !== undefined) this.link(pid, linkTo)
+    if (name !== undefined && process.status !== 'dead') this.register(name, process)
+    try {
+      await process.behaviour.init?.()
+    } catch (error) {
+      this.terminate(process, new Crash(error))
+      throw error
+    }
+    if (process.status === 'dead') throw new CallError('exit', true, 'killed')
+    process.start()
+    return pid
+  }
+
+  /** The pid registered under `name`, if a living process holds it. */
+  whereis (name: string): Pid | undefined {
+    return this.names.get(name)
+  }
+
+  isAlive (pid: Pid): boolean {
+    return this.processes.has(pid)
+  }
+
+  /** Every living process, in pid order. */
+  pids (): Pid[] {
+    return [...this.processes.keys()]
+  }
+
+  /** A read-only view of a process, for `GET /v1/processes`. */
+  inspect (pid: Pid): ProcessView | undefined {
+    const p = this.processes.get(pid)
+    if (!p) return undefined
+    return {
+      pid,
+      name: p.name,
+      status: p.status,
+      links: [...p.links],
+      trapExit: p.trapExit,
+      queued: p.queueLength,
+      tables: this.tables.ownedBy(pid),
+      ...p.behaviour.describe?.(),
+    }
+  }
+
+  /** Resolves with the exit reason once `pid` has exited (at once if it is dead). */
+  whenExited (pid: Pid): Promise<ExitReason> {
+    const p = this.processes.get(pid)
+    if (!p) return Promise.resolve('noproc')
+    return new Promise(resolve => p.exitWaiters.push(resolve as (r: unknown) => void))
+  }
+
+  // ── messages ─────────────────────────────────────────────────────────
+
+  /** Sends an info message; a message to nobody is dropped, as in Erlang. */
+  send (to: Destination, message: unknown): void {
+    this.resolve(to)?.enqueue({ kind: 'info', message })
+  }
+
+  cast (to: Destination, message: unknown): void {
+    this.resolve(to)?.enqueue({ kind: 'cast', message })
+  }
+
+  /**
+   * Sends a request and waits for the reply. Fails with a `CallError` that
+   * says whether the request was delivered: `noproc` and a timeout before
+   * the request was taken from the mailbox mean it was not; the request is
+   * then withdrawn, so it will never be handled.
+   */
+  async call (to: Destination, request: unknown, options: CallOptions = {}, caller?: Pid): Promise<unknown> {
+    const { timeout = 5000, waitForName = false } = options
+    let target = this.resolve(to)
+    if (!target && waitForName && !isPid(to)) {
+      target = await this.whenRegistered(to, timeout)
+    }
+    if (!target) throw new CallError('noproc', false)
+    const process = target
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        from.fail(new CallError('timeout', !process.withdraw(envelope)))
+      }, timeout)
+      const from = new From(caller, value => { clearTimeout(timer); resolve(value) },
+        error => { clearTimeout(timer); reject(error) })
+      const envelope: Envelope = { kind: 'call', request, from }
+      process.enqueue(envelope)
+    })
+  }
+
+  private whenRegistered (name: string, timeout: number): Promise<Process | undefined> {
+    return new Promise(resolve => {
+      let waiters = this.nameWaiters.get(name)
+      if (!waiters) this.nameWaiters.set(name, waiters = new Set())
+      const wake = (): void => {
+        clearTimeout(timer)
+        waiters!.delete(wake)
+        if (waiters!.size === 0) this.nameWaiters.delete(name)
+        resolve(this.resolve(name))
+      }
+      const timer = setTimeout(wake, timeout)
+      waiters.add(wake)
+    })
+  }
+
+  private resolve (to: Destination): Process | undefined {
+    const pid = isPid(to) ? to : this.names.get(to)
+    return pid === undefined ? undefined : this.processes.get(pid)
+  }
+
+  private register (name: string, process: Process): void {
+    this.names.set(name, process.pid)
+    // Tables waiting in the holding pen for this name are delivered first,
+    // so that the new process owns them before its `init` runs.
+    this.tables.deliverHeld(name, process.pid)
+    for (const wake of this.nameWaiters.get(name) ?? []) wake()
+  }
+
+  // ── links, monitors, exits ───────────────────────────────────────────
+
+  link (a: Pid, b: Pid): void {
+    const pa = this.processes.get(a)
+    const pb = this.processes.get(b)
+    if (!pa) return
+    if (!pb) {
+      this.exitSignal(pa, 'noproc', b)
+      return
+    }
+    pa.links.add(b)
+    pb.links.add(a)
+  }
+
+  unlink (a: Pid, b: Pid): void {
+    this.processes.get(a)?.links.delete(b)
+    this.processes.get(b)?.links.delete(a)
+  }
+
+  /** Monitors `target` for `watcher`; a DOWN with `noproc` comes at once if it is dead. */
+  monitor (watcher: Pid, target: Destination): number {
+    const ref = this.nextRef++
+    const p = this.resolve(target)
+    if (!p) {
+      this.send(watcher, { type: 'DOWN', ref, pid: target, reason: 'noproc' })
+      return ref
+    }
+    p.monitoredBy.set(ref, watcher)
+    this.processes.get(watcher)?.monitoring.set(ref, p.pid)
+    return ref
+  }
+
+  demonitor (watcher: Pid, ref: number): void {
+    const w = this.processes.get(watcher)
+    const target = w?.monitoring.get(ref)
+    if (target === undefined) return
+    w!.monitoring.delete(ref)
+    this.processes.get(target)?.monitoredBy.delete(ref)
+  }
+
+  /**
+   * Sends an exit signal to `pid`, as `exit(Pid, Reason)`: `kill` always
+   * kills; a process trapping exits gets an EXIT message; otherwise
+   * `normal` is ignored and any other reason kills it.
+   */
+  exit (pid: Pid, reason: ExitReason, from: Pid = NODE_PID): void {
+    const p = this.processes.get(pid)
+    if (p) this.exitSignal(p, reason, from)
+  }
+
+  private exitSignal (target: Process, reason: ExitReason, from: Pid): void {
+    if (reason === 'kill') this.terminate(target, 'killed')
+    else if (target.trapExit) target.enqueue({ kind: 'info', message: { type: 'EXIT', from, reason } })
+    else if (reason !== 'normal') this.terminate(target, reason)
+  }
+
+  /** The process exits with `reason`; everything that depends on it is told, in order. */
+  terminate (process: Process, reason: ExitReason): void {
+    if (process.status === 'dead') return
+    process.status = 'dead'
+    const { pid } = process
+    this.processes.delete(pid)
+    if (process.name !== undefined && this.names.get(process.name) === pid) {
+      this.names.delete(process.name)
+    }
+    this.tables.ownerExited(pid)
+    for (const linked of process.links) {
+      const other = this.processes.get(linked)
+      if (!other) continue
+      other.links.delete(pid)
+      this.exitSignal(other, reason === 'killed' ? 'killed' : reason, pid)
+    }
+    for (const [ref, watcher] of process.monitoredBy) {
+      this.processes.get(watcher)?.monitoring.delete(ref)
+      this.send(watcher, { type: 'DOWN', ref, pid, reason })
+    }
+    for (const [ref, target] of process.monitoring) {
+      this.processes.get(target)?.monitoredBy.delete(ref)
+    }
+    process.failCallers(delivered => new CallError('exit', delivered, reason))
+    for (const wake of process.exitWaiters) wake(reason)
+  }
+}
+
+export interface ProcessView {
+  pid: Pid
+  name: string | undefined
+  status: string
+  links: Pid[]
+  trapExit: boolean
+  queued: number
+  tables: string[]
+  [detail: string]: unknown
+}
+
+/**
+ * What a behaviour may do, as its process. Every operation first checks that
+ * the process is alive: code of a killed process that resumes after an
+ * `await` is fenced off and cannot act on the node (a "zombie" manager must
+ * not give tables away or start handlers).
+ */
+export class ProcessContext {
+  constructor (readonly node: Node, private readonly process: Process) {}
+
+  get self (): Pid { return this.process.pid }
+  get alive (): boolean { return this.process.status !== 'dead' }
+
+  set trapExit (on: boolean) { this.process.trapExit = on }
+
+  private live (): Node {
+    if (this.process.status === 'dead') {
+      throw new RuntimeError('process_dead', `${this.process.pid} has exited`)
+    }
+    return this.node
+  }
+
+  call (to: Destination, request: unknown, options?: CallOptions): Promise<unknown> {
+    return this.live().call(to, request, options, this.self)
+  }
+
+  cast (to: Destination, message: unknown): void { this.live().cast(to, message) }
+  send (to: Destination, message: unknown): void { this.live().send(to, message) }
+  link (pid: Pid): void { this.live().link(this.self, pid) }
+  unlink (pid: Pid): void { this.live().unlink(this.self, pid) }
+  monitor (target: Destination): number { return this.live().monitor(this.self, target) }
+  demonitor (ref: number): void { this.live().demonitor(this.self, ref) }
+  exit (pid: Pid, reason: ExitReason): void { this.live().exit(pid, reason, this.self) }
+  /** Exits this process now with `reason`, trapping or not (Erlang's `exit/1`). */
+  exitSelf (reason: ExitReason): void { this.live().terminate(this.process, reason) }
+
+  /** Starts a process linked to this one (start_link). */
+  startLink (factory: ProcessFactory, options: Omit<StartOptions, 'linkTo'> = {}): Promise<Pid> {
+    return this.live().start(factory, { ...options, linkTo: this.self })
+  }
+
+  /** The table registry, acting as this process. */
+  get tables (): TablesAs {
+    const node = this.live()
+    const self = this.self
+    return {
+      create: (name, table, heir) => node.tables.create(self, name, table, heir),
+      giveAway: (name, to, data) => node.tables.giveAway(self, name, to, data),
+      setHeir: (name, heir) => node.tables.setHeir(self, name, heir),
+      delete: name => node.tables.delete(self, name),
+      owns: name => node.tables.get(name)?.owner === self,
+    }
+  }
+}
+
+type Registry = TableRegistry
+export interface TablesAs {
+  create(name: string, table: unknown, heir?: Parameters<Registry['create']>[3]): void
+  giveAway(name: string, to: Pid, data?: unknown): void
+  setHeir(name: string, heir: Parameters<Registry['setHeir']>[2]): void
+  delete(name: string): void
+  owns(name: string): boolean
+}

@@ -1,0 +1,191 @@
+/**
+ * A process: a behaviour, a mailbox handled one message at a time, links and
+ * monitors. The node (node.ts) creates processes and delivers their exits.
+ *
+ * The behaviour contract, as gen_server's:
+ * - `init()` runs before any message is handled; messages sent meanwhile wait.
+ *   Throwing (or rejecting) fails the start and the process exits.
+ * - `handleCall(request, from)` returns the reply; or `refuse(error)`, which
+ *   fails the caller with `error` and keeps the process running; or
+ *   `POSTPONE`, and the request waits in
+ *   the mailbox until the next message that is not postponed has been
+ *   handled (gen_statem's postpone: a handler waiting for its table postpones
+ *   writes, and they are retried once the table arrives).
+ * - `handleCast(message)` and `handleInfo(message)` return nothing.
+ * - Anything a callback throws crashes the process: it exits with a `Crash`.
+ *   A call the behaviour has no `handleCall` for crashes it too; a cast or
+ *   info message it has no handler for is dropped.
+ * - `describe()`, if present, is read synchronously by `GET /v1/processes`.
+ *
+ * The process catches nothing else: the node turns a crash into an exit
+ * signal for its links and a DOWN message for its monitors.
+ */
+import { CallError } from './errors.js'
+import { Queue } from './queue.js'
+import type { Pid } from './types.js'
+
+export const POSTPONE = Symbol('postpone')
+
+/**
+ * Returned by `handleCall` to answer the caller with an error and go on
+ * running (gen_server's `{reply, {error, Reason}, State}`); throwing would
+ * crash the process.
+ */
+export class Refusal {
+  constructor (readonly error: Error) {}
+}
+
+export function refuse (error: Error): Refusal {
+  return new Refusal(error)
+}
+
+export interface Behaviour {
+  init?(): void | Promise<void>
+  handleCall?(request: any, from: From): unknown
+  handleCast?(message: any): void | Promise<void>
+  handleInfo?(message: any): void | Promise<void>
+  describe?(): Record<string, unknown>
+}
+
+/** The caller of a `call`: answer it once, with a value or an error. */
+export class From {
+  settled = false
+  constructor (
+    readonly caller: Pid | undefined,
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  reply (value: unknown): void {
+    if (this.settled) return
+    this.settled = true
+    this.resolve(value)
+  }
+
+  fail (error: Error): void {
+    if (this.settled) return
+    this.settled = true
+    this.reject(error)
+  }
+}
+
+export type Envelope =
+  | { kind: 'call'; request: unknown; from: From }
+  | { kind: 'cast'; message: unknown }
+  | { kind: 'info'; message: unknown }
+
+export type Status = 'init' | 'running' | 'dead'
+
+/** How many messages a process handles before it lets I/O run. */
+const BATCH = 256
+
+export class Process {
+  status: Status = 'init'
+  trapExit = false
+  readonly links = new Set<Pid>()
+  /** Monitors on this process: ref → watcher. */
+  readonly monitoredBy = new Map<number, Pid>()
+  /** Monitors this process holds: ref → target. */
+  readonly monitoring = new Map<number, Pid>()
+  readonly exitWaiters: Array<(reason: unknown) => void> = []
+  readonly queue = new Queue<Envelope>()
+  postponed: Envelope[] = []
+  inFlight: Envelope | undefined
+  behaviour!: Behaviour
+  private pumping = false
+
+  constructor (
+    readonly pid: Pid,
+    readonly name: string | undefined,
+    private readonly onCrash: (process: Process, error: unknown) => void,
+  ) {}
+
+  enqueue (envelope: Envelope): void {
+    this.queue.push(envelope)
+    this.schedule()
+  }
+
+  /** Withdraws a call not yet handled; says whether it was still waiting. */
+  withdraw (envelope: Envelope): boolean {
+    if (this.queue.remove(envelope)) return true
+    const at = this.postponed.indexOf(envelope)
+    if (at < 0) return false
+    this.postponed.splice(at, 1)
+    return true
+  }
+
+  /** Read through a getter: the status changes across the pump's awaits. */
+  get dead (): boolean { return this.status === 'dead' }
+
+  get queueLength (): number { return this.queue.length + this.postponed.length }
+
+  start (): void {
+    this.status = 'running'
+    this.schedule()
+  }
+
+  private schedule (): void {
+    if (this.pumping || this.status !== 'running' || this.queue.length === 0) return
+    this.pumping = true
+    queueMicrotask(() => { void this.pump() })
+  }
+
+  private async pump (): Promise<void> {
+    let handled = 0
+    while (this.status === 'running') {
+      const envelope = this.queue.shift()
+      if (envelope === undefined) break
+      this.inFlight = envelope
+      let result: unknown
+      try {
+        result = this.dispatch(envelope)
+        if (result instanceof Promise) result = await result
+      } catch (error) {
+        if (!this.dead) this.onCrash(this, error)
+        return
+      }
+      this.inFlight = undefined
+      if (this.dead) return
+      if (result === POSTPONE) {
+        this.postponed.push(envelope)
+        continue
+      }
+      if (envelope.kind === 'call') {
+        if (result instanceof Refusal) envelope.from.fail(result.error)
+        else envelope.from.reply(result)
+      }
+      if (this.postponed.length > 0) {
+        this.queue.unshiftAll(this.postponed)
+        this.postponed = []
+      }
+      if (++handled % BATCH === 0) {
+        await new Promise(resolve => setImmediate(resolve))
+      }
+    }
+    this.pumping = false
+  }
+
+  private dispatch (envelope: Envelope): unknown {
+    const b = this.behaviour
+    switch (envelope.kind) {
+      case 'call':
+        if (!b.handleCall) throw new Error(`unexpected call to ${this.name ?? this.pid}`)
+        return b.handleCall(envelope.request, envelope.from)
+      case 'cast':
+        return b.handleCast?.(envelope.message)
+      case 'info':
+        return b.handleInfo?.(envelope.message)
+    }
+  }
+
+  /** Fails every caller still waiting on this process, saying whether each was delivered. */
+  failCallers (error: (delivered: boolean) => CallError): void {
+    const pending = [...this.queue.drain(), ...this.postponed]
+    this.postponed = []
+    for (const envelope of pending) {
+      if (envelope.kind === 'call') envelope.from.fail(error(false))
+    }
+    if (this.inFlight?.kind === 'call') this.inFlight.from.fail(error(true))
+    this.inFlight = undefined
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * A one_for_one supervisor, after OTP's supervisor.erl.
+ *
+ * Flags and child specs are plain data with documented defaults. The
+ * supervisor traps exits and links to every child. When a child exits it is
+ * restarted according to its restart type:
+ * - `permanent`: always;
+ * - `transient`: unless it exited `normal` or `shutdown`;
+ * - `temporary`: never (and it is forgotten).
+ * More than `intensity` restarts within `period` seconds (a sliding window
+ * over the node's injected clock) and the supervisor gives up: it shuts its
+ * children down in reverse start order and exits with `shutdown`, escalating
+ * to its own supervisor.
+ *
+ * Requests (`call`): `{ startChild: ChildSpec }` → pid (`already_started` /
+ * `already_present` refused), `{ terminateChild: id }`, `{ deleteChild: id }`,
+ * `{ whichChildren: true }`.
+ */
+import { RuntimeError } from './errors.js'
+import { NODE_PID, type ProcessContext, type ProcessFactory } from './node.js'
+import { type Behaviour, refuse } from './process.js'
+import type { ExitMessage, ExitReason, Pid } from './types.js'
+
+export type Restart = 'permanent' | 'transient' | 'temporary'
+
+export interface ChildSpec {
+  id: string
+  start: ProcessFactory
+  /** Registered name of the child, if any. */
+  name?: string
+  /** Default `permanent`. */
+  restart?: Restart
+  /** Children that are supervisors trap exits. Default false. */
+  trapExit?: boolean
+  /** Milliseconds to wait after `shutdown` before `kill`. Default 5000. */
+  shutdown?: number
+}
+
+export interface SupervisorFlags {
+  strategy?: 'one_for_one'
+  /** Restarts allowed within `period`. Default 1, as OTP. */
+  intensity?: number
+  /** Seconds. Default 5, as OTP. */
+  period?: number
+}
+
+export type SupervisorRequest =
+  | { startChild: ChildSpec }
+  | { terminateChild: string }
+  | { deleteChild: string }
+  | { whichChildren: true }
+
+export interface ChildInfo { id: string; pid: Pid | undefined; restart: Restart; restarts: number; name?: string }
+
+interface Child { spec: Required<Omit<ChildSpec, 'name'>> & { name?: string }; pid: Pid | undefined; restarts: number }
+
+function validFlags (flags: SupervisorFlags): Required<SupervisorFlags> {
+  const { strategy = 'one_for_one', intensity = 1, period = 5 } = flags
+  if (strategy !== 'one_for_one') throw new RuntimeError('bad_flags', `unsupported strategy ${String(strategy)}`)
+  if (!Number.isInteger(intensity) || intensity < 0) throw new RuntimeError('bad_flags', 'intensity must be an integer ≥ 0')
+  if (!(period > 0)) throw new RuntimeError('bad_flags', 'period must be > 0 seconds')
+  return { strategy, intensity, period }
+}
+
+function validSpec (spec: ChildSpec): Child['spec'] {
+  const { restart = 'permanent', trapExit = false, shutdown = 5000 } = spec
+  if (typeof spec.id !== 'string' || spec.id === '') throw new RuntimeError('bad_child_spec', 'id must be a non-empty string')
+  if (!['permanent', 'transient', 'temporary'].includes(restart)) throw new RuntimeError('bad_child_spec', `bad restart ${restart}`)
+  return { ...spec, restart, trapExit, shutdown }
+}
+
+function orderly (reason: ExitReason): boolean {
+  return reason === 'normal' || reason === 'shutdown'
+}
+
+/** A factory for a supervisor process with these flags and initial children. */
+export function supervisor (flags: SupervisorFlags, children: ChildSpec[] = []): ProcessFactory {
+  const { intensity, period } = validFlags(flags)
+  const specs = children.map(validSpec)
+  return ctx => new Supervisor(ctx, intensity, period * 1000, specs)
+}
+
+class Supervisor implements Behaviour {
+  /** In start order. */
+  private readonly children: Child[] = []
+  private restartTimes: number[] = []
+  private parent: Pid | undefined
+
+  constructor (
+    private readonly ctx: ProcessContext,
+    private readonly intensity: number,
+    private readonly periodMs: number,
+    private readonly initial: Child['spec'][],
+  ) {}
+
+  async init (): Promise<void> {
+    this.ctx.trapExit = true
+    const view = this.ctx.node.inspect(this.ctx.self)
+    // A supervisor started by no one (the root) answers to the node itself.
+    this.parent = view?.links[0] ?? NODE_PID
+    for (const spec of this.initial) {
+      try {
+        await this.startChild(spec)
+      } catch (error) {
+        await this.shutdownChildren()
+        throw error
+      }
+    }
+  }
+
+  async handleCall (request: SupervisorRequest): Promise<unknown> {
+    try {
+      if ('startChild' in request) return await this.startChild(validSpec(request.startChild))
+      if ('terminateChild' in request) return await this.terminateChild(request.terminateChild)
+      if ('deleteChild' in request) return this.deleteChild(request.deleteChild)
+      if ('whichChildren' in request) return this.whichChildren()
+      throw new RuntimeError('bad_request', 'unknown supervisor request')
+    } catch (error) {
+      // A refused request, or a child whose init failed, is the caller's error, not ours.
+      if (this.ctx.alive) return refuse(error as Error)
+      throw error
+    }
+  }
+
+  async handleInfo (message: ExitMessage): Promise<void> {
+    if (message?.type !== 'EXIT') return
+    if (message.from === this.parent) {
+      await this.shutdownChildren()
+      this.ctx.exitSelf(message.reason)
+      return
+    }
+    const child = this.children.find(c => c.pid === message.from)
+    if (!child) return
+    child.pid = undefined
+    const { restart } = child.spec
+    if (restart === 'temporary') this.forget(child)
+    else if (restart === 'permanent' || !orderly(message.reason)) await this.restart(child)
+  }
+
+  describe (): Record<string, unknown> {
+    return { behaviour: 'supervisor', strategy: 'one_for_one', intensity: this.intensity, period: this.periodMs / 1000, children: this.whichChildren() }
+  }
+
+  private whichChildren (): ChildInfo[] {
+    return this.children.map(c => ({ id: c.spec.id, pid: c.pid, restart: c.spec.restart, restarts: c.restarts, name: c.spec.name }))
+  }
+
+  private async startChild (spec: Child['spec']): Promise<Pid> {
+    const existing = this.children.find(c => c.spec.id === spec.id)
+    if (existing?.pid !== undefined) throw new RuntimeError('already_started', `child ${spec.id} is running as ${existing.pid}`)
+    if (existing) throw new RuntimeError('already_present', `child ${spec.id} is present`)
+    const child: Child = { spec, pid: undefined, restarts: 0 }
+    child.pid = await this.spawn(spec)
+    this.children.push(child)
+    return child.pid
+  }
+
+  private spawn (spec: Child['spec']): Promise<Pid> {
+    return this.ctx.startLink(spec.start, { name: spec.name, trapExit: spec.trapExit })
+  }
+
+  /**
+   * Restarts `child`, counting each attempt against the intensity; a child
+   * whose `init` fails is tried again until the intensity is spent.
+   */
+  private async restart (child: Child): Promise<void> {
+    for (;;) {
+      if (!this.allowRestart()) {
+        await this.shutdownChildren()
+        this.ctx.exitSelf('shutdown')
+        return
+      }
+      try {
+        child.pid = await this.spawn(child.spec)
+        child.restarts++
+        return
+      } catch {
+        if (!this.ctx.alive) return
+      }
+    }
+  }
+
+  /** Sliding window: at most `intensity` restarts in the last `period`. */
+  private allowRestart (): boolean {
+    const now = this.ctx.node.clock.now()
+    this.restartTimes = this.restartTimes.filter(t => now - t < this.periodMs)
+    this.restartTimes.push(now)
+    return this.restartTimes.length <= this.intensity
+  }
+
+  private async terminateChild (id: string): Promise<void> {
+    const child = this.children.find(c => c.spec.id === id)
+    if (!child) throw new RuntimeError('not_found', `no child ${id}`)
+    await this.stop(child)
+    if (child.spec.restart === 'temporary') this.forget(child)
+  }
+
+  private deleteChild (id: string): void {
+    const child = this.children.find(c => c.spec.id === id)
+    if (!child) throw new RuntimeError('not_found', `no child ${id}`)
+    if (child.pid !== undefined) throw new RuntimeError('running', `child ${id} is running`)
+    this.forget(child)
+  }
+
+  private forget (child: Child): void {
+    this.children.splice(this.children.indexOf(child), 1)
+  }
+
+  /** Stops a child: `shutdown`, then `kill` if it is still alive after its grace time. */
+  private async stop (child: Child): Promise<void> {
+    const pid = child.pid
+    if (pid === undefined) return
+    child.pid = undefined
+    this.ctx.unlink(pid)
+    const exited = this.ctx.node.whenExited(pid)
+    this.ctx.exit(pid, 'shutdown')
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<'late'>(resolve => { timer = setTimeout(() => resolve('late'), child.spec.shutdown) })
+    if (await Promise.race([exited, late]) === 'late') this.ctx.node.exit(pid, 'kill')
+    clearTimeout(timer)
+  }
+
+  private async shutdownChildren (): Promise<void> {
+    for (const child of [...this.children].reverse()) await this.stop(child)
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The table manager, registered as `table_manager`: creates and drops
+ * tables, is heir of every table, and keeps the catalog (DESIGN §3).
+ *
+ * Messages it answers:
+ * - call `{ create: { name, type } }` → the catalog record; `table_exists`.
+ * - call `{ drop: name }`; `table_not_found`.
+ * - cast `{ claim: name }` from a (re)started handler: give it its table.
+ * - info `ETS-TRANSFER`: a handler died and its table came back (or a table
+ *   waited in the holding pen for a new manager): give it to the table's
+ *   living handler, or keep it until the restarting handler claims it.
+ * - info `DOWN` of `table_sup`: the handlers' supervisor was restarted empty;
+ *   start a handler for every catalogued table again.
+ *
+ * Every table's heir is the *name* `table_manager`, never a pid, so a table
+ * whose owner dies while the manager is down waits in the holding pen for
+ * the next manager (DESIGN §3.4) instead of being deleted. That also makes
+ * Vinoski's "reheir" round after a manager restart unnecessary: the heir
+ * already names whoever is manager now, and `GET /v1/tables/{t}` shows it.
+ *
+ * `init` reconciles the node with the catalog: tables the catalog does not
+ * know (a create or drop cut short by a crash) are removed, catalogued
+ * tables that do not exist (a node restart) are recreated empty, every
+ * catalogued table gets a handler, and tables it holds go to their handlers.
+ */
+import { createTable, type TableType } from '../ets/table.js'
+import { HeirloomError } from '../errors.js'
+import { RuntimeError } from '../runtime/errors.js'
+import type { ProcessContext, ProcessFactory } from '../runtime/node.js'
+import { type Behaviour, refuse } from '../runtime/process.js'
+import type { DownMessage, TransferMessage } from '../runtime/types.js'
+import type { Catalog, TableRecord } from './catalog.js'
+import { type ClaimMessage, handlerSpec } from './handler.js'
+import { handlerName, MANAGER, TABLE_SUP } from './names.js'
+
+/** The steps of a create, in order; a fault can be injected after each. */
+export const CREATE_STEPS = ['table_created', 'handler_started', 'given_away', 'catalogued'] as const
+export type CreateStep = typeof CREATE_STEPS[number]
+
+export interface ManagerOptions {
+  catalog: Catalog
+  maxTables: number
+  /** Called after each create step (tests crash processes here). */
+  afterCreateStep?: (step: CreateStep, table: string) => void
+}
+
+export type ManagerRequest =
+  | { create: { name: string; type: TableType } }
+  | { drop: string }
+
+const HEIR = { name: MANAGER }
+
+class TableManager implements Behaviour {
+  private tableSup = 0
+
+  constructor (private readonly ctx: ProcessContext, private readonly options: ManagerOptions) {}
+
+  private get catalog (): Catalog { return this.options.catalog }
+
+  async init (): Promise<void> {
+    await this.catalog.load()
+    await this.watchTableSup()
+    for (const name of this.ctx.node.tables.names()) {
+      if (!this.catalog.has(name)) await this.discard(name)
+    }
+    for (const record of this.catalog.all()) await this.materialize(record)
+  }
+
+  async handleCall (request: ManagerRequest): Promise<unknown> {
+    try {
+      if ('create' in request) return await this.create(request.create.name, request.create.type)
+      if ('drop' in request) return await this.drop(request.drop)
+      throw new HeirloomError('bad_request', 'unknown manager request')
+    } catch (error) {
+      if (error instanceof HeirloomError && this.ctx.alive) return refuse(error)
+      throw error
+    }
+  }
+
+  handleCast (message: ClaimMessage): void {
+    if (typeof message?.claim === 'string') this.handOver(message.claim)
+  }
+
+  async handleInfo (message: TransferMessage | DownMessage): Promise<void> {
+    if (message?.type === 'ETS-TRANSFER') {
+      if (!this.ctx.tables.owns(message.table)) return
+      if (this.catalog.has(message.table)) this.handOver(message.table)
+      else this.ctx.tables.delete(message.table)
+    } else if (message?.type === 'DOWN' && message.ref === this.tableSup) {
+      await this.watchTableSup()
+      for (const record of this.catalog.all()) await this.materialize(record)
+    }
+  }
+
+  describe (): Record<string, unknown> {
+    return { behaviour: 'table_manager', catalogued: this.catalog.size }
+  }
+
+  /**
+   * Create, in DESIGN §3.1's order: table (heir: the manager), handler, give
+   * away, catalog record. A failure undoes the earlier steps; a crash leaves
+   * them to the next manager's `init`, which removes what the catalog lacks.
+   */
+  private async create (name: string, type: TableType): Promise<TableRecord> {
+    if (this.catalog.has(name) || this.ctx.node.tables.get(name)) {
+      throw new HeirloomError('table_exists', `table ${name} exists`)
+    }
+    if (this.catalog.size >= this.options.maxTables) {
+      throw new HeirloomError('too_many_tables', `at most ${this.options.maxTables} tables`)
+    }
+    const record: TableRecord = { name, type, created: new Date().toISOString() }
+    this.ctx.tables.create(name, createTable(type), HEIR)
+    this.step('table_created', name)
+    try {
+      await this.startHandler(name)
+      this.step('handler_started', name)
+      this.handOver(name)
+      this.step('given_away', name)
+      await this.catalogPut(record)
+      this.step('catalogued', name)
+    } catch (error) {
+      if (!this.ctx.alive) throw error
+      await this.discard(name)
+      throw error instanceof HeirloomError
+        ? error
+        : new HeirloomError('internal', `table ${name} was not created: ${(error as Error).message}`, { cause: error })
+    }
+    return record
+  }
+
+  private async drop (name: string): Promise<void> {
+    if (!this.catalog.has(name)) throw new HeirloomError('table_not_found', `no table ${name}`)
+    await this.catalogWrite(name, () => this.catalog.del(name))
+    await this.discard(name)
+  }
+
+  private catalogPut (record: TableRecord): Promise<void> {
+    return this.catalogWrite(record.name, () => this.catalog.put(record))
+  }
+
+  /** A catalog write, refused for a manager that has already exited (a zombie must not write). */
+  private async catalogWrite (name: string, write: () => Promise<void>): Promise<void> {
+    if (!this.ctx.alive) throw new RuntimeError('process_dead', `${MANAGER} has exited`)
+    try {
+      await write()
+    } catch (error) {
+      throw new HeirloomError('catalog_unavailable', `the catalog record of ${name} could not be written: ${(error as Error).message}`, { cause: error, retryAfter: 1 })
+    }
+  }
+
+  /** Makes a catalogued table whole: it exists, it has a handler, and the handler owns it. */
+  private async materialize (record: TableRecord): Promise<void> {
+    if (!this.ctx.node.tables.get(record.name)) {
+      this.ctx.tables.create(record.name, createTable(record.type), HEIR)
+    }
+    await this.startHandler(record.name)
+    this.handOver(record.name)
+  }
+
+  /** Removes a table the catalog does not hold: its handler first, then the table. */
+  private async discard (name: string): Promise<void> {
+    try {
+      await this.ctx.call(TABLE_SUP, { terminateChild: name }, { waitForName: true })
+      await this.ctx.call(TABLE_SUP, { deleteChild: name }, { waitForName: true })
+    } catch (error) {
+      if ((error as RuntimeError).code !== 'not_found') throw error
+    }
+    // The handler's exit gave the table back to us, its heir.
+    if (this.ctx.tables.owns(name)) this.ctx.tables.delete(name)
+  }
+
+  private async startHandler (name: string): Promise<void> {
+    try {
+      await this.ctx.call(TABLE_SUP, { startChild: handlerSpec(name) }, { waitForName: true })
+    } catch (error) {
+      if ((error as RuntimeError).code !== 'already_started') throw error
+    }
+  }
+
+  /** Gives a table we hold to its living handler; without one, keeps it for the handler's claim. */
+  private handOver (name: string): void {
+    if (!this.ctx.tables.owns(name)) return
+    const handler = this.ctx.node.whereis(handlerName(name))
+    if (handler !== undefined) this.ctx.tables.giveAway(name, handler)
+  }
+
+  private async watchTableSup (): Promise<void> {
+    // Waits (bounded) for a restarting table_sup to register again.
+    await this.ctx.call(TABLE_SUP, { whichChildren: true }, { waitForName: true })
+    this.tableSup = this.ctx.monitor(TABLE_SUP)
+  }
+
+  private step (step: CreateStep, name: string): void {
+    this.options.afterCreateStep?.(step, name)
+    if (!this.ctx.alive) throw new RuntimeError('process_dead', `${MANAGER} exited during create (${step})`)
+  }
+}
+
+export function manager (options: ManagerOptions): ProcessFactory {
+  return ctx => new TableManager(ctx, options)
+}

@@ -1,0 +1,242 @@
+/**
+ * The table service: the node, its supervision tree and the catalog, and
+ * the operations the HTTP routes translate to. Nothing here knows HTTP;
+ * failures are `HeirloomError`s from the one catalogue (src/errors.ts).
+ *
+ * Reads go straight to the table (protected tables: anyone reads), so they
+ * never queue behind writes. Writes are calls to the table's handler; a
+ * write the handler never received (it died with the write still in its
+ * mailbox, or was not yet registered again) is sent again to its successor
+ * until the write deadline, so a handler restart neither loses nor doubles
+ * a write.
+ */
+import type { EtsObject, Table, TableType } from '../ets/table.js'
+import type { Term } from '../ets/term.js'
+import { HeirloomError } from '../errors.js'
+import { CallError } from '../runtime/errors.js'
+import { Node, type ProcessView } from '../runtime/node.js'
+import { type ChildInfo, supervisor } from '../runtime/supervisor.js'
+import { type Clock, Crash, type Pid, systemClock } from '../runtime/types.js'
+import { Catalog, type TableRecord } from './catalog.js'
+import { type CreateStep, manager, type ManagerRequest } from './manager.js'
+import { handlerName, MANAGER, ROOT, TABLE_SUP } from './names.js'
+import type { WriteOp } from './writes.js'
+
+export interface ServiceOptions {
+  dataDir: string
+  /** Default 10,000. */
+  maxTables?: number
+  /** Milliseconds a write or create may wait for a restarting process. Default 5,000. */
+  callTimeout?: number
+  clock?: Clock
+  afterCreateStep?: (step: CreateStep, table: string) => void
+}
+
+export interface TableInfo {
+  name: string
+  type: TableType
+  size: number
+  memory: number
+  owner: Pid | null
+  heir: Pid | null
+  heirName: string
+  protection: 'protected'
+  created: string
+  restarts: number
+}
+
+export type CrashTarget = { process: 'table_manager' } | { process: 'table_handler'; table: string }
+
+export interface ProcessTree extends ProcessView { children?: ProcessTree[] }
+
+export class TableService {
+  private root: Pid | undefined
+  private stopping = false
+
+  private constructor (
+    readonly node: Node,
+    readonly catalog: Catalog,
+    private readonly options: ServiceOptions,
+  ) {}
+
+  /**
+   * Opens the catalog and starts the supervision tree of DESIGN §2. The root
+   * is one_for_one, so a manager crash never restarts table_sup (whose
+   * restart would kill every handler). table_sup starts first: the manager's
+   * `init` starts a handler for every catalogued table under it.
+   */
+  static async start (options: ServiceOptions): Promise<TableService> {
+    const catalog = await Catalog.open(options.dataDir)
+    const service = new TableService(new Node(options.clock ?? systemClock), catalog, options)
+    const { maxTables = 10_000, afterCreateStep } = options
+    const root = supervisor({ intensity: 20, period: 10 }, [
+      { id: TABLE_SUP, name: TABLE_SUP, start: supervisor({ intensity: 1000, period: 10 }), trapExit: true, shutdown: 30_000 },
+      { id: MANAGER, name: MANAGER, start: manager({ catalog, maxTables, afterCreateStep }) },
+    ])
+    try {
+      service.root = await service.node.start(root, { name: ROOT, trapExit: true })
+    } catch (error) {
+      await catalog.close()
+      throw error
+    }
+    return service
+  }
+
+  /** Whether the tree is up: the root and the manager are alive. */
+  get ready (): boolean {
+    return !this.stopping && this.root !== undefined && this.node.isAlive(this.root) && this.node.whereis(MANAGER) !== undefined
+  }
+
+  /** Resolves when the root supervisor has exited (it gave up, or `stop` was called). */
+  whenRootExited (): Promise<unknown> {
+    return this.root === undefined ? Promise.resolve('noproc') : this.node.whenExited(this.root)
+  }
+
+  /** Shuts the tree down (children in reverse start order), then closes the catalog. */
+  async stop (): Promise<void> {
+    if (this.stopping) return
+    this.stopping = true
+    if (this.root !== undefined && this.node.isAlive(this.root)) {
+      const exited = this.node.whenExited(this.root)
+      this.node.exit(this.root, 'shutdown')
+      await exited
+    }
+    await this.catalog.close()
+  }
+
+  // ── tables ───────────────────────────────────────────────────────────
+
+  async create (name: string, type: TableType): Promise<TableInfo> {
+    const record = await this.callManager({ create: { name, type } }) as TableRecord
+    return this.info(record.name)
+  }
+
+  async drop (name: string): Promise<void> {
+    await this.callManager({ drop: name })
+  }
+
+  list (): TableInfo[] {
+    const restarts = this.handlerRestarts()
+    return this.catalog.all().map(record => this.describe(record, restarts))
+  }
+
+  info (name: string): TableInfo {
+    return this.describe(this.record(name), this.handlerRestarts())
+  }
+
+  // ── objects ──────────────────────────────────────────────────────────
+
+  /** The values stored under `key`, in insertion order. O(1) for hash tables. */
+  lookup (name: string, key: Term): Term[] {
+    return this.table(name).lookup(key)
+  }
+
+  insert (name: string, objects: EtsObject[]): Promise<unknown> {
+    return this.write(name, { op: 'insert', objects })
+  }
+
+  delete (name: string, key: Term): Promise<unknown> {
+    return this.write(name, { op: 'delete', key })
+  }
+
+  private async write (name: string, write: WriteOp): Promise<unknown> {
+    const timeout = this.options.callTimeout ?? 5000
+    const deadline = this.node.clock.now() + timeout
+    for (;;) {
+      this.record(name)
+      const remaining = deadline - this.node.clock.now()
+      if (remaining <= 0) throw unavailable(`the handler of ${name} did not come back within ${timeout} ms`)
+      try {
+        return await this.node.call(handlerName(name), { write }, { timeout: remaining, waitForName: true })
+      } catch (error) {
+        if (!(error instanceof CallError)) throw error
+        if (error.reason === 'timeout') throw unavailable(`the handler of ${name} did not answer within ${timeout} ms`)
+        if (!error.delivered) continue
+        throw new HeirloomError('process_crashed', `the handler of ${name} crashed while applying this write; it was not applied`, { cause: error })
+      }
+    }
+  }
+
+  private async callManager (request: ManagerRequest): Promise<unknown> {
+    try {
+      return await this.node.call(MANAGER, request, { timeout: this.options.callTimeout ?? 5000, waitForName: true })
+    } catch (error) {
+      if (!(error instanceof CallError)) throw error
+      // Delivered or not, a create or drop cut short by a manager crash is
+      // either whole or undone by the next manager; a retry tells which.
+      throw unavailable(`the table manager is restarting (${error.message}); retry`)
+    }
+  }
+
+  private record (name: string): TableRecord {
+    const record = this.catalog.get(name)
+    if (!record) throw new HeirloomError('table_not_found', `no table ${name}`)
+    return record
+  }
+
+  private table (name: string): Table {
+    this.record(name)
+    const entry = this.node.tables.get(name)
+    if (!entry) throw unavailable(`table ${name} is being rebuilt`)
+    return entry.table as Table
+  }
+
+  private describe (record: TableRecord, restarts: Map<string, number>): TableInfo {
+    const entry = this.node.tables.get(record.name)
+    const table = entry?.table as Table | undefined
+    return {
+      name: record.name,
+      type: record.type,
+      size: table?.size ?? 0,
+      memory: table?.memory ?? 0,
+      owner: entry?.owner ?? null,
+      heir: this.node.whereis(MANAGER) ?? null,
+      heirName: MANAGER,
+      protection: 'protected',
+      created: record.created,
+      restarts: restarts.get(record.name) ?? 0,
+    }
+  }
+
+  private handlerRestarts (): Map<string, number> {
+    const sup = this.node.whereis(TABLE_SUP)
+    const children = (sup && this.node.inspect(sup)?.children) as ChildInfo[] | undefined
+    return new Map((children ?? []).map(c => [c.id, c.restarts]))
+  }
+
+  // ── processes and faults ─────────────────────────────────────────────
+
+  /** The supervision tree from the root down, with the holding pen. */
+  processes (): { tree: ProcessTree | null; holdingPen: Record<string, string[]> } {
+    const view = (pid: Pid): ProcessTree | null => {
+      const v = this.node.inspect(pid)
+      if (!v) return null
+      const children = v.children as ChildInfo[] | undefined
+      if (!children) return v
+      return {
+        ...v,
+        children: children.map(c => {
+          const child = c.pid === undefined ? null : view(c.pid)
+          return { ...(child ?? { status: 'restarting' }), id: c.id, restart: c.restart, restarts: c.restarts } as ProcessTree
+        }),
+      }
+    }
+    return { tree: this.root ? view(this.root) : null, holdingPen: this.node.tables.held() }
+  }
+
+  /** Crashes every target in the same tick (a fault, for the crash demo and tests). */
+  crash (targets: CrashTarget[]): Pid[] {
+    const pids = targets.map(target => {
+      const name = target.process === 'table_manager' ? MANAGER : handlerName(target.table)
+      const pid = this.node.whereis(name)
+      if (pid === undefined) throw new HeirloomError('process_not_found', `no living process ${name}`)
+      return pid
+    })
+    for (const pid of pids) this.node.exit(pid, new Crash(new Error('fault injected')))
+    return pids
+  }
+}
+
+function unavailable (detail: string): HeirloomError {
+  return new HeirloomError('unavailable', detail, { retryAfter: 1 })
+}
