@@ -7,6 +7,7 @@
 export const errors = {
   bad_request: { status: 400, title: 'The request is malformed' },
   validation_failed: { status: 400, title: 'The request does not match the schema' },
+  badarg: { status: 400, title: 'The operation does not apply to these arguments' },
   unauthorized: { status: 401, title: 'A valid bearer token is required' },
   not_found: { status: 404, title: 'No such route' },
   table_not_found: { status: 404, title: 'No such table' },

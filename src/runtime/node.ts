@@ -63,16 +63,30 @@ export class Node {
     const process = new Process(pid, name, (p, error) => this.terminate(p, new Crash(error)))
     process.trapExit = trapExit
     this.processes.set(pid, process)
-    process.behaviour = factory(new ProcessContext(this, process))
-    if (linkTo !== undefined) this.link(pid, linkTo)
-    if (name !== undefined && process.status !== 'dead') this.register(name, process)
+    const exited = this.whenExited(pid)
     try {
-      await process.behaviour.init?.()
+      process.behaviour = factory(new ProcessContext(this, process))
     } catch (error) {
       this.terminate(process, new Crash(error))
       throw error
     }
-    if (process.status === 'dead') throw new CallError('exit', true, 'killed')
+    if (linkTo !== undefined) this.link(pid, linkTo)
+    if (name !== undefined && !process.dead) this.register(name, process)
+    // A process that dies during `init` (killed, or by a linked exit) fails
+    // the start at once: its starter, often a supervisor, must not wait for
+    // an `init` that may never return.
+    if (!process.dead) {
+      const init = (async () => { await process.behaviour.init?.() })()
+      const outcome = await Promise.race([
+        init.then(() => undefined, (error: unknown) => ({ error })),
+        exited.then(() => undefined),
+      ])
+      if (outcome !== undefined) {
+        this.terminate(process, new Crash(outcome.error))
+        throw outcome.error
+      }
+    }
+    if (process.dead) throw new CallError('exit', true, process.exitReason)
     process.start()
     return pid
   }
@@ -133,36 +147,50 @@ export class Node {
    */
   async call (to: Destination, request: unknown, options: CallOptions = {}, caller?: Pid): Promise<unknown> {
     const { timeout = 5000, waitForName = false } = options
-    let target = this.resolve(to)
-    if (!target && waitForName && !isPid(to)) {
-      target = await this.whenRegistered(to, timeout)
+    // One timer covers the whole call, the wait for the name included.
+    let timedOut = false
+    let expire = (): void => {}
+    const timer = setTimeout(() => { timedOut = true; expire() }, timeout)
+    try {
+      let target = this.resolve(to)
+      if (!target && waitForName && !isPid(to)) {
+        target = await new Promise<Process | undefined>(resolve => {
+          const stopWaiting = this.whenRegistered(to, resolve)
+          expire = () => { stopWaiting(); resolve(undefined) }
+        })
+      }
+      if (!target) throw new CallError('noproc', false)
+      if (timedOut) throw new CallError('timeout', false)
+      const process = target
+      return await new Promise((resolve, reject) => {
+        const from = new From(caller, resolve, reject)
+        const envelope: Envelope = { kind: 'call', request, from }
+        expire = () => from.fail(new CallError('timeout', !process.withdraw(envelope)))
+        process.enqueue(envelope)
+      })
+    } finally {
+      clearTimeout(timer)
     }
-    if (!target) throw new CallError('noproc', false)
-    const process = target
-    return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        from.fail(new CallError('timeout', !process.withdraw(envelope)))
-      }, timeout)
-      const from = new From(caller, value => { clearTimeout(timer); resolve(value) },
-        error => { clearTimeout(timer); reject(error) })
-      const envelope: Envelope = { kind: 'call', request, from }
-      process.enqueue(envelope)
-    })
   }
 
-  private whenRegistered (name: string, timeout: number): Promise<Process | undefined> {
-    return new Promise(resolve => {
-      let waiters = this.nameWaiters.get(name)
-      if (!waiters) this.nameWaiters.set(name, waiters = new Set())
-      const wake = (): void => {
-        clearTimeout(timer)
-        waiters!.delete(wake)
-        if (waiters!.size === 0) this.nameWaiters.delete(name)
-        resolve(this.resolve(name))
-      }
-      const timer = setTimeout(wake, timeout)
-      waiters.add(wake)
-    })
+  /**
+   * Calls `wake` with the process that next registers `name`. Returns the
+   * function that stops waiting.
+   */
+  private whenRegistered (name: string, wake: (process: Process) => void): () => void {
+    let waiters = this.nameWaiters.get(name)
+    if (!waiters) this.nameWaiters.set(name, waiters = new Set())
+    const own = waiters
+    const stopWaiting = (): void => {
+      own.delete(waiter)
+      if (own.size === 0 && this.nameWaiters.get(name) === own) this.nameWaiters.delete(name)
+    }
+    const waiter = (): void => {
+      stopWaiting()
+      wake(this.resolve(name)!)
+    }
+    own.add(waiter)
+    return stopWaiting
   }
 
   private resolve (to: Destination): Process | undefined {
@@ -237,7 +265,12 @@ export class Node {
   /** The process exits with `reason`; everything that depends on it is told, in order. */
   terminate (process: Process, reason: ExitReason): void {
     if (process.status === 'dead') return
+    // `kill` is untrappable only as a signal sent with `exit`; a process that
+    // exits with it (exitSelf('kill')) is `killed` to its links and monitors,
+    // so that it cannot take a trapping supervisor down with it.
+    if (reason === 'kill') reason = 'killed'
     process.status = 'dead'
+    process.exitReason = reason
     const { pid } = process
     this.processes.delete(pid)
     if (process.name !== undefined && this.names.get(process.name) === pid) {
@@ -248,7 +281,7 @@ export class Node {
       const other = this.processes.get(linked)
       if (!other) continue
       other.links.delete(pid)
-      this.exitSignal(other, reason === 'killed' ? 'killed' : reason, pid)
+      this.exitSignal(other, reason, pid)
     }
     for (const [ref, watcher] of process.monitoredBy) {
       this.processes.get(watcher)?.monitoring.delete(ref)

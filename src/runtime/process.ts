@@ -22,7 +22,7 @@
  */
 import { CallError } from './errors.js'
 import { Queue } from './queue.js'
-import type { Pid } from './types.js'
+import type { ExitReason, Pid } from './types.js'
 
 export const POSTPONE = Symbol('postpone')
 
@@ -81,6 +81,8 @@ const BATCH = 256
 
 export class Process {
   status: Status = 'init'
+  /** Why it exited, once dead. */
+  exitReason: ExitReason | undefined
   trapExit = false
   readonly links = new Set<Pid>()
   /** Monitors on this process: ref → watcher. */

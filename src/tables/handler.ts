@@ -18,7 +18,8 @@
  */
 import type { Table } from '../ets/table.js'
 import type { ProcessContext, ProcessFactory } from '../runtime/node.js'
-import { type Behaviour, POSTPONE } from '../runtime/process.js'
+import { type Behaviour, POSTPONE, refuse } from '../runtime/process.js'
+import { EtsError } from '../ets/errors.js'
 import type { ChildSpec } from '../runtime/supervisor.js'
 import { handlerName, MANAGER } from './names.js'
 import { applyWrite, type WriteOp } from './writes.js'
@@ -37,7 +38,14 @@ class TableHandler implements Behaviour {
   handleCall (request: HandlerRequest): unknown {
     const entry = this.ctx.node.tables.get(this.table)
     if (entry?.owner !== this.ctx.self) return POSTPONE
-    return applyWrite(entry.table as Table, request.write)
+    try {
+      return applyWrite(entry.table as Table, request.write)
+    } catch (error) {
+      // The engine refuses bad arguments before changing anything: the
+      // caller's error, not a reason to crash and restart.
+      if (error instanceof EtsError) return refuse(error)
+      throw error
+    }
   }
 
   handleInfo (): void {

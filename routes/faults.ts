@@ -1,0 +1,30 @@
+/** Fault injection, registered only when the server runs with --faults. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { problemResponses } from './problem.js'
+import { TableName } from './schemas.js'
+
+const Target = z.discriminatedUnion('process', [
+  z.object({ process: z.literal('table_manager') }),
+  z.object({ process: z.literal('table_handler'), table: TableName }),
+])
+
+const Crash = z.union([Target, z.array(Target).min(1).max(100)])
+  .describe('One process, or several crashed in the same tick').meta({ id: 'CrashRequest' })
+
+export const faultRoutes: FastifyPluginAsyncZod = async app => {
+  app.post('/faults/crash', {
+    schema: {
+      summary: 'Crash processes (exit with an abnormal reason), as a fault would',
+      tags: ['faults'],
+      body: Crash,
+      response: {
+        202: z.object({ crashed: z.array(z.string()).describe('Pids crashed') }).meta({ id: 'Crashed' }),
+        ...problemResponses(400, 404, 415),
+      },
+    },
+  }, async (request, reply) => {
+    const targets = Array.isArray(request.body) ? request.body : [request.body]
+    return reply.code(202).send({ crashed: app.tables.crash(targets) })
+  })
+}

@@ -1,0 +1,76 @@
+/**
+ * Objects by string key (the path segment, URL-decoded). Writes go through
+ * the table's handler; reads go straight to the table.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Term } from '../src/ets/term.js'
+import { HeirloomError } from '../src/errors.js'
+import { problemResponses } from './problem.js'
+import { Json, TableName } from './schemas.js'
+
+const ObjectParams = z.object({
+  table: TableName,
+  key: z.string().max(1024, 'a path key is at most 1024 characters').describe('The key, a string'),
+})
+
+const StoredObject = z.object({ key: Json, value: Json }).meta({ id: 'StoredObject' })
+const Lookup = z.object({ key: Json, values: z.array(Json).describe('In insertion order') }).meta({ id: 'Lookup' })
+
+const PutObject = z.object({ value: Json }).meta({ id: 'PutObject' })
+
+const Prefer = z.object({
+  prefer: z.string().optional().describe('`return=representation` answers 200 with the stored object (RFC 7240)'),
+})
+
+const wantsRepresentation = (prefer: string | undefined): boolean =>
+  prefer !== undefined && /(^|[,;\s])return=representation($|[,;\s])/.test(prefer)
+
+export const objectRoutes: FastifyPluginAsyncZod = async app => {
+  app.put('/tables/:table/objects/:key', {
+    schema: {
+      summary: 'Store an object (insert: a set replaces, a bag adds)',
+      tags: ['objects'],
+      params: ObjectParams,
+      headers: Prefer,
+      body: PutObject,
+      response: {
+        200: StoredObject,
+        204: z.undefined(),
+        ...problemResponses(400, 404, 413, 415, 500, 503),
+      },
+    },
+  }, async (request, reply) => {
+    const { table, key } = request.params
+    const value = request.body.value as Term
+    await app.tables.insert(table, [{ key, value }])
+    if (!wantsRepresentation(request.headers.prefer)) return reply.code(204).send()
+    return reply.code(200).header('preference-applied', 'return=representation').send({ key, value })
+  })
+
+  app.get('/tables/:table/objects/:key', {
+    schema: {
+      summary: 'Look up the objects of a key',
+      tags: ['objects'],
+      params: ObjectParams,
+      response: { 200: Lookup, ...problemResponses(400, 404, 503) },
+    },
+  }, async request => {
+    const { table, key } = request.params
+    const values = app.tables.lookup(table, key)
+    if (values.length === 0) throw new HeirloomError('object_not_found', `no object with key ${JSON.stringify(key)} in ${table}`)
+    return { key, values }
+  })
+
+  app.delete('/tables/:table/objects/:key', {
+    schema: {
+      summary: 'Delete every object of a key (204 also when there is none, as ETS)',
+      tags: ['objects'],
+      params: ObjectParams,
+      response: { 204: z.undefined(), ...problemResponses(400, 404, 500, 503) },
+    },
+  }, async (request, reply) => {
+    await app.tables.delete(request.params.table, request.params.key)
+    return reply.code(204).send()
+  })
+}

@@ -1,0 +1,47 @@
+/**
+ * Generates openapi.yaml from the zod schemas of the routes (never edit it
+ * by hand). `npm run openapi` writes it; test/openapi.test.ts fails when the
+ * checked-in file differs from what this produces.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import YAML from 'yaml'
+import { buildServer } from '../src/server.js'
+
+export const OPENAPI_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url))
+
+/** The API document as YAML text, with every optional route (faults) included. */
+export async function renderOpenapi (): Promise<string> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'heirloom-openapi-'))
+  const app = await buildServer({ dataDir, faults: true })
+  try {
+    return '# Generated from the zod schemas by `npm run openapi`. Do not edit.\n' + YAML.stringify(pruned(app.swagger()))
+  } finally {
+    await app.close()
+    await rm(dataDir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Drops component schemas nothing refers to: the zod provider emits an
+ * input and an output variant of every named schema, and most are used as
+ * one only.
+ */
+function pruned (document: ReturnType<typeof JSON.parse>): unknown {
+  const schemas: Record<string, unknown> = document.components?.schemas ?? {}
+  const usedOutside = (name: string): boolean =>
+    JSON.stringify(document, (key, value) => value === schemas[name] ? undefined : value)
+      .includes(`"#/components/schemas/${name}"`)
+  for (;;) {
+    const unused = Object.keys(schemas).filter(name => !usedOutside(name))
+    if (unused.length === 0) return document
+    for (const name of unused) delete schemas[name]
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await writeFile(OPENAPI_PATH, await renderOpenapi())
+  process.stdout.write(`wrote ${OPENAPI_PATH}\n`)
+}

@@ -1,0 +1,28 @@
+/**
+ * Errors raised by the table engine. The `code` is stable (callers map it to
+ * HTTP problems); the message is for humans and may change.
+ *
+ * - `badarg`: what ETS answers with `badarg` (wrong argument, wrong table
+ *   type for the operation, not a JSON term, a bad cursor…).
+ * - `bad_match_spec`: a match spec that does not compile; `path` says where
+ *   (for example `[0].guards[1]`).
+ * - `not_found`: the operation needs an object that is not there
+ *   (merge patch on a missing key).
+ */
+export type EtsErrorCode = 'badarg' | 'bad_match_spec' | 'not_found'
+
+export class EtsError extends Error {
+  override readonly name = 'EtsError'
+  readonly code: EtsErrorCode
+  readonly path?: string
+
+  constructor(code: EtsErrorCode, message: string, options: { path?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    if (options.path !== undefined) this.path = options.path
+  }
+}
+
+export function badarg(message: string): EtsError {
+  return new EtsError('badarg', message)
+}

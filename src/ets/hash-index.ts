@@ -1,0 +1,131 @@
+import { badarg } from './errors.js'
+import type { Bucket, KeyIndex, WalkStart } from './key-index.js'
+import { termKey, type Term } from './term.js'
+
+interface HashBucket extends Bucket {
+  readonly hash: string
+}
+
+// Removed buckets stay in `order` (marked dead) until they are more than
+// half of it, so removal is O(1) amortised and `order` stays sorted by seq.
+const COMPACT_MIN_DEAD = 32
+
+/**
+ * Hash index in insertion order, for set, bag and duplicate_bag. Each key
+ * gets a sequence number when it enters the table (a replaced value keeps
+ * it; a deleted then reinserted key gets a new one), and the order is the
+ * order of these numbers. A cursor is `{ "seq": n }`: it names a position,
+ * so it survives the deletion of the key it came from.
+ */
+export class InsertionOrderIndex implements KeyIndex {
+  private readonly byHash = new Map<string, HashBucket>()
+  private order: HashBucket[] = []
+  private dead = 0
+  private nextSeq = 0
+
+  /** O(1). */
+  get size(): number {
+    return this.byHash.size
+  }
+
+  /** O(size of key). */
+  get(key: Term): Bucket | undefined {
+    return this.byHash.get(termKey(key))
+  }
+
+  /** O(size of key). */
+  bucketFor(key: Term): Bucket {
+    const hash = termKey(key)
+    let bucket = this.byHash.get(hash)
+    if (bucket === undefined) {
+      bucket = { key, values: [], seq: this.nextSeq++, live: true, hash }
+      this.byHash.set(hash, bucket)
+      this.order.push(bucket)
+    }
+    return bucket
+  }
+
+  /** O(1) amortised. */
+  remove(bucket: Bucket): void {
+    const hashBucket = bucket as HashBucket
+    if (!hashBucket.live) return
+    this.byHash.delete(hashBucket.hash)
+    hashBucket.live = false
+    this.dead++
+    if (this.dead > COMPACT_MIN_DEAD && this.dead * 2 > this.order.length) {
+      this.order = this.order.filter(b => b.live)
+      this.dead = 0
+    }
+  }
+
+  /** O(n). Sequence numbers keep growing, so old cursors never point into new objects' past. */
+  clear(): void {
+    for (const bucket of this.order) bucket.live = false
+    this.byHash.clear()
+    this.order = []
+    this.dead = 0
+  }
+
+  /** O(log n) to the start, then O(1) amortised per bucket. */
+  *walk(reverse: boolean, start?: WalkStart): IterableIterator<Bucket> {
+    const order = this.order // a snapshot: compaction replaces the array
+    let i: number
+    if (start === undefined) {
+      i = reverse ? order.length - 1 : 0
+    } else {
+      const seq = seqOf(start.cursor)
+      const at = lowerBound(order, seq)
+      const exact = at < order.length && order[at].seq === seq
+      i = reverse ? (exact && start.inclusive ? at : at - 1) : (exact && !start.inclusive ? at + 1 : at)
+    }
+    for (; i >= 0 && i < order.length; i += reverse ? -1 : 1) {
+      if (order[i].live) yield order[i]
+    }
+  }
+
+  cursorOf(bucket: Bucket): Term {
+    return { seq: bucket.seq }
+  }
+
+  cursorForKey(key: Term): Term | undefined {
+    const bucket = this.get(key)
+    return bucket === undefined ? undefined : this.cursorOf(bucket)
+  }
+
+  compareToCursor(bucket: Bucket, cursor: Term): number {
+    return Math.sign(bucket.seq - seqOf(cursor))
+  }
+
+  checkValid(): void {
+    let live = 0
+    for (let i = 0; i < this.order.length; i++) {
+      const bucket = this.order[i]
+      if (i > 0 && this.order[i - 1].seq >= bucket.seq) throw new Error('insertion order not increasing')
+      if (bucket.seq >= this.nextSeq) throw new Error('sequence number from the future')
+      if (!bucket.live) continue
+      live++
+      if (this.byHash.get(bucket.hash) !== bucket) throw new Error('ordered bucket missing from the hash')
+      if (termKey(bucket.key) !== bucket.hash) throw new Error('bucket filed under a wrong hash')
+    }
+    if (live !== this.byHash.size) throw new Error('hash and order disagree on the number of keys')
+    if (live + this.dead !== this.order.length) throw new Error('dead bucket count wrong')
+  }
+}
+
+function seqOf(cursor: Term): number {
+  const seq = typeof cursor === 'object' && cursor !== null && !Array.isArray(cursor) ? cursor.seq : undefined
+  if (!Number.isSafeInteger(seq)) throw badarg('a cursor of a hash table is {"seq": <integer>}')
+  return seq as number
+}
+
+/** First index whose seq is >= seq. */
+function lowerBound(order: readonly Bucket[], seq: number): number {
+  let lo = 0
+  let hi = order.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (order[mid].seq < seq) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}

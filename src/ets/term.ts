@@ -1,0 +1,210 @@
+import { badarg } from './errors.js'
+
+/**
+ * A JSON value: what a key or a value of a table object may be.
+ * Terms held by a table are shared, never copied: callers must treat every
+ * term they pass in or get back as immutable (ETS copies instead; Heirloom's
+ * callers parse a fresh term per request and serialise results at once).
+ */
+export type Term = null | boolean | number | string | Term[] | { [name: string]: Term }
+
+export type TermObject = { [name: string]: Term }
+
+/** Nesting deeper than this is refused on insert, so no stored term can
+ *  overflow the stack of the recursive functions below. */
+export const MAX_TERM_DEPTH = 512
+
+// Erlang's order of the terms JSON maps to: number < atom < map < list < binary,
+// and the atoms false < null < true sort alphabetically as atoms do.
+const enum Rank { Number, False, Null, True, Object, Array, String }
+
+function rank(t: Term): Rank {
+  switch (typeof t) {
+    case 'number': return Rank.Number
+    case 'boolean': return t ? Rank.True : Rank.False
+    case 'string': return Rank.String
+    default: return t === null ? Rank.Null : Array.isArray(t) ? Rank.Array : Rank.Object
+  }
+}
+
+export function isTermObject(t: Term): t is TermObject {
+  return typeof t === 'object' && t !== null && !Array.isArray(t)
+}
+
+/**
+ * Erlang term order of two JSON terms (DESIGN §5): negative, zero or
+ * positive. Zero exactly when the terms are structurally equal.
+ * Complexity: O(size of the smaller term), plus sorting member names of
+ * objects of equal size.
+ */
+export function compareTerms(a: Term, b: Term): number {
+  if (a === b) return 0
+  const ra = rank(a)
+  const rb = rank(b)
+  if (ra !== rb) return ra < rb ? -1 : 1
+  switch (ra) {
+    case Rank.Number: return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0
+    case Rank.String: return compareStrings(a as string, b as string)
+    case Rank.Array: return compareArrays(a as Term[], b as Term[])
+    case Rank.Object: return compareObjects(a as TermObject, b as TermObject)
+    default: return 0 // the same atom
+  }
+}
+
+/**
+ * Strings by Unicode code point, which is also the byte order of their UTF-8
+ * encoding (Erlang compares binaries bytewise). JS `<` compares UTF-16 code
+ * units instead, and disagrees exactly when a surrogate (an astral code
+ * point) meets a unit in U+E000..U+FFFF: there the surrogate must win.
+ */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    let ca = a.charCodeAt(i)
+    let cb = b.charCodeAt(i)
+    if (ca === cb) continue
+    if (ca >= 0xd800 && cb >= 0xd800) {
+      ca = ca >= 0xe000 ? ca - 0x800 : ca + 0x2000
+      cb = cb >= 0xe000 ? cb - 0x800 : cb + 0x2000
+    }
+    return ca < cb ? -1 : 1
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0
+}
+
+function compareArrays(a: Term[], b: Term[]): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const c = compareTerms(a[i], b[i])
+    if (c !== 0) return c
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0
+}
+
+// Erlang maps: smaller first, then the sorted keys pairwise, then the values
+// in key order.
+function compareObjects(a: TermObject, b: TermObject): number {
+  const na = Object.keys(a)
+  const nb = Object.keys(b)
+  if (na.length !== nb.length) return na.length < nb.length ? -1 : 1
+  na.sort(compareStrings)
+  nb.sort(compareStrings)
+  for (let i = 0; i < na.length; i++) {
+    const c = compareStrings(na[i], nb[i])
+    if (c !== 0) return c
+  }
+  for (let i = 0; i < na.length; i++) {
+    const c = compareTerms(a[na[i]], b[nb[i]])
+    if (c !== 0) return c
+  }
+  return 0
+}
+
+/**
+ * Structural equality: object member order is irrelevant, -0 equals 0.
+ * Same answer as `compareTerms(a, b) === 0`, faster. Complexity: O(size).
+ */
+export function termEquals(a: Term, b: Term): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!termEquals(a[i], b[i])) return false
+    return true
+  }
+  if (Array.isArray(b)) return false
+  const names = Object.keys(a)
+  if (names.length !== Object.keys(b).length) return false
+  for (const name of names) {
+    if (!Object.hasOwn(b, name) || !termEquals(a[name], b[name])) return false
+  }
+  return true
+}
+
+/**
+ * A canonical string for a term, used as a Map key by the hash tables:
+ * `termKey(a) === termKey(b)` exactly when `termEquals(a, b)`.
+ * A string key is the cheapest case (one concatenation): its encoding starts
+ * with `s`, which no other encoding does (they start with a digit, `-`,
+ * `t`, `f`, `n`, `[` or `{`). Complexity: O(size), plus sorting member names.
+ */
+export function termKey(t: Term): string {
+  return typeof t === 'string' ? 's' + t : encode(t)
+}
+
+function encode(t: Term): string {
+  switch (typeof t) {
+    case 'string': return JSON.stringify(t)
+    case 'number': return String(t) // String(-0) is "0": -0 and 0 are one key
+    case 'boolean': return t ? 'true' : 'false'
+  }
+  if (t === null) return 'null'
+  if (Array.isArray(t)) {
+    let out = '['
+    for (let i = 0; i < t.length; i++) out += (i === 0 ? '' : ',') + encode(t[i])
+    return out + ']'
+  }
+  const names = Object.keys(t).sort()
+  let out = '{'
+  for (let i = 0; i < names.length; i++) {
+    out += (i === 0 ? '' : ',') + JSON.stringify(names[i]) + ':' + encode(t[names[i]])
+  }
+  return out + '}'
+}
+
+/**
+ * A rough estimate of the bytes a term occupies on the V8 heap, for the
+ * table's `memory`. Also the gate that refuses what is not a JSON term
+ * (undefined, NaN, Infinity, class instances, nesting beyond
+ * MAX_TERM_DEPTH) with `badarg`, so it runs on everything a table stores.
+ * Complexity: O(size).
+ */
+export function termBytes(t: Term): number {
+  return bytesOf(t, 0)
+}
+
+function bytesOf(t: unknown, depth: number): number {
+  switch (typeof t) {
+    case 'number':
+      if (!Number.isFinite(t)) throw badarg(`${t} is not a JSON number`)
+      return 8
+    case 'boolean': return 8
+    case 'string': return 16 + 2 * t.length
+    case 'object': break
+    default: throw badarg(`a ${typeof t} is not a JSON term`)
+  }
+  if (t === null) return 8
+  if (depth >= MAX_TERM_DEPTH) throw badarg(`a term nested deeper than ${MAX_TERM_DEPTH} levels`)
+  let bytes = 16
+  if (Array.isArray(t)) {
+    for (const element of t) bytes += 8 + bytesOf(element, depth + 1)
+    return bytes
+  }
+  const proto = Object.getPrototypeOf(t)
+  if (proto !== Object.prototype && proto !== null) throw badarg('only plain objects are JSON terms')
+  for (const name of Object.keys(t)) {
+    bytes += 24 + 2 * name.length + bytesOf((t as TermObject)[name], depth + 1)
+  }
+  return bytes
+}
+
+/**
+ * Sets a member of an object built here. `obj[name] = v` would set the
+ * prototype when name is `__proto__`; JSON.parse makes it an ordinary
+ * member, and so must we.
+ */
+export function putMember(obj: TermObject, name: string, value: Term): void {
+  if (name === '__proto__') {
+    Object.defineProperty(obj, name, { value, enumerable: true, writable: true, configurable: true })
+  } else {
+    obj[name] = value
+  }
+}
+
+/** A shallow copy of an object term, `__proto__` members included. */
+export function copyObject(obj: TermObject): TermObject {
+  const out: TermObject = {}
+  for (const name of Object.keys(obj)) putMember(out, name, obj[name])
+  return out
+}

@@ -1,0 +1,113 @@
+/**
+ * buildServer(options): the Fastify app over a started table service, ready
+ * and not listening (main.ts listens). Closing the app stops the service:
+ * the supervision tree, then LevelDB.
+ */
+import swagger from '@fastify/swagger'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import {
+  hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject,
+  serializerCompiler, validatorCompiler, type ZodTypeProvider,
+} from 'fastify-type-provider-zod'
+import { EtsError } from './ets/errors.js'
+import { type ErrorCode, HeirloomError } from './errors.js'
+import { type ServiceOptions, TableService } from './tables/service.js'
+import { faultRoutes } from '../routes/faults.js'
+import { healthRoutes } from '../routes/health.js'
+import { objectRoutes } from '../routes/objects.js'
+import { problem, PROBLEM_CONTENT_TYPE } from '../routes/problem.js'
+import { processRoutes } from '../routes/processes.js'
+import { tableRoutes } from '../routes/tables.js'
+import { version } from './version.js'
+
+export interface ServerOptions extends ServiceOptions {
+  /** Expose POST /v1/faults/crash. Default false. */
+  faults?: boolean
+  /** Pino logger options, or false. Default false. */
+  logger?: boolean | object
+  /** Largest request body in bytes. Default 1 MiB. */
+  bodyLimit?: number
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { tables: TableService }
+}
+
+export type App = FastifyInstance
+
+export async function buildServer (options: ServerOptions): Promise<FastifyInstance> {
+  const service = await TableService.start(options)
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // Keys and member names such as __proto__ are refused (400), never merged into objects.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.decorate('tables', service)
+  app.addHook('onClose', async () => { await service.stop() })
+  app.setErrorHandler(sendError)
+  app.setNotFoundHandler((request, reply) => {
+    sendProblem(reply, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request)
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Heirloom',
+        version,
+        description: 'An HTTP/JSON table server that never loses its tables: ETS tables owned by supervised handlers, with a LevelDB catalog.',
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  })
+  await app.register(healthRoutes)
+  await app.register(tableRoutes, { prefix: '/v1' })
+  await app.register(objectRoutes, { prefix: '/v1' })
+  await app.register(processRoutes, { prefix: '/v1' })
+  if (options.faults) await app.register(faultRoutes, { prefix: '/v1' })
+  try {
+    await app.ready()
+  } catch (error) {
+    await service.stop()
+    throw error
+  }
+  return app
+}
+
+function sendError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (error instanceof HeirloomError) {
+    if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter))
+    if (error.status >= 500) request.log.warn({ err: error }, error.message)
+    sendProblem(reply, error.code, error.message, request)
+  } else if (error instanceof EtsError) {
+    sendProblem(reply, 'badarg', error.message, request)
+  } else if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = error.validationContext ?? 'request'
+    const issues = error.validation.map(issue => ({ path: `${where}${issue.instancePath}`, message: issue.message }))
+    const body = problem('validation_failed', issues.map(i => `${i.path}: ${i.message}`).join('; '), request.url)
+    reply.code(400).type(PROBLEM_CONTENT_TYPE).send({ ...body, issues })
+  } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    sendProblem(reply, clientErrorCode(error), error.message, request)
+  } else {
+    request.log.error({ err: error }, 'internal error')
+    sendProblem(reply, 'internal', undefined, request)
+  }
+}
+
+function clientErrorCode (error: FastifyError): ErrorCode {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': return 'payload_too_large'
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return 'unsupported_media_type'
+    default: return error.statusCode === 405 ? 'method_not_allowed' : 'bad_request'
+  }
+}
+
+function sendProblem (reply: FastifyReply, code: ErrorCode, detail: string | undefined, request: FastifyRequest): void {
+  const body = problem(code, detail, request.url)
+  reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body)
+}

@@ -1,0 +1,99 @@
+// A deliberately naive reference model of a table: one array of objects in
+// insertion order, linear scans, and its own term equality and order written
+// the obvious way (code points via Array.from), independent of src/ets/term.ts.
+import type { EtsObject, TableType } from '../../src/ets/table.js'
+import type { Term } from '../../src/ets/term.js'
+
+/** Structure-revealing form: equal terms, and only they, print the same. */
+export function canonical(t: Term): string {
+  const walk = (x: Term): unknown => {
+    if (Array.isArray(x)) return ['array', ...x.map(walk)]
+    if (x !== null && typeof x === 'object') return ['object', ...Object.keys(x).sort().map(k => [k, walk(x[k])])]
+    return ['atom', x === 0 ? 0 : x] // -0 prints as 0 anyway; said for the reader
+  }
+  return JSON.stringify(walk(t))
+}
+
+export function same(a: Term, b: Term): boolean {
+  return canonical(a) === canonical(b)
+}
+
+const RANKS = ['number', 'false', 'null', 'true', 'object', 'array', 'string']
+
+function rankOf(t: Term): number {
+  if (typeof t === 'number') return 0
+  if (t === false) return 1
+  if (t === null) return 2
+  if (t === true) return 3
+  if (typeof t === 'string') return 6
+  return Array.isArray(t) ? 5 : 4
+}
+
+function compareLists<T>(a: T[], b: T[], compare: (x: T, y: T) => number): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = compare(a[i], b[i])
+    if (c !== 0) return c
+  }
+  return Math.sign(a.length - b.length)
+}
+
+const codePoints = (s: string): number[] => Array.from(s, c => c.codePointAt(0)!)
+const compareNames = (a: string, b: string): number => compareLists(codePoints(a), codePoints(b), (x, y) => Math.sign(x - y))
+
+export function naiveCompare(a: Term, b: Term): number {
+  const ra = rankOf(a)
+  const rb = rankOf(b)
+  if (ra !== rb) return Math.sign(ra - rb)
+  switch (RANKS[ra]) {
+    case 'number': return Math.sign((a as number) - (b as number))
+    case 'string': return compareNames(a as string, b as string)
+    case 'array': return compareLists(a as Term[], b as Term[], naiveCompare)
+    case 'object': {
+      const x = a as Record<string, Term>
+      const y = b as Record<string, Term>
+      const nx = Object.keys(x).sort(compareNames)
+      const ny = Object.keys(y).sort(compareNames)
+      if (nx.length !== ny.length) return Math.sign(nx.length - ny.length)
+      return compareLists(nx, ny, compareNames) || compareLists(nx.map(n => x[n]), ny.map(n => y[n]), naiveCompare)
+    }
+    default: return 0
+  }
+}
+
+export class ModelTable {
+  objects: EtsObject[] = []
+  constructor(readonly type: TableType) {}
+
+  get single(): boolean {
+    return this.type === 'set' || this.type === 'ordered_set'
+  }
+
+  insert(list: readonly EtsObject[]): void {
+    for (const { key, value } of list) {
+      const at = this.objects.findIndex(o => same(o.key, key))
+      if (this.single && at >= 0) this.objects[at] = { key: this.objects[at].key, value }
+      else if (this.type === 'bag' && this.objects.some(o => same(o.key, key) && same(o.value, value))) continue
+      else this.objects.push({ key, value })
+    }
+  }
+
+  lookup(key: Term): Term[] {
+    return this.objects.filter(o => same(o.key, key)).map(o => o.value)
+  }
+
+  member(key: Term): boolean {
+    return this.objects.some(o => same(o.key, key))
+  }
+
+  delete(key: Term): void {
+    this.objects = this.objects.filter(o => !same(o.key, key))
+  }
+
+  /** Table order: term order for ordered_set; else keys by first appearance, a key's objects together. */
+  ordered(): EtsObject[] {
+    if (this.type === 'ordered_set') return [...this.objects].sort((a, b) => naiveCompare(a.key, b.key))
+    const keys: Term[] = []
+    for (const o of this.objects) if (!keys.some(k => same(k, o.key))) keys.push(o.key)
+    return keys.flatMap(k => this.objects.filter(o => same(o.key, k)))
+  }
+}

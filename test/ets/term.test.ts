@@ -1,0 +1,90 @@
+import t, { type Test } from 'tap'
+import { compareStrings, compareTerms, termBytes, termEquals, termKey, type Term } from '../../src/ets/term.js'
+
+// Asserts a < b, and the antisymmetric and inequality facts that follow.
+function less(t: Test, a: Term, b: Term, why: string): void {
+  t.equal(compareTerms(a, b), -1, `${why}: ${JSON.stringify(a)} < ${JSON.stringify(b)}`)
+  t.equal(compareTerms(b, a), 1, `${why}: reversed`)
+  t.notOk(termEquals(a, b), `${why}: not equal`)
+  t.not(termKey(a), termKey(b), `${why}: different keys`)
+}
+
+function same(t: Test, a: Term, b: Term, why: string): void {
+  t.equal(compareTerms(a, b), 0, `${why}: compare`)
+  t.ok(termEquals(a, b), `${why}: equals`)
+  t.equal(termKey(a), termKey(b), `${why}: key`)
+}
+
+t.test('types: number < false < null < true < object < array < string', async t => {
+  const ladder: Term[] = [1e300, false, null, true, {}, [], '']
+  for (let i = 0; i + 1 < ladder.length; i++) less(t, ladder[i], ladder[i + 1], 'rank')
+  less(t, 99, false, 'any number before any atom')
+  less(t, { z: [1] }, [], 'any object before any array')
+  less(t, [['z']], '', 'any array before any string')
+})
+
+t.test('numbers by value, -0 equals 0', async t => {
+  less(t, -1, 0, 'negative')
+  less(t, 1, 1.5, 'fraction')
+  less(t, -Number.MAX_VALUE, Number.MIN_VALUE, 'extremes')
+  same(t, -0, 0, 'signed zero')
+})
+
+t.test('objects: fewer members, then names, then values in name order', async t => {
+  less(t, { z: 9 }, { a: 0, b: 0 }, 'size first')
+  less(t, { a: 9, z: 9 }, { b: 0, c: 0 }, 'names before values')
+  less(t, { b: 1, a: 2 }, { a: 2, b: 2 }, 'values in name order')
+  less(t, { a: 1, b: 9 }, { a: 2, b: 0 }, 'first name decides')
+  same(t, { a: 1, b: [1, { c: 2, d: 3 }] }, { b: [1, { d: 3, c: 2 }], a: 1 }, 'member order irrelevant')
+  less(t, { '\uFFFF': 0 }, { '\u{10000}': 0 }, 'names by code point')
+})
+
+t.test('arrays element by element, prefix first', async t => {
+  less(t, [], [0], 'empty first')
+  less(t, [1, 2], [1, 2, 0], 'prefix first')
+  less(t, [1, 'a'], [2], 'first element decides')
+  less(t, [[1]], [[1, 0]], 'nested')
+})
+
+t.test('strings by code point, not UTF-16 unit', async t => {
+  less(t, '', 'a', 'empty first')
+  less(t, 'a', 'ab', 'prefix first')
+  less(t, 'B', 'a', 'code point, not locale')
+  less(t, '\uFFFF', '\u{10000}', 'BMP top before astral')
+  less(t, '\uE000', '\u{1F600}', 'private use before emoji')
+  less(t, 'x\u{1F600}', 'x\u{1F601}', 'astral among astral')
+  t.ok('\uFFFF' > '\u{10000}', 'JS < disagrees, which is the point')
+  t.equal(compareStrings('\u{10000}a', '\u{10000}b'), -1, 'after a shared astral prefix')
+})
+
+t.test('atoms compare equal only to themselves', async t => {
+  same(t, null, null, 'null')
+  same(t, true, true, 'true')
+  less(t, false, true, 'false < true')
+})
+
+t.test('termKey distinguishes types and separators', async t => {
+  less(t, 1, '1', 'number vs string')
+  const keys = [1, '1', 's1', ['1'], [1], 'true', true, null, 'null', ['a,b'], ['a', 'b'], { a: 'b' }, { 'a:"b"': 1 }, '[]', []]
+  t.equal(new Set(keys.map(k => termKey(k as Term))).size, keys.length, 'all distinct')
+})
+
+t.test('__proto__ is an ordinary member name', async t => {
+  const withProto = JSON.parse('{"__proto__": 1}') as Term
+  const plain = {}
+  t.equal(compareTerms(withProto, plain), 1, 'one member beats none')
+  t.notOk(termEquals(withProto, plain))
+  t.not(termKey(withProto), termKey(plain))
+  same(t, withProto, JSON.parse('{"__proto__": 1}') as Term, 'equal to another parse')
+})
+
+t.test('termBytes estimates and refuses what is not JSON', async t => {
+  t.ok(termBytes('abcdef') > termBytes('a'), 'longer strings take more')
+  t.ok(termBytes([1, 2, 3]) > termBytes([1]), 'longer arrays take more')
+  for (const bad of [NaN, Infinity, undefined, () => 1, new Date(0), [1, undefined], { a: NaN }]) {
+    t.throws(() => termBytes(bad as unknown as Term), { code: 'badarg' }, String(bad))
+  }
+  let deep: Term = 1
+  for (let i = 0; i < 600; i++) deep = [deep]
+  t.throws(() => termBytes(deep), { code: 'badarg' }, 'too deep')
+})

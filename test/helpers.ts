@@ -1,0 +1,43 @@
+/**
+ * The test helpers every suite shares: a temp data directory removed after
+ * the test, the app built with `inject()`, a real server listening on
+ * 127.0.0.1, and the table service alone.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Test } from 'tap'
+import { type App, buildServer, type ServerOptions } from '../src/server.js'
+import { type ServiceOptions, TableService } from '../src/tables/service.js'
+
+export type TestOptions = Partial<ServerOptions>
+
+/** A fresh directory under the OS temp dir, removed when the test ends. */
+export async function tempDir (t: Test): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'heirloom-test-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** The app, ready for `app.inject()`, with a temp data dir and faults on; closed after the test. */
+export async function build (t: Test, options: TestOptions = {}): Promise<App> {
+  const app = await buildServer({ dataDir: options.dataDir ?? await tempDir(t), faults: true, ...options })
+  t.teardown(() => app.close())
+  return app
+}
+
+/** A real server listening on 127.0.0.1 (an ephemeral port); its base URL. Closed after the test. */
+export async function listen (t: Test, options: TestOptions = {}): Promise<{ app: App; url: string }> {
+  const app = await build(t, options)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return { app, url: `http://127.0.0.1:${address.port}` }
+}
+
+/** The table service alone (no HTTP), stopped after the test. */
+export async function startService (t: Test, options: Partial<ServiceOptions> = {}): Promise<TableService> {
+  const service = await TableService.start({ dataDir: options.dataDir ?? await tempDir(t), ...options })
+  t.teardown(() => service.stop())
+  return service
+}
