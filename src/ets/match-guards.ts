@@ -19,6 +19,10 @@ function int(x: Term): number {
   return Number.isInteger(x) ? (x as number) : raise()
 }
 
+function nonZero(n: number): number {
+  return n === 0 ? raise() : n
+}
+
 function bool(x: Term): boolean {
   return typeof x === 'boolean' ? x : raise()
 }
@@ -79,9 +83,9 @@ const FUNCTIONS: Record<string, GuardFunction> = {
   '+': { min: 1, max: 2, apply: ([a, b]) => finite(b === undefined ? num(a) : num(a) + num(b)) },
   '-': { min: 1, max: 2, apply: ([a, b]) => finite(b === undefined ? -num(a) : num(a) - num(b)) },
   '*': fixed(2, ([a, b]) => finite(num(a) * num(b))),
-  '/': fixed(2, ([a, b]) => finite(num(a) / (num(b) === 0 ? raise() : (b as number)))),
-  div: fixed(2, ([a, b]) => finite(Math.trunc(int(a) / (int(b) === 0 ? raise() : (b as number))))),
-  rem: fixed(2, ([a, b]) => finite(int(a) % (int(b) === 0 ? raise() : (b as number)))),
+  '/': fixed(2, ([a, b]) => finite(num(a) / nonZero(num(b)))),
+  div: fixed(2, ([a, b]) => finite(Math.trunc(int(a) / nonZero(int(b))))),
+  rem: fixed(2, ([a, b]) => finite(int(a) % nonZero(int(b)))),
   abs: fixed(1, ([a]) => Math.abs(num(a))),
   map_get: fixed(2, ([name, m]) => {
     const obj = map(m)

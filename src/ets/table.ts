@@ -1,17 +1,20 @@
-import { badarg } from './errors.js'
+import { applyCounterOps, parseCounterOps, type CounterOps } from './counter.js'
+import { badarg, EtsError } from './errors.js'
 import { InsertionOrderIndex } from './hash-index.js'
-import type { Bucket, KeyIndex } from './key-index.js'
+import type { Bucket, KeyIndex, WalkStart } from './key-index.js'
+import { CompiledMatchSpec, compileMatchSpec, NO_MATCH } from './match-spec.js'
+import { applyMergePatch } from './merge-patch.js'
 import { TermOrderIndex } from './ordered-index.js'
-import { termBytes, termEquals, termKey, type Term } from './term.js'
+import {
+  checkContinuation, checkLimit, checkObject, checkObjects, objectBytes, replacementValue,
+} from './table-arguments.js'
+import {
+  TABLE_TYPES, type EtsObject, type MatchSpec, type Page, type PageOptions, type SelectChunk,
+  type SelectOptions, type TableInfo, type TableType,
+} from './table-types.js'
+import { compareTerms, distinctTerms, termBytes, termEquals, termKey, type Term } from './term.js'
 
-export type TableType = 'set' | 'ordered_set' | 'bag' | 'duplicate_bag'
-
-export const TABLE_TYPES: readonly TableType[] = ['set', 'ordered_set', 'bag', 'duplicate_bag']
-
-export interface EtsObject {
-  key: Term
-  value: Term
-}
+export * from './table-types.js'
 
 /** What an insert does with a key already held. */
 type KeyPolicy = 'replace' | 'distinct' | 'duplicates'
@@ -21,14 +24,6 @@ const POLICY: Record<TableType, KeyPolicy> = {
   ordered_set: 'replace',
   bag: 'distinct',
   duplicate_bag: 'duplicates',
-}
-
-/** Fixed cost per object on top of its key and value (the pair, the slot). */
-const OBJECT_OVERHEAD = 32
-
-/** Estimated bytes of one object; also refuses non-JSON terms with badarg. */
-function objectBytes(key: Term, value: Term): number {
-  return OBJECT_OVERHEAD + termBytes(key) + termBytes(value)
 }
 
 /** Creates an empty table of the given type. */
@@ -51,6 +46,7 @@ export class Table {
   private readonly policy: KeyPolicy
   private objectCount = 0
   private bytes = 0
+  private scans = 0
 
   constructor(type: TableType) {
     this.type = type
@@ -105,6 +101,221 @@ export class Table {
     }
   }
 
+  /**
+   * Inserts like `insert` only if no key of the list is in the table; else
+   * changes nothing and names the keys present. Keys repeated inside the
+   * list are checked against the table only, as ETS does.
+   * O(m·|object|) plus the lookups.
+   */
+  insertNew(objects: readonly EtsObject[]): { inserted: boolean; present: Term[] } {
+    const checked = checkObjects(objects)
+    const present = distinctTerms(objects.map(o => o.key).filter(key => this.member(key)))
+    if (present.length > 0) return { inserted: false, present }
+    for (let i = 0; i < objects.length; i++) this.put(objects[i].key, objects[i].value, checked[i])
+    return { inserted: true, present }
+  }
+
+  /** Deletes the object equal to this one; every copy in a duplicate_bag. O(k·|object|) after the lookup. */
+  deleteObject(object: EtsObject): void {
+    checkObject(object)
+    const bucket = this.index.get(object.key)
+    if (bucket === undefined) return
+    const kept = bucket.values.filter(value => !termEquals(value, object.value))
+    if (kept.length !== bucket.values.length) this.setValues(bucket, kept)
+  }
+
+  /** Empties the table. O(n) (walks in progress are told their buckets are gone). */
+  deleteAllObjects(): void {
+    this.index.clear()
+    this.objectCount = 0
+    this.bytes = 0
+  }
+
+  /** Removes the key's objects and returns their values, in insertion order. Cost of lookup + delete. */
+  take(key: Term): Term[] {
+    const bucket = this.index.get(key)
+    if (bucket === undefined) return []
+    const values = bucket.values
+    this.setValues(bucket, [])
+    return values
+  }
+
+  /**
+   * ETS update_counter, set and ordered_set only: applies the steps in order
+   * to the key's value (see CounterOp) and returns the counter after each.
+   * A missing key takes `defaultObject`'s value (its key is ignored, as in
+   * ETS) and is inserted; without one it is badarg. Any failure changes
+   * nothing. O(lookup + steps·|value|).
+   */
+  updateCounter(key: Term, ops: CounterOps, defaultObject?: EtsObject): number[] {
+    this.requireOnePerKey('update_counter')
+    const steps = parseCounterOps(ops)
+    const bucket = this.index.get(key)
+    let current: Term
+    if (bucket !== undefined) {
+      current = bucket.values[0]
+    } else if (defaultObject !== undefined) {
+      checkObject(defaultObject)
+      current = defaultObject.value
+    } else {
+      throw badarg('no object with this key and no default object')
+    }
+    const { value, results } = applyCounterOps(current, steps)
+    this.put(key, value, objectBytes(key, value))
+    return results
+  }
+
+  /**
+   * Applies an RFC 7396 merge patch to the key's value and returns the new
+   * value; set and ordered_set only; a missing key is `not_found`.
+   * O(lookup + |patch| + members reached).
+   */
+  mergePatch(key: Term, patch: Term): Term {
+    this.requireOnePerKey('merge_patch')
+    termBytes(patch)
+    const bucket = this.index.get(key)
+    if (bucket === undefined) throw new EtsError('not_found', 'no object with this key')
+    const value = applyMergePatch(bucket.values[0], patch)
+    this.setValues(bucket, [value])
+    return value
+  }
+
+  /** The first key in table order, or undefined when empty. O(1) hash, O(log n) ordered_set. */
+  first(): Term | undefined {
+    return this.keyAfter(undefined, false)
+  }
+
+  /** The last key in table order, or undefined when empty. O(1) amortised hash, O(log n) ordered_set. */
+  last(): Term | undefined {
+    return this.keyAfter(undefined, true)
+  }
+
+  /**
+   * The key after `key` in table order, or undefined at the end. ordered_set
+   * accepts any key; the hash types need a key in the table (else badarg, as
+   * ETS without safe_fixtable): use `page` for cursors that survive deletes.
+   * O(log n) plus deleted keys skipped.
+   */
+  next(key: Term): Term | undefined {
+    return this.keyAfter(key, false)
+  }
+
+  /** As `next`, backwards. The hash types go back in insertion order (ETS has no order for them). */
+  prev(key: Term): Term | undefined {
+    return this.keyAfter(key, true)
+  }
+
+  /**
+   * Objects of up to `limit` keys in table order (see Page for the cursor).
+   * ordered_set may bound the keys with an inclusive range [from, to].
+   * O(log n + objects returned), plus deleted hash keys skipped.
+   */
+  page(options: PageOptions): Page {
+    const limit = checkLimit(options.limit)
+    const { after, from, to } = options
+    for (const t of [after, from, to]) if (t !== undefined) termBytes(t)
+    if ((from !== undefined || to !== undefined) && this.type !== 'ordered_set') throw badarg('a key range needs an ordered_set')
+    const reverse = options.reverse === true
+    const direction = reverse ? -1 : 1
+    const [begin, end] = reverse ? [to, from] : [from, to]
+    let start: WalkStart | undefined = after === undefined ? undefined : { cursor: after, inclusive: false }
+    if (begin !== undefined && (after === undefined || direction * compareTerms(after, begin) < 0)) {
+      start = { cursor: begin, inclusive: true }
+    }
+    const objects: EtsObject[] = []
+    let keys = 0
+    let last: Bucket | undefined
+    for (const bucket of this.index.walk(reverse, start)) {
+      if (end !== undefined && direction * this.index.compareToCursor(bucket, end) > 0) break
+      if (keys === limit) return { objects, nextAfter: this.index.cursorOf(last!) }
+      for (const value of bucket.values) objects.push({ key: bucket.key, value })
+      keys++
+      last = bucket
+    }
+    return { objects }
+  }
+
+  /**
+   * ETS select: the results of the spec over the objects in table order,
+   * at most `limit` of them per call, resumed with the continuation given
+   * back (changes made between calls may or may not be seen, as in ETS).
+   * A spec whose every head names a literal key looks those keys up;
+   * else O(objects) scan.
+   */
+  select(spec: MatchSpec, options: SelectOptions = {}): SelectChunk {
+    const compiled = toCompiled(spec)
+    const limit = options.limit === undefined ? Infinity : checkLimit(options.limit)
+    const resume = options.continuation === undefined ? undefined : checkContinuation(options.continuation)
+    const results: Term[] = []
+    let skip = resume?.skip ?? 0
+    for (const bucket of this.candidates(compiled, resume && { cursor: resume.at, inclusive: true })) {
+      const from = skip > 0 && this.index.compareToCursor(bucket, resume!.at) === 0 ? skip : 0
+      skip = 0 // only the bucket resumed at can be part done
+      for (let i = from; i < bucket.values.length; i++) {
+        if (results.length === limit) return { results, continuation: { at: this.index.cursorOf(bucket), skip: i } }
+        const result = compiled.match(bucket.key, bucket.values[i])
+        if (result !== NO_MATCH) results.push(result)
+      }
+    }
+    return { results }
+  }
+
+  /** ETS select_count: objects for which the spec's result is `true`. Cost as select. */
+  selectCount(spec: MatchSpec): number {
+    const compiled = toCompiled(spec)
+    let count = 0
+    for (const bucket of this.candidates(compiled)) {
+      for (const value of bucket.values) if (compiled.match(bucket.key, value) === true) count++
+    }
+    return count
+  }
+
+  /** ETS select_delete: deletes the objects for which the result is `true`; returns how many. Cost as select. */
+  selectDelete(spec: MatchSpec): number {
+    const compiled = toCompiled(spec)
+    const changes: Array<[Bucket, Term[]]> = []
+    let deleted = 0
+    for (const bucket of this.candidates(compiled)) {
+      const kept = bucket.values.filter(value => compiled.match(bucket.key, value) !== true)
+      if (kept.length === bucket.values.length) continue
+      changes.push([bucket, kept])
+      deleted += bucket.values.length - kept.length
+    }
+    for (const [bucket, kept] of changes) this.setValues(bucket, kept)
+    return deleted
+  }
+
+  /**
+   * ETS select_replace: each matched object becomes the result, which must
+   * be `{key, value}` with the same key; otherwise badarg and nothing is
+   * replaced. Not for bags (ETS refuses them too: replacing could make two
+   * objects identical). Returns the number of objects matched. Cost as select.
+   */
+  selectReplace(spec: MatchSpec): number {
+    if (this.type === 'bag') throw badarg('select_replace does not support bag tables')
+    const compiled = toCompiled(spec)
+    const changes: Array<[Bucket, Term[]]> = []
+    let replaced = 0
+    for (const bucket of this.candidates(compiled)) {
+      let values: Term[] | undefined
+      for (let i = 0; i < bucket.values.length; i++) {
+        const result = compiled.match(bucket.key, bucket.values[i])
+        if (result === NO_MATCH) continue
+        values ??= bucket.values.slice()
+        values[i] = replacementValue(bucket.key, result)
+        replaced++
+      }
+      if (values !== undefined) changes.push([bucket, values])
+    }
+    for (const [bucket, values] of changes) this.setValues(bucket, values)
+    return replaced
+  }
+
+  /** Type, size, memory, number of keys, full scans so far. O(1). */
+  info(): TableInfo {
+    return { type: this.type, size: this.objectCount, memory: this.bytes, keys: this.index.size, fullScans: this.scans }
+  }
+
   /** Throws when an invariant is broken: index structure, bucket contents, size, memory. O(n·k·|object|). Tests call it. */
   checkValid(): void {
     this.index.checkValid()
@@ -141,6 +352,38 @@ export class Table {
     this.bytes += bytes
   }
 
+  private keyAfter(key: Term | undefined, reverse: boolean): Term | undefined {
+    let start: WalkStart | undefined
+    if (key !== undefined) {
+      const cursor = this.index.cursorForKey(key)
+      if (cursor === undefined) throw badarg('the key is not in the table')
+      start = { cursor, inclusive: false }
+    }
+    const step = this.index.walk(reverse, start).next()
+    return step.done ? undefined : step.value.key
+  }
+
+  /** The buckets a spec can match: its literal keys in table order, or all (a full scan). */
+  private candidates(spec: CompiledMatchSpec, start?: WalkStart): Iterable<Bucket> {
+    if (spec.keys === undefined) {
+      this.scans++
+      return this.index.walk(false, start)
+    }
+    const index = this.index
+    const after = (bucket: Bucket, at: WalkStart): boolean => {
+      const order = index.compareToCursor(bucket, at.cursor)
+      return order > 0 || (order === 0 && at.inclusive)
+    }
+    return spec.keys
+      .map(key => index.get(key))
+      .filter((bucket): bucket is Bucket => bucket !== undefined && (start === undefined || after(bucket, start)))
+      .sort((a, b) => index.compareToCursor(a, index.cursorOf(b)))
+  }
+
+  private requireOnePerKey(operation: string): void {
+    if (this.policy !== 'replace') throw badarg(`${operation} needs a set or ordered_set table`)
+  }
+
   /** Replaces a bucket's values, keeping size and memory right; an emptied bucket leaves the index. */
   private setValues(bucket: Bucket, values: Term[]): void {
     for (const value of bucket.values) this.bytes -= objectBytes(bucket.key, value)
@@ -151,15 +394,6 @@ export class Table {
   }
 }
 
-/** Validates a list of objects before any is stored; returns their sizes. */
-function checkObjects(objects: readonly EtsObject[]): number[] {
-  if (!Array.isArray(objects)) throw badarg('objects must be a list')
-  return objects.map(checkObject)
-}
-
-function checkObject(object: EtsObject): number {
-  if (typeof object !== 'object' || object === null || !Object.hasOwn(object, 'key') || !Object.hasOwn(object, 'value')) {
-    throw badarg('an object is {"key": …, "value": …}')
-  }
-  return objectBytes(object.key, object.value)
+function toCompiled(spec: MatchSpec): CompiledMatchSpec {
+  return spec instanceof CompiledMatchSpec ? spec : compileMatchSpec(spec)
 }

@@ -208,3 +208,8 @@ export function copyObject(obj: TermObject): TermObject {
   for (const name of Object.keys(obj)) putMember(out, name, obj[name])
   return out
 }
+
+/** The terms without repeats (structural equality), first occurrences kept in order. */
+export function distinctTerms(terms: readonly Term[]): Term[] {
+  return [...new Map(terms.map(t => [termKey(t), t])).values()]
+}

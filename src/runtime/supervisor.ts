@@ -180,10 +180,10 @@ class Supervisor implements Behaviour {
     }
   }
 
-  /** Sliding window: at most `intensity` restarts in the last `period`. */
+  /** Sliding window: at most `intensity` restarts in the last `period`, its start included (as OTP). */
   private allowRestart (): boolean {
     const now = this.ctx.node.clock.now()
-    this.restartTimes = this.restartTimes.filter(t => now - t < this.periodMs)
+    this.restartTimes = this.restartTimes.filter(t => now - t <= this.periodMs)
     this.restartTimes.push(now)
     return this.restartTimes.length <= this.intensity
   }

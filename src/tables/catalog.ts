@@ -35,7 +35,7 @@ interface Records {
 }
 
 export class Catalog {
-  private readonly mirror = new Map<string, TableRecord>()
+  private mirror = new Map<string, TableRecord>()
   private tail: Promise<unknown> = Promise.resolve()
 
   private constructor (private readonly db: Level<string, unknown>, private readonly records: Records) {}
@@ -61,9 +61,11 @@ export class Catalog {
   /** Rereads every record from disk into the mirror, and returns them. */
   load (): Promise<TableRecord[]> {
     return this.serial(async () => {
-      this.mirror.clear()
-      for await (const [name, record] of this.records.iterator()) this.mirror.set(name, record)
-      return [...this.mirror.values()]
+      // Swapped in whole: readers never see a half-read catalog.
+      const mirror = new Map<string, TableRecord>()
+      for await (const [name, record] of this.records.iterator()) mirror.set(name, record)
+      this.mirror = mirror
+      return [...mirror.values()]
     })
   }
 

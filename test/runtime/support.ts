@@ -5,7 +5,7 @@
  */
 import { Node, type ProcessContext, type ProcessFactory, type StartOptions } from '../../src/runtime/node.js'
 import type { Behaviour } from '../../src/runtime/process.js'
-import type { Clock, Pid } from '../../src/runtime/types.js'
+import type { Clock, ExitMessage, ExitReason, Pid } from '../../src/runtime/types.js'
 
 /** Messages pushed from inside a process, taken by a test in order or by pattern. */
 export class Inbox<T = any> {
@@ -71,5 +71,33 @@ export class ManualClock implements Clock {
 
 /** A process that does nothing; for targets, heirs and owners. */
 export const idle: ProcessFactory = () => ({})
+
+export type WorkerEvent =
+  | { started: string; pid: Pid }
+  | { stopped: string; pid: Pid; reason: unknown }
+
+/**
+ * A supervised worker: reports its start, crashes on the cast `crash`, exits
+ * with the cast `{ exit: reason }`; if it traps exits, it reports the exit
+ * signal (its supervisor shutting it down) and exits with that reason.
+ */
+export function worker (id: string, events: Inbox<WorkerEvent>): ProcessFactory {
+  return ctx => ({
+    init () { events.push({ started: id, pid: ctx.self }) },
+    handleCast (message: 'crash' | { exit: ExitReason }) {
+      if (message === 'crash') throw new Error(`${id} crashed`)
+      ctx.exitSelf(message.exit)
+    },
+    handleInfo (message: ExitMessage) {
+      events.push({ stopped: id, pid: ctx.self, reason: message.reason })
+      ctx.exitSelf(message.reason)
+    },
+  })
+}
+
+/** The next start of child `id`. */
+export function started (events: Inbox<WorkerEvent>, id: string): Promise<Pid> {
+  return events.take(e => 'started' in e && e.started === id).then(e => e.pid)
+}
 
 export { Node }

@@ -1,0 +1,151 @@
+// Match specs in JSON, compiled to closures (request data is never run as
+// code). A spec is a list of clauses `{ "head", "guards"?, "result" }`,
+// tried in order on an object `{ "key": …, "value": … }`; the first clause
+// whose head matches and whose guards are all `true` gives the result.
+//
+// Head patterns: "_" matches anything; "$1", "$2"… bind on first sight and
+// must match an equal term after; an object pattern matches an object that
+// has every member it names (like an Erlang map pattern), an array pattern
+// an array of the same length; anything else matches an equal term. There is
+// no way to match the literal strings "_" or "$1" in a head; use a guard:
+// ["=:=", "$1", ["const", "_"]].
+// Guards: see match-guards.ts. Result: "$_" (the object), "$$" (the bound
+// variables in number order), or a template: any term with those
+// substituted, arrays and objects recursively; ["const", x] stands for x.
+import { compileExpression, compileObject, GUARD_RAISED } from './match-guards.js'
+import { childPath, compileReference, isSpecialString, Scope, specError, variableNumber, type Expr } from './match-scope.js'
+import { distinctTerms, isTermObject, termEquals, type Term } from './term.js'
+
+export const NO_MATCH: unique symbol = Symbol('no match')
+
+type Matcher = (t: Term, vars: Term[]) => boolean
+type HeadMatcher = (key: Term, value: Term, vars: Term[]) => boolean
+
+interface Clause {
+  readonly slots: number
+  readonly head: HeadMatcher
+  readonly guards: readonly Expr[]
+  readonly result: Expr
+  /** The one key the head can match, when its key pattern is a literal. */
+  readonly literalKey?: { key: Term }
+}
+
+const CLAUSE_MEMBERS = new Set(['head', 'guards', 'result'])
+
+export class CompiledMatchSpec {
+  /**
+   * The keys the spec can match, when every clause's head names a literal
+   * key: a table then looks them up instead of scanning. Undefined otherwise.
+   */
+  readonly keys: readonly Term[] | undefined
+
+  constructor(private readonly clauses: readonly Clause[]) {
+    const literal = clauses.map(c => c.literalKey)
+    this.keys = literal.every(k => k !== undefined) ? distinctTerms(literal.map(k => k!.key)) : undefined
+  }
+
+  /** The result of the first matching clause, or NO_MATCH. O(size of spec + matched terms). */
+  match(key: Term, value: Term): Term | typeof NO_MATCH {
+    for (const clause of this.clauses) {
+      const vars: Term[] = new Array(clause.slots)
+      if (!clause.head(key, value, vars)) continue
+      const ctx = { key, value, vars }
+      try {
+        if (clause.guards.every(guard => guard(ctx) === true)) return clause.result(ctx)
+      } catch (error) {
+        if (error !== GUARD_RAISED) throw error
+      }
+    }
+    return NO_MATCH
+  }
+}
+
+/** Compiles a JSON match spec; throws EtsError 'bad_match_spec' with the path of the first fault. */
+export function compileMatchSpec(spec: Term): CompiledMatchSpec {
+  if (!Array.isArray(spec)) throw specError('', 'a match spec is a list of clauses')
+  return new CompiledMatchSpec(spec.map((clause, i) => compileClause(clause, `[${i}]`)))
+}
+
+function compileClause(clause: Term, path: string): Clause {
+  if (!isTermObject(clause)) throw specError(path, 'a clause is {"head", "guards", "result"}')
+  for (const name of Object.keys(clause)) {
+    if (!CLAUSE_MEMBERS.has(name)) throw specError(childPath(path, name), 'unknown clause member')
+  }
+  if (!Object.hasOwn(clause, 'head')) throw specError(childPath(path, 'head'), 'a clause needs a head')
+  if (!Object.hasOwn(clause, 'result')) throw specError(childPath(path, 'result'), 'a clause needs a result')
+  const guards = Object.hasOwn(clause, 'guards') ? clause.guards : []
+  if (!Array.isArray(guards)) throw specError(childPath(path, 'guards'), 'guards is a list')
+  const scope = new Scope()
+  const { head, literalKey } = compileHead(clause.head, childPath(path, 'head'), scope)
+  return {
+    head,
+    literalKey,
+    guards: guards.map((guard, i) => compileExpression(guard, childPath(childPath(path, 'guards'), i), scope)),
+    result: compileTemplate(clause.result, childPath(path, 'result'), scope),
+    slots: scope.size,
+  }
+}
+
+// The matched object is {key, value}; a head that is an object pattern is
+// matched against the two fields without building that object.
+function compileHead(head: Term, path: string, scope: Scope): { head: HeadMatcher; literalKey?: { key: Term } } {
+  if (!isTermObject(head)) {
+    const match = compilePattern(head, path, scope)
+    return { head: (key, value, vars) => match({ key, value }, vars) }
+  }
+  const members = Object.keys(head).map(name => ({ name, match: compilePattern(head[name], childPath(path, name), scope) }))
+  if (members.some(m => m.name !== 'key' && m.name !== 'value')) return { head: () => false }
+  const keyPattern = Object.hasOwn(head, 'key') ? head.key : '_'
+  return {
+    head: (key, value, vars) => members.every(m => m.match(m.name === 'key' ? key : value, vars)),
+    literalKey: isLiteral(keyPattern) ? { key: keyPattern } : undefined,
+  }
+}
+
+/** A pattern that matches exactly one term: no wildcard, no variable, no (partial) object pattern. */
+function isLiteral(pattern: Term): boolean {
+  if (typeof pattern === 'string') return !isSpecialString(pattern)
+  if (Array.isArray(pattern)) return pattern.every(isLiteral)
+  return !isTermObject(pattern)
+}
+
+function compilePattern(pattern: Term, path: string, scope: Scope): Matcher {
+  if (typeof pattern === 'string') return compileStringPattern(pattern, path, scope)
+  if (Array.isArray(pattern)) {
+    const elements = pattern.map((p, i) => compilePattern(p, childPath(path, i), scope))
+    return (t, vars) => Array.isArray(t) && t.length === elements.length && elements.every((match, i) => match(t[i], vars))
+  }
+  if (isTermObject(pattern)) {
+    const members = Object.keys(pattern).map(name => ({ name, match: compilePattern(pattern[name], childPath(path, name), scope) }))
+    return (t, vars) => isTermObject(t) && members.every(m => Object.hasOwn(t, m.name) && m.match(t[m.name], vars))
+  }
+  return t => t === pattern // numbers, booleans, null; -0 === 0 as the term order says
+}
+
+function compileStringPattern(pattern: string, path: string, scope: Scope): Matcher {
+  if (pattern === '_') return () => true
+  if (pattern === '$_' || pattern === '$$') throw specError(path, `${pattern} is only allowed in guards and result`)
+  const variable = variableNumber(pattern)
+  if (variable === undefined) return t => t === pattern
+  const { slot, first } = scope.bind(variable)
+  if (first) {
+    return (t, vars) => {
+      vars[slot] = t
+      return true
+    }
+  }
+  return (t, vars) => termEquals(t, vars[slot])
+}
+
+/** A result: "$_", "$$", a variable, or a template built from them; ["const", x] is x. */
+function compileTemplate(x: Term, path: string, scope: Scope): Expr {
+  if (typeof x === 'string') return compileReference(x, path, scope) ?? (() => x)
+  if (isTermObject(x)) return compileObject(x, path, scope, compileTemplate)
+  if (!Array.isArray(x)) return () => x
+  if (x.length === 2 && x[0] === 'const') {
+    const constant = x[1]
+    return () => constant
+  }
+  const elements = x.map((element, i) => compileTemplate(element, childPath(path, i), scope))
+  return ctx => elements.map(element => element(ctx))
+}

@@ -1,0 +1,59 @@
+import type { CompiledMatchSpec } from './match-spec.js'
+import type { Term } from './term.js'
+
+export type TableType = 'set' | 'ordered_set' | 'bag' | 'duplicate_bag'
+
+export const TABLE_TYPES: readonly TableType[] = ['set', 'ordered_set', 'bag', 'duplicate_bag']
+
+export interface EtsObject {
+  key: Term
+  value: Term
+}
+
+/**
+ * A page of `page()`. `nextAfter`, present when more objects may follow, is
+ * the opaque cursor to pass back as `after`: the last key of the page for
+ * ordered_set, `{ "seq": n }` (a position in insertion order) for the hash
+ * types. Either stays valid when its object is deleted meanwhile.
+ */
+export interface Page {
+  objects: EtsObject[]
+  nextAfter?: Term
+}
+
+export interface PageOptions {
+  /** A `nextAfter` from an earlier page (for ordered_set any key will do). */
+  after?: Term
+  /** Keys per page; a bag's objects of one key are never split across pages. */
+  limit: number
+  reverse?: boolean
+  /** Inclusive key range, ordered_set only. */
+  from?: Term
+  to?: Term
+}
+
+/** Where `select` resumes: at the bucket named by the cursor `at`, skipping `skip` objects of it. */
+export type SelectContinuation = { at: Term; skip: number }
+
+export interface SelectOptions {
+  /** At most this many results per call; more come with a continuation. */
+  limit?: number
+  continuation?: SelectContinuation
+}
+
+export interface SelectChunk {
+  results: Term[]
+  continuation?: SelectContinuation
+}
+
+/** A match spec as JSON, or compiled once with compileMatchSpec for reuse. */
+export type MatchSpec = Term | CompiledMatchSpec
+
+export interface TableInfo {
+  type: TableType
+  size: number
+  memory: number
+  keys: number
+  /** Selects that had to scan the whole table (a literal-key head looks up instead). */
+  fullScans: number
+}

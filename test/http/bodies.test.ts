@@ -1,0 +1,86 @@
+// Request bodies every route refuses before doing anything: wrong media type,
+// empty or broken JSON, too large, poisoned; and a refused request changes nothing.
+import t from 'tap'
+import type { App } from '../../src/server.js'
+import { build } from '../helpers.js'
+import { expectProblem } from './problem.js'
+
+t.setTimeout(30_000)
+
+const raw = (app: App, url: string, payload: string, contentType?: string, method: 'POST' | 'PUT' = 'POST') =>
+  app.inject({ method, url, payload, headers: contentType === undefined ? {} : { 'content-type': contentType } })
+
+t.test('a_body_that_is_not_json_is_415_unsupported_media_type', async t => {
+  const app = await build(t)
+  for (const type of ['application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+    await expectProblem(t, await raw(app, '/v1/tables', '{"name":"users"}', type), 415, 'unsupported_media_type')
+  }
+  await expectProblem(t, await raw(app, '/v1/tables/users/objects/k', '{"value":1}', 'application/xml', 'PUT'), 415, 'unsupported_media_type')
+})
+
+// The 415 title says the body must be application/json; Fastify's built-in
+// text/plain parser turns such a body into a string that then fails the schema.
+t.test('a_text_plain_body_is_415_too', async t => {
+  const app = await build(t)
+  await expectProblem(t, await raw(app, '/v1/tables', '{"name":"users"}', 'text/plain'), 415, 'unsupported_media_type')
+})
+
+t.test('json_with_a_charset_is_json', async t => {
+  const app = await build(t)
+  t.equal((await raw(app, '/v1/tables', '{"name":"users"}', 'application/json; charset=utf-8')).statusCode, 201)
+})
+
+t.test('an_empty_or_broken_json_body_is_400_bad_request', async t => {
+  const app = await build(t)
+  for (const payload of ['', '{', '{"name":', 'nul', "{'name':'x'}"]) {
+    await expectProblem(t, await raw(app, '/v1/tables', payload, 'application/json'), 400, 'bad_request')
+  }
+})
+
+t.test('a_missing_body_is_400', async t => {
+  const app = await build(t)
+  await expectProblem(t, await app.inject({ method: 'POST', url: '/v1/tables' }), 400, 'validation_failed')
+})
+
+t.test('a_body_over_the_limit_is_413_payload_too_large', async t => {
+  const app = await build(t, { bodyLimit: 256 })
+  await app.inject({ method: 'POST', url: '/v1/tables', payload: { name: 'users' } })
+  const big = JSON.stringify({ value: 'x'.repeat(300) })
+  await expectProblem(t, await raw(app, '/v1/tables/users/objects/k', big, 'application/json', 'PUT'), 413, 'payload_too_large')
+  const fits = JSON.stringify({ value: 'x'.repeat(200) })
+  t.equal((await raw(app, '/v1/tables/users/objects/k', fits, 'application/json', 'PUT')).statusCode, 204, 'under the limit passes')
+})
+
+t.test('proto_and_constructor_members_are_refused', async t => {
+  const app = await build(t)
+  await app.inject({ method: 'POST', url: '/v1/tables', payload: { name: 'users' } })
+  for (const payload of ['{"value":{"__proto__":{"admin":true}}}', '{"value":{"constructor":{"prototype":{"admin":true}}}}']) {
+    await expectProblem(t, await raw(app, '/v1/tables/users/objects/k', payload, 'application/json', 'PUT'), 400, 'bad_request')
+  }
+  t.equal(({} as any).admin, undefined, 'no prototype was polluted')
+})
+
+t.test('a_refused_request_changes_nothing', async t => {
+  const app = await build(t, { bodyLimit: 256 })
+  await app.inject({ method: 'POST', url: '/v1/tables', payload: { name: 'users', type: 'bag' } })
+  await app.inject({ method: 'PUT', url: '/v1/tables/users/objects/ada', payload: { value: 1 } })
+  const snapshot = async () => ({
+    tables: (await app.inject({ url: '/v1/tables' })).json(),
+    ada: (await app.inject({ url: '/v1/tables/users/objects/ada' })).json(),
+    processes: (await app.inject({ url: '/v1/processes' })).json(),
+  })
+  const before = await snapshot()
+  const refused = [
+    await raw(app, '/v1/tables', '{"name":"users","type":"heap"}', 'application/json'),
+    await raw(app, '/v1/tables', '{"name":"other","type":"heap"}', 'application/json'),
+    await raw(app, '/v1/tables', '{"name":"-x"}', 'application/json'),
+    await raw(app, '/v1/tables/users/objects/ada', '{"val":2}', 'application/json', 'PUT'),
+    await raw(app, '/v1/tables/users/objects/ada', '{"value":', 'application/json', 'PUT'),
+    await raw(app, '/v1/tables/users/objects/ada', '{"value":2}', 'application/xml', 'PUT'),
+    await raw(app, '/v1/tables/users/objects/ada', JSON.stringify({ value: 'x'.repeat(300) }), 'application/json', 'PUT'),
+    await raw(app, '/v1/faults/crash', '{"process":"table_handler"}', 'application/json'),
+    await raw(app, '/v1/faults/crash', '[]', 'application/json'),
+  ]
+  t.same(refused.map(r => r.statusCode), [400, 400, 400, 400, 400, 415, 413, 400, 400])
+  t.same(await snapshot(), before, 'tables, objects and processes are as they were')
+})
