@@ -103,7 +103,7 @@ function clientErrorCode (error: FastifyError): ErrorCode {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return 'payload_too_large'
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return 'unsupported_media_type'
-    default: return error.statusCode === 405 ? 'method_not_allowed' : 'bad_request'
+    default: return 'bad_request'
   }
 }
 

@@ -46,7 +46,7 @@ t.test('readyz_is_503_while_the_service_is_stopping', async t => {
 
 t.test('an_unknown_route_is_404_not_found', async t => {
   const app = await build(t)
-  for (const [method, url] of [['GET', '/nope'], ['GET', '/v1/tables/users/rows'], ['PATCH', '/v1/tables']] as const) {
+  for (const [method, url] of [['GET', '/nope'], ['GET', '/v1/tables/users/rows'], ['GET', '/v1']] as const) {
     const body = await expectProblem(t, await app.inject({ method, url }), 404, 'not_found')
     t.equal(body.instance, url)
   }

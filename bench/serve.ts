@@ -1,0 +1,77 @@
+/**
+ * One server under load, in its own process so that it does not share an
+ * event loop (or a core) with the load generator in bench/load.ts.
+ *
+ *   tsx bench/serve.ts hello              a bare Fastify JSON route: the baseline
+ *   tsx bench/serve.ts heirloom --keys N  Heirloom (buildServer) over a temp data
+ *                                         dir, with a `set` table `bench` holding
+ *                                         N keys (bench/workload.ts)
+ *
+ * It listens on 127.0.0.1 on an ephemeral port and sends `{ url }` to its
+ * parent over IPC. It closes and exits when the parent disconnects (including
+ * when the parent dies), or on SIGTERM/SIGINT.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { buildServer } from '../src/server.js'
+import { BENCH_TABLE, benchKey, benchValue } from './workload.js'
+
+async function helloServer (): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false })
+  app.get('/', async () => ({ hello: 'world' }))
+  return app
+}
+
+async function heirloomServer (keys: number): Promise<{ app: FastifyInstance; dataDir: string }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'heirloom-bench-'))
+  const app = await buildServer({ dataDir, logger: false })
+  await fill(app, keys)
+  return { app, dataDir }
+}
+
+/** Fills the table through the public API, as a client would. */
+async function fill (app: FastifyInstance, keys: number): Promise<void> {
+  const created = await app.inject({ method: 'POST', url: '/v1/tables', payload: { name: BENCH_TABLE, type: 'set' } })
+  if (created.statusCode !== 201) throw new Error(`create table: ${created.statusCode} ${created.body}`)
+  for (let i = 0; i < keys; i++) {
+    const put = await app.inject({ method: 'PUT', url: `/v1/tables/${BENCH_TABLE}/objects/${benchKey(i)}`, payload: { value: benchValue(i) } })
+    if (put.statusCode !== 204) throw new Error(`fill ${benchKey(i)}: ${put.statusCode} ${put.body}`)
+  }
+}
+
+async function main (): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { keys: { type: 'string', default: '1000' } },
+  })
+  const kind = positionals[0]
+  if (process.send === undefined) throw new Error('bench/serve.ts is started by bench/load.ts (it needs an IPC channel)')
+  let app: FastifyInstance
+  let dataDir: string | undefined
+  if (kind === 'hello') app = await helloServer()
+  else if (kind === 'heirloom') ({ app, dataDir } = await heirloomServer(Number(values.keys)))
+  else throw new Error(`unknown server kind ${String(kind)}: hello | heirloom`)
+
+  let closing = false
+  const close = async (): Promise<void> => {
+    if (closing) return
+    closing = true
+    await app.close()
+    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true })
+    process.exit(0)
+  }
+  process.on('disconnect', close)
+  process.on('SIGTERM', close)
+  process.on('SIGINT', close)
+
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  process.send({ url })
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench/serve: ${(error as Error).stack ?? String(error)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,28 @@
+/**
+ * A small fetch client for the tests that talk to a real listening server,
+ * and the one bounded poll they may use where no event can be awaited.
+ */
+export interface Answer { status: number; headers: Headers; body: any }
+
+/** One JSON request; the body is parsed when there is one. */
+export async function call (base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  const res = await fetch(base + path, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  return { status: res.status, headers: res.headers, body: text === '' ? undefined : JSON.parse(text) }
+}
+
+/**
+ * Asks `probe` again (each ask is a round trip to the server) until it
+ * answers something other than undefined; fails after `attempts` asks.
+ */
+export async function until<T> (what: string, probe: () => Promise<T | undefined>, attempts = 2000): Promise<T> {
+  for (let i = 0; i < attempts; i++) {
+    const found = await probe()
+    if (found !== undefined) return found
+  }
+  throw new Error(`gave up waiting for ${what} after ${attempts} attempts`)
+}

@@ -1,0 +1,90 @@
+/** The command line, run for real: listen, close on SIGTERM, one-line startup errors. */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import t from 'tap'
+import { build, tempDir } from './helpers.js'
+
+const MAIN = new URL('../src/main.ts', import.meta.url).pathname
+
+function run (args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+}
+
+/** Resolves with the base URL once the server logs that it listens. */
+function listening (child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', line => {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line)
+      if (match) resolve(match[1])
+    })
+    child.once('exit', code => reject(new Error(`exited with ${code} before listening`)))
+  })
+}
+
+async function exitOf (child: ChildProcess): Promise<{ code: number | null; stderr: string }> {
+  let stderr = ''
+  child.stderr!.on('data', chunk => { stderr += chunk })
+  const [code] = await once(child, 'exit') as [number | null]
+  return { code, stderr }
+}
+
+t.test('starts_serves_and_closes_cleanly_on_sigterm', async t => {
+  const dataDir = await tempDir(t)
+  const child = run(['--port', '0', '--data-dir', dataDir])
+  const exited = exitOf(child)
+  const url = await listening(child)
+  const created = await fetch(`${url}/v1/tables`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"users"}',
+  })
+  t.equal(created.status, 201)
+  child.kill('SIGTERM')
+  const { code } = await exited
+  t.equal(code, 0, 'exit 0 after SIGTERM')
+  // LevelDB was closed: the directory opens again, with the table in it.
+  const app = await build(t, { dataDir })
+  t.same(app.tables.list().map(info => info.name), ['users'])
+})
+
+t.test('flags_win_over_environment', async t => {
+  const dataDir = await tempDir(t)
+  const child = run(['--port', '0', '--data-dir', dataDir], { PORT: 'not-a-port', FAULTS: '1' })
+  const exited = exitOf(child)
+  const url = await listening(child)
+  const crash = await fetch(`${url}/v1/faults/crash`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"process":"table_manager"}',
+  })
+  t.equal(crash.status, 202, 'FAULTS=1 from the environment')
+  child.kill('SIGINT')
+  t.equal((await exited).code, 0)
+})
+
+t.test('a_locked_data_dir_is_a_one_line_error', async t => {
+  const dataDir = await tempDir(t)
+  await build(t, { dataDir }) // holds the LevelDB lock
+  const { code, stderr } = await exitOf(run(['--port', '0', '--data-dir', dataDir]))
+  t.equal(code, 2)
+  t.equal(stderr.trim().split('\n').length, 1, 'one line')
+  t.match(stderr, dataDir)
+  t.match(stderr, /locked/)
+})
+
+t.test('a_data_dir_that_is_a_file_is_a_one_line_error', async t => {
+  const file = join(await tempDir(t), 'not-a-dir')
+  await writeFile(file, 'x')
+  const { code, stderr } = await exitOf(run(['--port', '0', '--data-dir', file]))
+  t.equal(code, 2)
+  t.equal(stderr.trim().split('\n').length, 1)
+  t.match(stderr, file)
+})
+
+t.test('an_unknown_flag_is_refused', async t => {
+  const { code, stderr } = await exitOf(run(['--nope']))
+  t.equal(code, 2)
+  t.match(stderr, /nope/)
+})
