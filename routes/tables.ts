@@ -52,6 +52,8 @@ export const tableRoutes: FastifyPluginAsyncZod = async app => {
     },
   }, async request => app.tables.info(request.params.table))
 
+  renameRoute(app)
+
   app.delete('/tables/:table', {
     schema: {
       summary: 'Drop a table: its handler, its objects and its catalog record',
@@ -63,4 +65,18 @@ export const tableRoutes: FastifyPluginAsyncZod = async app => {
     await app.tables.drop(request.params.table)
     return reply.code(204).send()
   })
+}
+
+const Rename = z.object({ name: TableName.describe('The new name') }).meta({ id: 'RenameTable' })
+
+function renameRoute (app: Parameters<FastifyPluginAsyncZod>[0]): void {
+  app.post('/tables/:table/rename', {
+    schema: {
+      summary: 'Rename a table (ets:rename): catalog record and handler name follow',
+      tags: ['tables'],
+      params: TableParams,
+      body: Rename,
+      response: { 200: TableInfo, ...problemResponses(400, 404, 409, 415, 503) },
+    },
+  }, async request => await app.tables.rename(request.params.table, request.body.name))
 }

@@ -8,6 +8,8 @@ export const errors = {
   bad_request: { status: 400, title: 'The request is malformed' },
   validation_failed: { status: 400, title: 'The request does not match the schema' },
   badarg: { status: 400, title: 'The operation does not apply to these arguments' },
+  bad_match_spec: { status: 400, title: 'The match spec does not compile' },
+  bad_cursor: { status: 400, title: 'The cursor or continuation is not one this server gave' },
   not_found: { status: 404, title: 'No such route' },
   table_not_found: { status: 404, title: 'No such table' },
   object_not_found: { status: 404, title: 'No object with this key' },

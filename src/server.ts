@@ -15,6 +15,7 @@ import { type ServiceOptions, TableService } from './tables/service.js'
 import { faultRoutes } from '../routes/faults.js'
 import { healthRoutes } from '../routes/health.js'
 import { objectRoutes } from '../routes/objects.js'
+import { operationRoutes } from '../routes/operations.js'
 import { problem, PROBLEM_CONTENT_TYPE } from '../routes/problem.js'
 import { processRoutes } from '../routes/processes.js'
 import { tableRoutes } from '../routes/tables.js'
@@ -68,6 +69,7 @@ export async function buildServer (options: ServerOptions): Promise<FastifyInsta
   await app.register(healthRoutes)
   await app.register(tableRoutes, { prefix: '/v1' })
   await app.register(objectRoutes, { prefix: '/v1' })
+  await app.register(operationRoutes, { prefix: '/v1' })
   await app.register(processRoutes, { prefix: '/v1' })
   if (options.faults) await app.register(faultRoutes, { prefix: '/v1' })
   try {
@@ -85,7 +87,8 @@ function sendError (error: FastifyError, request: FastifyRequest, reply: Fastify
     if (error.status >= 500) request.log.warn({ err: error }, error.message)
     sendProblem(reply, error.code, error.message, request)
   } else if (error instanceof EtsError) {
-    sendProblem(reply, 'badarg', error.message, request)
+    const code = error.code === 'not_found' ? 'object_not_found' : error.code
+    sendProblem(reply, code, error.message, request)
   } else if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'request'
     const issues = error.validation.map(issue => ({ path: `${where}${issue.instancePath}`, message: issue.message }))

@@ -23,7 +23,7 @@ export interface StartOptions {
 }
 
 export interface CallOptions {
-  /** Milliseconds before the call fails with `timeout`. Default 5000. */
+  /** Milliseconds before the call fails with `timeout`; `Infinity` never. Default 5000. */
   timeout?: number
   /**
    * When the destination is a name nobody holds, wait (within the timeout)
@@ -31,6 +31,9 @@ export interface CallOptions {
    */
   waitForName?: boolean
 }
+
+/** The longest delay setTimeout honours (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** The pid of the node itself, as the sender of exit signals from outside. */
 export const NODE_PID: Pid = '<0.0.0>'
@@ -150,7 +153,9 @@ export class Node {
     // One timer covers the whole call, the wait for the name included.
     let timedOut = false
     let expire = (): void => {}
-    const timer = setTimeout(() => { timedOut = true; expire() }, timeout)
+    // Infinity waits for ever, as Erlang's `infinity`: setTimeout would fire
+    // it, and any delay past its 32-bit limit, after 1 ms.
+    const timer = timeout <= MAX_TIMER_MS ? setTimeout(() => { timedOut = true; expire() }, timeout) : undefined
     try {
       let target = this.resolve(to)
       if (!target && waitForName && !isPid(to)) {
@@ -355,6 +360,7 @@ export class ProcessContext {
       giveAway: (name, to, data) => node.tables.giveAway(self, name, to, data),
       setHeir: (name, heir) => node.tables.setHeir(self, name, heir),
       delete: name => node.tables.delete(self, name),
+      rename: (name, newName) => node.tables.rename(self, name, newName),
       owns: name => node.tables.get(name)?.owner === self,
     }
   }
@@ -366,5 +372,6 @@ export interface TablesAs {
   giveAway(name: string, to: Pid, data?: unknown): void
   setHeir(name: string, heir: Parameters<Registry['setHeir']>[2]): void
   delete(name: string): void
+  rename(name: string, newName: string): void
   owns(name: string): boolean
 }

@@ -91,6 +91,17 @@ export class TableRegistry {
     entry.owner = undefined
   }
 
+  /** `ets:rename/2`: only the owner may; the new name must be free. O(1). */
+  rename (caller: Pid, name: string, newName: string): void {
+    const entry = this.owned(caller, name)
+    if (this.entries.has(newName)) throw new RuntimeError('table_exists', `table ${newName} exists`)
+    this.entries.delete(name)
+    this.byOwner.get(caller)!.delete(name)
+    entry.name = newName
+    this.entries.set(newName, entry)
+    this.byOwner.get(caller)!.add(newName)
+  }
+
   /** Called by the node when `pid` exits: each table it owned goes to its heir. */
   ownerExited (pid: Pid): void {
     const names = this.byOwner.get(pid)

@@ -17,6 +17,12 @@ export interface TableRecord {
   type: TableType
   /** ISO 8601 time of creation. */
   created: string
+  /**
+   * Set by a rename: the table's name before it. A manager that crashed
+   * between writing this record and renaming the table in memory finds the
+   * table under its old name and finishes the rename.
+   */
+  renamedFrom?: string
 }
 
 /** A data directory that cannot be opened; the message is one line, naming it. */
@@ -32,6 +38,7 @@ interface Records {
   iterator(): AsyncIterable<[string, TableRecord]>
   put(key: string, value: TableRecord): Promise<void>
   del(key: string): Promise<void>
+  batch(ops: Array<{ type: 'del'; key: string } | { type: 'put'; key: string; value: TableRecord }>): Promise<void>
 }
 
 export class Catalog {
@@ -85,6 +92,15 @@ export class Catalog {
     return this.serial(async () => {
       await this.records.del(name)
       this.mirror.delete(name)
+    })
+  }
+
+  /** Replaces the record of `from` by `record` in one atomic LevelDB batch. */
+  rename (from: string, record: TableRecord): Promise<void> {
+    return this.serial(async () => {
+      await this.records.batch([{ type: 'del', key: from }, { type: 'put', key: record.name, value: record }])
+      this.mirror.delete(from)
+      this.mirror.set(record.name, record)
     })
   }
 

@@ -22,9 +22,9 @@ import { type Behaviour, POSTPONE, refuse } from '../runtime/process.js'
 import { EtsError } from '../ets/errors.js'
 import type { ChildSpec } from '../runtime/supervisor.js'
 import { handlerName, MANAGER } from './names.js'
-import { applyWrite, type WriteOp } from './writes.js'
+import { applyWrite, type Write } from './writes.js'
 
-export interface HandlerRequest { write: WriteOp }
+export interface HandlerRequest { write: Write }
 export interface ClaimMessage { claim: string }
 
 class TableHandler implements Behaviour {

@@ -5,6 +5,7 @@
  * Messages it answers:
  * - call `{ create: { name, type } }` → the catalog record; `table_exists`.
  * - call `{ drop: name }`; `table_not_found`.
+ * - call `{ rename: { from, to } }` → the new record; `table_not_found`, `table_exists`.
  * - cast `{ claim: name }` from a (re)started handler: give it its table.
  * - info `ETS-TRANSFER`: a handler died and its table came back (or a table
  *   waited in the holding pen for a new manager): give it to the table's
@@ -47,6 +48,7 @@ export interface ManagerOptions {
 export type ManagerRequest =
   | { create: { name: string; type: TableType } }
   | { drop: string }
+  | { rename: { from: string; to: string } }
 
 const HEIR = { name: MANAGER }
 
@@ -60,6 +62,7 @@ class TableManager implements Behaviour {
   async init (): Promise<void> {
     await this.catalog.load()
     await this.watchTableSup()
+    for (const record of this.catalog.all()) await this.finishRename(record)
     for (const name of this.ctx.node.tables.names()) {
       if (!this.catalog.has(name)) await this.discard(name)
     }
@@ -70,6 +73,7 @@ class TableManager implements Behaviour {
     try {
       if ('create' in request) return await this.create(request.create.name, request.create.type)
       if ('drop' in request) return await this.drop(request.drop)
+      if ('rename' in request) return await this.rename(request.rename.from, request.rename.to)
       throw new HeirloomError('bad_request', 'unknown manager request')
     } catch (error) {
       if (error instanceof HeirloomError && this.ctx.alive) return refuse(error)
@@ -148,6 +152,32 @@ class TableManager implements Behaviour {
     }
   }
 
+  /**
+   * Rename: the catalog first (one atomic batch, remembering the old name),
+   * then the handler of the old name is stopped, which gives the table back
+   * to us, and the table is renamed and handed to a handler of the new name.
+   * Writes still queued for the old handler are answered table_not_found.
+   */
+  private async rename (from: string, to: string): Promise<TableRecord> {
+    const record = this.catalog.get(from)
+    if (!record) throw new HeirloomError('table_not_found', `no table ${from}`)
+    if (this.catalog.has(to) || this.ctx.node.tables.get(to)) throw new HeirloomError('table_exists', `table ${to} exists`)
+    const renamed: TableRecord = { ...record, name: to, renamedFrom: from }
+    await this.catalogWrite(from, () => this.catalog.rename(from, renamed))
+    await this.finishRename(renamed)
+    return renamed
+  }
+
+  /** Completes a rename the catalog holds but the node does not show yet (also after a crash). */
+  private async finishRename (record: TableRecord): Promise<void> {
+    const from = record.renamedFrom
+    if (from === undefined || this.ctx.node.tables.get(record.name) || this.catalog.has(from)) return
+    if (!this.ctx.node.tables.get(from)) return
+    await this.stopHandler(from)
+    if (this.ctx.tables.owns(from)) this.ctx.tables.rename(from, record.name)
+    await this.materialize(record)
+  }
+
   /** Makes a catalogued table whole: it exists, it has a handler, and the handler owns it. */
   private async materialize (record: TableRecord): Promise<void> {
     if (!this.ctx.node.tables.get(record.name)) {
@@ -159,14 +189,18 @@ class TableManager implements Behaviour {
 
   /** Removes a table the catalog does not hold: its handler first, then the table. */
   private async discard (name: string): Promise<void> {
+    await this.stopHandler(name)
+    if (this.ctx.tables.owns(name)) this.ctx.tables.delete(name)
+  }
+
+  /** Stops and forgets a table's handler; its exit gives the table back to us, its heir. */
+  private async stopHandler (name: string): Promise<void> {
     try {
       await this.ctx.call(TABLE_SUP, { terminateChild: name }, { waitForName: true })
       await this.ctx.call(TABLE_SUP, { deleteChild: name }, { waitForName: true })
     } catch (error) {
       if ((error as RuntimeError).code !== 'not_found') throw error
     }
-    // The handler's exit gave the table back to us, its heir.
-    if (this.ctx.tables.owns(name)) this.ctx.tables.delete(name)
   }
 
   private async startHandler (name: string): Promise<void> {

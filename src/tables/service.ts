@@ -20,7 +20,7 @@ import { type Clock, Crash, type Pid, systemClock } from '../runtime/types.js'
 import { Catalog, type TableRecord } from './catalog.js'
 import { type CreateStep, manager, type ManagerRequest } from './manager.js'
 import { handlerName, MANAGER, ROOT, TABLE_SUP } from './names.js'
-import type { WriteOp } from './writes.js'
+import type { Write, WriteResult } from './writes.js'
 
 export interface ServiceOptions {
   dataDir: string
@@ -115,6 +115,11 @@ export class TableService {
     await this.callManager({ drop: name })
   }
 
+  async rename (name: string, newName: string): Promise<TableInfo> {
+    const record = await this.callManager({ rename: { from: name, to: newName } }) as TableRecord
+    return this.info(record.name)
+  }
+
   list (): TableInfo[] {
     const restarts = this.handlerRestarts()
     return this.catalog.all().map(record => this.describe(record, restarts))
@@ -128,18 +133,30 @@ export class TableService {
 
   /** The values stored under `key`, in insertion order. O(1) for hash tables. */
   lookup (name: string, key: Term): Term[] {
-    return this.table(name).lookup(key)
+    return this.readTable(name).lookup(key)
   }
 
-  insert (name: string, objects: EtsObject[]): Promise<unknown> {
+  insert (name: string, objects: EtsObject[]): Promise<WriteResult> {
     return this.write(name, { op: 'insert', objects })
   }
 
-  delete (name: string, key: Term): Promise<unknown> {
+  delete (name: string, key: Term): Promise<WriteResult> {
     return this.write(name, { op: 'delete', key })
   }
 
-  private async write (name: string, write: WriteOp): Promise<unknown> {
+  /**
+   * The table, for reading only: protected tables are read by anyone,
+   * straight from memory, never queued behind writes.
+   */
+  readTable (name: string): Table {
+    this.record(name)
+    const entry = this.node.tables.get(name)
+    if (!entry) throw unavailable(`table ${name} is being rebuilt`)
+    return entry.table as Table
+  }
+
+  /** Applies a write through the table's handler: serialised, atomic, and sent again if the handler never got it. */
+  async write (name: string, write: Write): Promise<WriteResult> {
     const timeout = this.options.callTimeout ?? 5000
     const deadline = this.node.clock.now() + timeout
     for (;;) {
@@ -147,7 +164,7 @@ export class TableService {
       const remaining = deadline - this.node.clock.now()
       if (remaining <= 0) throw unavailable(`the handler of ${name} did not come back within ${timeout} ms`)
       try {
-        return await this.node.call(handlerName(name), { write }, { timeout: remaining, waitForName: true })
+        return await this.node.call(handlerName(name), { write }, { timeout: remaining, waitForName: true }) as WriteResult
       } catch (error) {
         if (!(error instanceof CallError)) throw error
         if (error.reason === 'timeout') throw unavailable(`the handler of ${name} did not answer within ${timeout} ms`)
@@ -172,13 +189,6 @@ export class TableService {
     const record = this.catalog.get(name)
     if (!record) throw new HeirloomError('table_not_found', `no table ${name}`)
     return record
-  }
-
-  private table (name: string): Table {
-    this.record(name)
-    const entry = this.node.tables.get(name)
-    if (!entry) throw unavailable(`table ${name} is being rebuilt`)
-    return entry.table as Table
   }
 
   private describe (record: TableRecord, restarts: Map<string, number>): TableInfo {

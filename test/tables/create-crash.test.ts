@@ -3,7 +3,7 @@
  * the create is either whole (table, handler owning it, catalog record) or
  * leaves nothing behind: no table, no orphan handler, no record.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { Crash } from '../../src/runtime/types.js'
 import { CREATE_STEPS, type CreateStep } from '../../src/tables/manager.js'
 import { handlerName, MANAGER } from '../../src/tables/names.js'
@@ -12,7 +12,7 @@ import { startService } from '../helpers.js'
 
 type Victim = 'manager' | 'handler' | 'both'
 
-async function createWithCrash (t: Parameters<Parameters<typeof t.test>[1]>[0], at: CreateStep, victim: Victim) {
+async function createWithCrash (t: Test, at: CreateStep, victim: Victim) {
   let service: TableService | undefined
   let armed = true
   const kill = (name: string): void => {
@@ -33,7 +33,7 @@ async function createWithCrash (t: Parameters<Parameters<typeof t.test>[1]>[0], 
   return { service, outcome }
 }
 
-function assertWhole (t: Parameters<Parameters<typeof t.test>[1]>[0], service: TableService) {
+function assertWhole (t: Test, service: TableService) {
   t.ok(service.catalog.has('users'), 'catalogued')
   t.ok(service.node.tables.get('users'), 'table exists')
   return service.insert('users', [{ key: 'k', value: 1 }]).then(() => {
@@ -42,7 +42,7 @@ function assertWhole (t: Parameters<Parameters<typeof t.test>[1]>[0], service: T
   })
 }
 
-function assertNothingLeft (t: Parameters<Parameters<typeof t.test>[1]>[0], service: TableService) {
+function assertNothingLeft (t: Test, service: TableService) {
   t.notOk(service.catalog.has('users'), 'no catalog record')
   t.notOk(service.node.tables.get('users'), 'no table')
   t.equal(service.node.whereis(handlerName('users')), undefined, 'no orphan handler')

@@ -2,7 +2,7 @@
  * Crash recovery through the table service (no HTTP): DESIGN §3's steps and
  * the crash windows it lists, each caused for real by killing processes.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { Crash } from '../../src/runtime/types.js'
 import { handlerName, MANAGER, TABLE_SUP } from '../../src/tables/names.js'
 import type { TableService } from '../../src/tables/service.js'
@@ -14,7 +14,7 @@ const crash = (service: TableService, name: string): void => {
   service.node.exit(pid, new Crash(new Error('test crash')))
 }
 
-async function withUsers (t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<TableService> {
+async function withUsers (t: Test): Promise<TableService> {
   const service = await startService(t)
   await service.create('users', 'bag')
   await service.insert('users', [{ key: 'alice', value: 1 }, { key: 'alice', value: 2 }, { key: 'bob', value: 3 }])
