@@ -8,17 +8,25 @@ import { deferred, Inbox, Node } from './support.js'
 
 t.setTimeout(10_000)
 
-/** A server that logs every request; `block` waits for the gate first. */
-function gatedServer (gate: Promise<void>, handled: string[], entered: Inbox<string>) {
-  return () => ({
+/**
+ * A server that logs every request it handles; `block` waits for the gate,
+ * `crash` crashes it. `entered` says which request it has started on.
+ */
+async function gatedServer () {
+  const node = new Node()
+  const gate = deferred()
+  const handled: string[] = []
+  const entered = new Inbox<string>()
+  const pid = await node.start(() => ({
     async handleCall (request: string) {
       entered.push(request)
-      if (request === 'block') await gate
+      if (request === 'block') await gate.promise
       if (request === 'crash') throw new Error('crash in handleCall')
       handled.push(request)
       return `re:${request}`
     },
-  })
+  }))
+  return { node, gate, handled, entered, pid }
 }
 
 t.test('call_replies_with_the_handler_value', async t => {
@@ -39,11 +47,7 @@ t.test('call_to_dead_pid_or_unknown_name_is_noproc_undelivered', async t => {
 })
 
 t.test('call_timeout_withdraws_the_request', async t => {
-  const node = new Node()
-  const gate = deferred()
-  const handled: string[] = []
-  const entered = new Inbox<string>()
-  const pid = await node.start(gatedServer(gate.promise, handled, entered))
+  const { node, gate, handled, entered, pid } = await gatedServer()
   const blocked = node.call(pid, 'block')
   t.equal(await entered.take(), 'block')
   await t.rejects(node.call(pid, 'late', { timeout: 10 }),
@@ -55,11 +59,7 @@ t.test('call_timeout_withdraws_the_request', async t => {
 })
 
 t.test('call_timeout_while_handled_is_delivered', async t => {
-  const node = new Node()
-  const gate = deferred()
-  const handled: string[] = []
-  const entered = new Inbox<string>()
-  const pid = await node.start(gatedServer(gate.promise, handled, entered))
+  const { node, gate, handled, pid } = await gatedServer()
   await t.rejects(node.call(pid, 'block', { timeout: 10 }),
     { name: 'CallError', reason: 'timeout', delivered: true })
   gate.resolve()
@@ -68,11 +68,7 @@ t.test('call_timeout_while_handled_is_delivered', async t => {
 })
 
 t.test('crash_fails_the_caller_delivered_and_queued_callers_undelivered', async t => {
-  const node = new Node()
-  const gate = deferred()
-  const handled: string[] = []
-  const entered = new Inbox<string>()
-  const pid = await node.start(gatedServer(gate.promise, handled, entered))
+  const { node, gate, handled, entered, pid } = await gatedServer()
   const blocked = node.call(pid, 'block')
   t.equal(await entered.take(), 'block')
   const crashing = node.call(pid, 'crash')
@@ -114,4 +110,14 @@ t.test('wait_for_name_shares_one_timeout_with_the_call', async t => {
   mock.timers.tick(50)
   await new Promise(resolve => setImmediate(resolve))
   t.match(outcome, { name: 'CallError', reason: 'timeout', delivered: false }, 'timed out 100 ms after the call')
+})
+
+t.test('call_with_an_infinite_timeout_waits_for_the_reply', async t => {
+  const { node, gate, pid } = await gatedServer()
+  let settled = false
+  const patient = node.call(pid, 'block', { timeout: Infinity }).finally(() => { settled = true })
+  await t.rejects(node.call(pid, 'impatient', { timeout: 20 }), { name: 'CallError', reason: 'timeout' })
+  t.notOk(settled, 'Infinity is no timeout at all (a bare setTimeout would fire it after 1 ms)')
+  gate.resolve()
+  t.equal(await patient, 're:block')
 })

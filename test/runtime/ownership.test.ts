@@ -75,3 +75,16 @@ t.test('a_dead_owner_cannot_act_through_its_context', async t => {
   node.exit(owner.pid, 'kill')
   t.throws(() => owner.ctx.tables, { code: 'process_dead' })
 })
+
+t.test('rename_only_by_the_owner_to_a_free_name', async t => {
+  const { node, owner, other } = await setup()
+  other.ctx.tables.create('taken', {})
+  t.throws(() => other.ctx.tables.rename('t', 'u'), { code: 'not_owner' })
+  t.throws(() => owner.ctx.tables.rename('t', 'taken'), { code: 'table_exists' })
+  owner.ctx.tables.rename('t', 'u')
+  t.equal(node.tables.get('t'), undefined)
+  t.equal(node.tables.get('u')?.owner, owner.pid)
+  t.same(node.tables.ownedBy(owner.pid), ['u'])
+  node.exit(owner.pid, 'kill')
+  t.same(node.tables.held(), { table_manager: ['u'] }, 'inherited under its new name')
+})
