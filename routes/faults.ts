@@ -28,3 +28,17 @@ export const faultRoutes: FastifyPluginAsyncZod = async app => {
     return reply.code(202).send({ crashed: app.tables.crash(targets) })
   })
 }
+
+const Poison = z.object({ table: TableName }).meta({ id: 'PoisonRequest' })
+
+/** Registered with faultRoutes: arms a handler to crash on its next write. */
+export const poisonRoutes: FastifyPluginAsyncZod = async app => {
+  app.post('/faults/poison', {
+    schema: {
+      summary: 'Make the next write to a table crash its handler (a poison request)',
+      tags: ['faults'],
+      body: Poison,
+      response: { 202: z.object({ poisoned: z.string().describe('Pid of the armed handler') }), ...problemResponses(400, 404, 415) },
+    },
+  }, async (request, reply) => reply.code(202).send({ poisoned: app.tables.poison(request.body.table) }))
+}

@@ -1,52 +1,75 @@
 /**
  * Configuration from flags and environment, flags winning (DESIGN §6).
- * Every setting has an embedded default, so `npm start` needs none.
+ * Every setting has an embedded default, so `npm start` needs none. The
+ * settings are one table: flag, variable, kind, default and help line.
  */
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 
-export interface Config {
-  port: number
-  host: string
-  dataDir: string
-  faults: boolean
-  logLevel: string
-}
+const SETTINGS = {
+  port: { env: 'PORT', kind: 'int', default: 4000, max: 65535, help: 'listening port' },
+  host: { env: 'HOST', kind: 'string', default: '127.0.0.1', help: 'listening address' },
+  'data-dir': { env: 'DATA_DIR', kind: 'string', default: './data', help: 'where the catalog (LevelDB) lives' },
+  faults: { env: 'FAULTS', kind: 'bool', default: false, help: 'expose /v1/faults/* (crash and poison processes)' },
+  'log-level': { env: 'LOG_LEVEL', kind: 'string', default: 'info', help: 'pino level: fatal error warn info debug' },
+  token: { env: 'TOKEN', kind: 'string', default: '', help: 'bearer token required by every /v1 route (default: none)' },
+  'token-file': { env: 'TOKEN_FILE', kind: 'string', default: '', help: 'read the token from this file (Docker secrets)' },
+  'cors-origins': { env: 'CORS_ORIGINS', kind: 'string', default: '', help: 'comma-separated origins allowed by CORS (default: CORS off)' },
+  'body-limit': { env: 'BODY_LIMIT', kind: 'int', default: 1024 * 1024, max: 1024 ** 3, help: 'largest request body, bytes (413 past it)' },
+  'max-tables': { env: 'MAX_TABLES', kind: 'int', default: 10_000, max: 1_000_000, help: 'most tables (422 past it)' },
+  'max-queue': { env: 'MAX_QUEUE', kind: 'int', default: 10_000, max: 10_000_000, help: 'writes queued per table before 503 + Retry-After' },
+  'max-memory': { env: 'MAX_MEMORY', kind: 'int', default: 1024 ** 3, max: Number.MAX_SAFE_INTEGER, help: 'bytes of table data before writes get 507' },
+  'max-key-bytes': { env: 'MAX_KEY_BYTES', kind: 'int', default: 4096, max: 1024 ** 2, help: 'largest key stored, bytes (estimate)' },
+  'max-depth': { env: 'MAX_DEPTH', kind: 'int', default: 64, max: 500, help: 'deepest JSON nesting accepted in a body' },
+  'write-timeout': { env: 'WRITE_TIMEOUT', kind: 'int', default: 5000, max: 600_000, help: 'ms a write waits for a restarting handler (then 503)' },
+} as const
 
-export const USAGE = `usage: heirloom [--port N] [--host H] [--data-dir DIR] [--faults] [--log-level L]
-  --port       PORT       listening port (default 4000)
-  --host       HOST       listening address (default 127.0.0.1)
-  --data-dir   DATA_DIR   where the catalog (LevelDB) lives (default ./data)
-  --faults     FAULTS=1   expose POST /v1/faults/crash (default off)
-  --log-level  LOG_LEVEL  pino level: fatal error warn info debug (default info)`
+type Settings = typeof SETTINGS
+type ValueOf<S> = S extends { kind: 'int' } ? number : S extends { kind: 'bool' } ? boolean : string
+type Camel<S extends string> = S extends `${infer A}-${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S
+
+export type Config = { [K in keyof Settings as Camel<K & string>]: ValueOf<Settings[K]> }
 
 export class ConfigError extends Error {}
 
+export const USAGE = 'usage: heirloom [options]\n' + Object.entries(SETTINGS).map(([flag, s]) =>
+  `  --${flag.padEnd(14)}${s.env.padEnd(14)}${s.help} (default ${JSON.stringify(s.default)})`).join('\n')
+
+const camel = (flag: string): string => flag.replace(/-(.)/g, (_, c: string) => c.toUpperCase())
+
 export function parseConfig (argv: string[], env: NodeJS.ProcessEnv): Config {
-  let values
+  let values: Record<string, unknown>
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'data-dir': { type: 'string' },
-        faults: { type: 'boolean' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }))
+    const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } }
+    for (const [flag, s] of Object.entries(SETTINGS)) options[flag] = { type: s.kind === 'bool' ? 'boolean' : 'string' }
+    values = parseArgs({ args: argv, options, strict: true }).values
   } catch (error) {
-    throw new ConfigError((error as Error).message)
+    throw new ConfigError(`${(error as Error).message}\n${USAGE}`)
   }
   if (values.help) throw new ConfigError(USAGE)
-  const port = Number(values.port ?? env.PORT ?? 4000)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`bad port ${values.port ?? env.PORT}`)
-  return {
-    port,
-    host: values.host ?? env.HOST ?? '127.0.0.1',
-    dataDir: values['data-dir'] ?? env.DATA_DIR ?? './data',
-    faults: values.faults ?? ['1', 'true', 'yes', 'on'].includes((env.FAULTS ?? '').toLowerCase()),
-    logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',
+  const config: Record<string, unknown> = {}
+  for (const [flag, s] of Object.entries(SETTINGS)) {
+    const raw = (values[flag] ?? env[s.env]) as string | boolean | undefined
+    config[camel(flag)] = raw === undefined ? s.default : convert(flag, s, raw)
+  }
+  if (config.tokenFile !== '' && config.token === '') config.token = readToken(config.tokenFile as string)
+  return config as Config
+}
+
+function convert (flag: string, s: Settings[keyof Settings], raw: string | boolean): unknown {
+  if (s.kind === 'bool') return raw === true || ['1', 'true', 'yes', 'on'].includes(String(raw).toLowerCase())
+  if (s.kind === 'string') return String(raw)
+  const n = Number(raw)
+  if (!Number.isSafeInteger(n) || n < 0 || n > s.max) throw new ConfigError(`--${flag} (${s.env}) must be an integer from 0 to ${s.max}, not ${JSON.stringify(raw)}`)
+  return n
+}
+
+function readToken (file: string): string {
+  try {
+    const token = readFileSync(file, 'utf8').trim()
+    if (token === '') throw new Error('it is empty')
+    return token
+  } catch (error) {
+    throw new ConfigError(`cannot read the token file ${file}: ${(error as Error).message.split('\n')[0]}`)
   }
 }

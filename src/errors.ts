@@ -10,6 +10,8 @@ export const errors = {
   badarg: { status: 400, title: 'The operation does not apply to these arguments' },
   bad_match_spec: { status: 400, title: 'The match spec does not compile' },
   bad_cursor: { status: 400, title: 'The cursor or continuation is not one this server gave' },
+  limit_exceeded: { status: 400, title: 'The request is past a configured limit' },
+  unauthorized: { status: 401, title: 'A valid bearer token is required' },
   not_found: { status: 404, title: 'No such route' },
   table_not_found: { status: 404, title: 'No such table' },
   object_not_found: { status: 404, title: 'No object with this key' },
@@ -21,6 +23,8 @@ export const errors = {
   internal: { status: 500, title: 'Internal error' },
   process_crashed: { status: 500, title: 'The process handling the request crashed' },
   unavailable: { status: 503, title: 'The table is briefly unavailable; retry' },
+  overloaded: { status: 503, title: 'Too many writes are queued for this table; retry' },
+  memory_quota: { status: 507, title: 'The memory quota for table data is spent' },
   catalog_unavailable: { status: 503, title: 'The catalog could not be written' },
 } as const satisfies Record<string, { status: number; title: string }>
 

@@ -13,8 +13,8 @@ import { DataDirError } from './tables/catalog.js'
 async function main (): Promise<void> {
   const config = parseConfig(process.argv.slice(2), process.env)
   const app = await buildServer({
-    dataDir: config.dataDir,
-    faults: config.faults,
+    ...config,
+    corsOrigins: config.corsOrigins.split(',').map(origin => origin.trim()).filter(Boolean),
     logger: { level: config.logLevel },
   })
   let closing = false

@@ -9,10 +9,10 @@ import {
   hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject,
   serializerCompiler, validatorCompiler, type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
-import { EtsError } from './ets/errors.js'
+import { EtsError, type EtsErrorCode } from './ets/errors.js'
 import { type ErrorCode, HeirloomError } from './errors.js'
 import { type ServiceOptions, TableService } from './tables/service.js'
-import { faultRoutes } from '../routes/faults.js'
+import { faultRoutes, poisonRoutes } from '../routes/faults.js'
 import { healthRoutes } from '../routes/health.js'
 import { objectRoutes } from '../routes/objects.js'
 import { operationRoutes } from '../routes/operations.js'
@@ -20,14 +20,22 @@ import { problem, PROBLEM_CONTENT_TYPE } from '../routes/problem.js'
 import { processRoutes } from '../routes/processes.js'
 import { tableRoutes } from '../routes/tables.js'
 import { version } from './version.js'
+import { bearerAuth } from './auth.js'
+import cors from '@fastify/cors'
 
 export interface ServerOptions extends ServiceOptions {
-  /** Expose POST /v1/faults/crash. Default false. */
+  /** Expose /v1/faults/*. Default false. */
   faults?: boolean
   /** Pino logger options, or false. Default false. */
   logger?: boolean | object
   /** Largest request body in bytes. Default 1 MiB. */
   bodyLimit?: number
+  /** Deepest JSON nesting accepted in a body. Default 64. */
+  maxDepth?: number
+  /** When set, every /v1 route needs `Authorization: Bearer <token>`. */
+  token?: string
+  /** Origins allowed by CORS; none (CORS off) by default. */
+  corsOrigins?: string[]
 }
 
 declare module 'fastify' {
@@ -45,11 +53,21 @@ export async function buildServer (options: ServerOptions): Promise<FastifyInsta
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   }).withTypeProvider<ZodTypeProvider>()
+  // JSON only: a text/plain body is 415, not a string that fails the schema.
+  app.removeContentTypeParser('text/plain')
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.decorate('tables', service)
   app.addHook('onClose', async () => { await service.stop() })
   app.setErrorHandler(sendError)
+  if (options.token) app.addHook('onRequest', bearerAuth(options.token))
+  const maxDepth = options.maxDepth ?? 64
+  app.addHook('preValidation', async request => {
+    if (request.body !== undefined && depthExceeds(request.body, maxDepth)) {
+      throw new HeirloomError('limit_exceeded', `the body nests deeper than ${maxDepth} levels (--max-depth)`)
+    }
+  })
+  if (options.corsOrigins?.length) await app.register(cors, { origin: options.corsOrigins })
   app.setNotFoundHandler((request, reply) => {
     sendProblem(reply, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request)
   })
@@ -71,7 +89,10 @@ export async function buildServer (options: ServerOptions): Promise<FastifyInsta
   await app.register(objectRoutes, { prefix: '/v1' })
   await app.register(operationRoutes, { prefix: '/v1' })
   await app.register(processRoutes, { prefix: '/v1' })
-  if (options.faults) await app.register(faultRoutes, { prefix: '/v1' })
+  if (options.faults) {
+    await app.register(faultRoutes, { prefix: '/v1' })
+    await app.register(poisonRoutes, { prefix: '/v1' })
+  }
   try {
     await app.ready()
   } catch (error) {
@@ -81,14 +102,20 @@ export async function buildServer (options: ServerOptions): Promise<FastifyInsta
   return app
 }
 
+/** The engine's error codes, as the catalogue names them. */
+const ETS_ERRORS: Record<EtsErrorCode, ErrorCode> = {
+  badarg: 'badarg',
+  bad_match_spec: 'bad_match_spec',
+  not_found: 'object_not_found',
+}
+
 function sendError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (error instanceof HeirloomError) {
     if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter))
     if (error.status >= 500) request.log.warn({ err: error }, error.message)
     sendProblem(reply, error.code, error.message, request)
   } else if (error instanceof EtsError) {
-    const code = error.code === 'not_found' ? 'object_not_found' : error.code
-    sendProblem(reply, code, error.message, request)
+    sendProblem(reply, ETS_ERRORS[error.code], error.message, request)
   } else if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'request'
     const issues = error.validation.map(issue => ({ path: `${where}${issue.instancePath}`, message: issue.message }))
@@ -100,6 +127,18 @@ function sendError (error: FastifyError, request: FastifyRequest, reply: Fastify
     request.log.error({ err: error }, 'internal error')
     sendProblem(reply, 'internal', undefined, request)
   }
+}
+
+/** Whether `value` nests deeper than `max` arrays and objects. Iterative: no stack to overflow. O(size). */
+function depthExceeds (value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]]
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!
+    if (typeof v !== 'object' || v === null) continue
+    if (depth >= max) return true
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1])
+  }
+  return false
 }
 
 function clientErrorCode (error: FastifyError): ErrorCode {

@@ -8,6 +8,9 @@ interface HashBucket extends Bucket {
 
 // Removed buckets stay in `order` (marked dead) until they are more than
 // half of it, so removal is O(1) amortised and `order` stays sorted by seq.
+// Dead buckets at the end are dropped at once and `head` skips those at the
+// start, so first() and last() stay O(1) amortised when a table is used as
+// a queue.
 const COMPACT_MIN_DEAD = 32
 
 /**
@@ -22,6 +25,8 @@ export class InsertionOrderIndex implements KeyIndex {
   private order: HashBucket[] = []
   private dead = 0
   private nextSeq = 0
+  /** No live bucket sits before this index of `order`. */
+  private head = 0
 
   /** O(1). */
   get size(): number {
@@ -52,9 +57,15 @@ export class InsertionOrderIndex implements KeyIndex {
     this.byHash.delete(hashBucket.hash)
     hashBucket.live = false
     this.dead++
+    while (this.order.length > 0 && !this.order[this.order.length - 1].live) {
+      this.order.pop()
+      this.dead--
+    }
+    this.head = Math.min(this.head, this.order.length)
     if (this.dead > COMPACT_MIN_DEAD && this.dead * 2 > this.order.length) {
       this.order = this.order.filter(b => b.live)
       this.dead = 0
+      this.head = 0
     }
   }
 
@@ -64,22 +75,30 @@ export class InsertionOrderIndex implements KeyIndex {
     this.byHash.clear()
     this.order = []
     this.dead = 0
+    this.head = 0
   }
 
   /** O(log n) to the start, then O(1) amortised per bucket. */
   *walk(reverse: boolean, start?: WalkStart): IterableIterator<Bucket> {
     const order = this.order // a snapshot: compaction replaces the array
     let i: number
-    if (start === undefined) {
-      i = reverse ? order.length - 1 : 0
+    if (start === undefined && reverse) {
+      i = order.length - 1
+    } else if (start === undefined) {
+      i = this.head
+      while (i < order.length && !order[i].live) i++
+      if (order === this.order) this.head = i
     } else {
       const seq = seqOf(start.cursor)
       const at = lowerBound(order, seq)
       const exact = at < order.length && order[at].seq === seq
       i = reverse ? (exact && start.inclusive ? at : at - 1) : (exact && !start.inclusive ? at + 1 : at)
     }
-    for (; i >= 0 && i < order.length; i += reverse ? -1 : 1) {
-      if (order[i].live) yield order[i]
+    // Bounds are read on every step: a removal during the walk may pop dead buckets off the end.
+    while (reverse ? (i = Math.min(i, order.length - 1)) >= 0 : i < order.length) {
+      const bucket = order[i]
+      i += reverse ? -1 : 1
+      if (bucket.live) yield bucket
     }
   }
 
@@ -98,8 +117,11 @@ export class InsertionOrderIndex implements KeyIndex {
 
   checkValid(): void {
     let live = 0
+    if (this.head > this.order.length) throw new Error('head past the end')
+    if (this.order.length > 0 && !this.order[this.order.length - 1].live) throw new Error('dead bucket at the end')
     for (let i = 0; i < this.order.length; i++) {
       const bucket = this.order[i]
+      if (i < this.head && bucket.live) throw new Error('live bucket before head')
       if (i > 0 && this.order[i - 1].seq >= bucket.seq) throw new Error('insertion order not increasing')
       if (bucket.seq >= this.nextSeq) throw new Error('sequence number from the future')
       if (!bucket.live) continue

@@ -28,7 +28,6 @@ const POLICY: Record<TableType, KeyPolicy> = {
 
 /** Creates an empty table of the given type. */
 export function createTable(type: TableType): Table {
-  if (!TABLE_TYPES.includes(type)) throw badarg(`unknown table type ${JSON.stringify(type)}`)
   return new Table(type)
 }
 
@@ -49,6 +48,7 @@ export class Table {
   private scans = 0
 
   constructor(type: TableType) {
+    if (!TABLE_TYPES.includes(type)) throw badarg(`unknown table type ${JSON.stringify(type)}`)
     this.type = type
     this.policy = POLICY[type]
     this.index = type === 'ordered_set' ? new TermOrderIndex() : new InsertionOrderIndex()
@@ -386,8 +386,10 @@ export class Table {
 
   /** Replaces a bucket's values, keeping size and memory right; an emptied bucket leaves the index. */
   private setValues(bucket: Bucket, values: Term[]): void {
-    for (const value of bucket.values) this.bytes -= objectBytes(bucket.key, value)
-    for (const value of values) this.bytes += objectBytes(bucket.key, value)
+    let bytes = 0 // summed first: objectBytes may refuse a value, and then nothing must have changed
+    for (const value of values) bytes += objectBytes(bucket.key, value)
+    for (const value of bucket.values) bytes -= objectBytes(bucket.key, value)
+    this.bytes += bytes
     this.objectCount += values.length - bucket.values.length
     bucket.values = values
     if (values.length === 0) this.index.remove(bucket)

@@ -103,6 +103,11 @@ export class Node {
     return this.processes.has(pid)
   }
 
+  /** Messages waiting in the mailbox of `to` (0 for nobody). O(1). */
+  queueLength (to: Destination): number {
+    return this.resolve(to)?.queueLength ?? 0
+  }
+
   /** Every living process, in pid order. */
   pids (): Pid[] {
     return [...this.processes.keys()]

@@ -11,6 +11,8 @@
  *   arrived (crash window 6 of DESIGN §3).
  * - info `ETS-TRANSFER`: the table has arrived; nothing to do but to let the
  *   postponed writes run.
+ * - cast `{ poison: true }` (fault injection): the next write crashes the
+ *   handler, as a write hitting a bug would.
  *
  * On start it asks the manager for its table (a pull, as riak_core's table
  * manager is asked): a cast, since the manager may be down; a manager that
@@ -28,6 +30,8 @@ export interface HandlerRequest { write: Write }
 export interface ClaimMessage { claim: string }
 
 class TableHandler implements Behaviour {
+  private poisoned = false
+
   constructor (private readonly ctx: ProcessContext, private readonly table: string) {}
 
   init (): void {
@@ -38,6 +42,7 @@ class TableHandler implements Behaviour {
   handleCall (request: HandlerRequest): unknown {
     const entry = this.ctx.node.tables.get(this.table)
     if (entry?.owner !== this.ctx.self) return POSTPONE
+    if (this.poisoned) throw new Error('poisoned write (fault injection)')
     try {
       return applyWrite(entry.table as Table, request.write)
     } catch (error) {
@@ -46,6 +51,10 @@ class TableHandler implements Behaviour {
       if (error instanceof EtsError) return refuse(error)
       throw error
     }
+  }
+
+  handleCast (message: { poison?: boolean }): void {
+    if (message?.poison === true) this.poisoned = true
   }
 
   handleInfo (): void {

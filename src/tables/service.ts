@@ -11,7 +11,7 @@
  * a write.
  */
 import type { EtsObject, Table, TableType } from '../ets/table.js'
-import type { Term } from '../ets/term.js'
+import { termBytes, type Term } from '../ets/term.js'
 import { HeirloomError } from '../errors.js'
 import { CallError } from '../runtime/errors.js'
 import { Node, type ProcessView } from '../runtime/node.js'
@@ -20,14 +20,20 @@ import { type Clock, Crash, type Pid, systemClock } from '../runtime/types.js'
 import { Catalog, type TableRecord } from './catalog.js'
 import { type CreateStep, manager, type ManagerRequest } from './manager.js'
 import { handlerName, MANAGER, ROOT, TABLE_SUP } from './names.js'
-import type { Write, WriteResult } from './writes.js'
+import type { Write, WriteOp, WriteResult } from './writes.js'
 
 export interface ServiceOptions {
   dataDir: string
   /** Default 10,000. */
   maxTables?: number
   /** Milliseconds a write or create may wait for a restarting process. Default 5,000. */
-  callTimeout?: number
+  writeTimeout?: number
+  /** Writes queued for one table before new ones get 503. Default 10,000. */
+  maxQueue?: number
+  /** Estimated bytes of table data before growing writes get 507. Default 1 GiB. */
+  maxMemory?: number
+  /** Largest key a write may store, estimated bytes. Default 4096. */
+  maxKeyBytes?: number
   clock?: Clock
   afterCreateStep?: (step: CreateStep, table: string) => void
 }
@@ -49,9 +55,16 @@ export type CrashTarget = { process: 'table_manager' } | { process: 'table_handl
 
 export interface ProcessTree extends ProcessView { children?: ProcessTree[] }
 
+/** Writes that can only shrink a table: allowed past the memory quota. */
+const SHRINKING = new Set(['delete', 'delete_object', 'delete_all_objects', 'take', 'select_delete'])
+
+/** How long a computed memory total is reused, ms. */
+const MEMORY_TOTAL_TTL = 100
+
 export class TableService {
   private root: Pid | undefined
   private stopping = false
+  private memoryTotal = { bytes: 0, at: -Infinity }
 
   private constructor (
     readonly node: Node,
@@ -155,9 +168,26 @@ export class TableService {
     return entry.table as Table
   }
 
-  /** Applies a write through the table's handler: serialised, atomic, and sent again if the handler never got it. */
+  /** Estimated bytes held by every table; recomputed at most every 100 ms. O(tables). */
+  memoryUsed (): number {
+    const now = this.node.clock.now()
+    if (now - this.memoryTotal.at > MEMORY_TOTAL_TTL) {
+      let bytes = 0
+      for (const name of this.node.tables.names()) bytes += (this.node.tables.get(name)!.table as Table).memory
+      this.memoryTotal = { bytes, at: now }
+    }
+    return this.memoryTotal.bytes
+  }
+
+  /**
+   * Applies a write through the table's handler: serialised, atomic, and
+   * sent again if the handler never got it. Refused before it is queued when
+   * a key is too large (400), the table's queue is full (503) or the memory
+   * quota is spent (507, except for writes that only delete).
+   */
   async write (name: string, write: Write): Promise<WriteResult> {
-    const timeout = this.options.callTimeout ?? 5000
+    this.admit(name, write)
+    const timeout = this.options.writeTimeout ?? 5000
     const deadline = this.node.clock.now() + timeout
     for (;;) {
       this.record(name)
@@ -174,9 +204,27 @@ export class TableService {
     }
   }
 
+  private admit (name: string, write: Write): void {
+    this.record(name)
+    const ops = write.op === 'batch' ? write.ops : [write]
+    const maxKeyBytes = this.options.maxKeyBytes ?? 4096
+    for (const op of ops) {
+      for (const key of storedKeys(op)) {
+        if (termBytes(key) > maxKeyBytes) throw new HeirloomError('limit_exceeded', `a key is larger than ${maxKeyBytes} bytes (--max-key-bytes)`)
+      }
+    }
+    const queued = this.node.queueLength(handlerName(name))
+    const maxQueue = this.options.maxQueue ?? 10_000
+    if (queued >= maxQueue) throw new HeirloomError('overloaded', `${queued} writes are queued for table ${name} (--max-queue ${maxQueue})`, { retryAfter: 1 })
+    const maxMemory = this.options.maxMemory ?? 1024 ** 3
+    if (!ops.every(op => SHRINKING.has(op.op)) && this.memoryUsed() >= maxMemory) {
+      throw new HeirloomError('memory_quota', `tables hold ${this.memoryUsed()} bytes, the quota is ${maxMemory} (--max-memory); deletes still work`)
+    }
+  }
+
   private async callManager (request: ManagerRequest): Promise<unknown> {
     try {
-      return await this.node.call(MANAGER, request, { timeout: this.options.callTimeout ?? 5000, waitForName: true })
+      return await this.node.call(MANAGER, request, { timeout: this.options.writeTimeout ?? 5000, waitForName: true })
     } catch (error) {
       if (!(error instanceof CallError)) throw error
       // Delivered or not, a create or drop cut short by a manager crash is
@@ -234,6 +282,18 @@ export class TableService {
     return { tree: this.root ? view(this.root) : null, holdingPen: this.node.tables.held() }
   }
 
+  /**
+   * Arms the table's handler to crash on its next write: a poison request,
+   * for the tests and the demo of what a crashing write does (500, not
+   * retried, the table and its other writes unharmed).
+   */
+  poison (table: string): Pid {
+    const pid = this.node.whereis(handlerName(table))
+    if (pid === undefined) throw new HeirloomError('process_not_found', `no living process ${handlerName(table)}`)
+    this.node.cast(pid, { poison: true })
+    return pid
+  }
+
   /** Crashes every target in the same tick (a fault, for the crash demo and tests). */
   crash (targets: CrashTarget[]): Pid[] {
     const pids = targets.map(target => {
@@ -244,6 +304,16 @@ export class TableService {
     })
     for (const pid of pids) this.node.exit(pid, new Crash(new Error('fault injected')))
     return pids
+  }
+}
+
+/** Keys a write may add to a table. */
+function storedKeys (op: WriteOp): Term[] {
+  switch (op.op) {
+    case 'insert':
+    case 'insert_new': return op.objects.map(o => o.key)
+    case 'update_counter': return [op.key]
+    default: return []
   }
 }
 
