@@ -1,0 +1,46 @@
+/** Access: the optional bearer token, health routes open, CORS off unless origins are given. */
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import t from 'tap'
+import { parseConfig } from '../../src/config.js'
+import { build, tempDir } from '../helpers.js'
+
+t.test('with_a_token_every_v1_route_needs_it', async t => {
+  const app = await build(t, { token: 's3cret' })
+  for (const [method, url] of [['GET', '/v1/tables'], ['POST', '/v1/tables'], ['GET', '/v1/processes'], ['POST', '/v1/faults/crash']] as const) {
+    const res = await app.inject({ method, url, payload: method === 'POST' ? {} : undefined })
+    t.equal(res.statusCode, 401, `${method} ${url}`)
+    t.equal(res.json().code, 'unauthorized')
+    t.match(res.headers['www-authenticate'], /^Bearer/)
+  }
+  const wrong = await app.inject({ url: '/v1/tables', headers: { authorization: 'Bearer nope' } })
+  t.equal(wrong.statusCode, 401)
+  const right = await app.inject({ url: '/v1/tables', headers: { authorization: 'Bearer s3cret' } })
+  t.equal(right.statusCode, 200)
+  t.equal((await app.inject({ url: '/healthz' })).statusCode, 200, 'health stays open')
+  t.equal((await app.inject({ url: '/readyz' })).statusCode, 200)
+})
+
+t.test('without_a_token_v1_is_open', async t => {
+  const app = await build(t)
+  t.equal((await app.inject({ url: '/v1/tables' })).statusCode, 200)
+})
+
+t.test('the_token_can_come_from_a_file', async t => {
+  const file = join(await tempDir(t), 'token')
+  await writeFile(file, 'from-file\n')
+  t.equal(parseConfig(['--token-file', file], {}).token, 'from-file')
+  t.equal(parseConfig([], { TOKEN_FILE: file, TOKEN: 'env' }).token, 'env', 'an explicit token wins')
+  t.throws(() => parseConfig(['--token-file', join(file, 'missing')], {}), /cannot read the token file/)
+})
+
+t.test('cors_is_off_unless_origins_are_given', async t => {
+  const closed = await build(t)
+  const res = await closed.inject({ method: 'OPTIONS', url: '/v1/tables', headers: { origin: 'https://a.example', 'access-control-request-method': 'GET' } })
+  t.equal(res.headers['access-control-allow-origin'], undefined)
+  const open = await build(t, { corsOrigins: ['https://a.example'] })
+  const allowed = await open.inject({ url: '/v1/tables', headers: { origin: 'https://a.example' } })
+  t.equal(allowed.headers['access-control-allow-origin'], 'https://a.example')
+  const other = await open.inject({ url: '/v1/tables', headers: { origin: 'https://b.example' } })
+  t.not(other.headers['access-control-allow-origin'], 'https://b.example')
+})
