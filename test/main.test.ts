@@ -1,38 +1,9 @@
 /** The command line, run for real: listen, close on SIGTERM, one-line startup errors. */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import t from 'tap'
+import { exitOf, listening, run } from './cli.js'
 import { build, tempDir } from './helpers.js'
-
-const MAIN = new URL('../src/main.ts', import.meta.url).pathname
-
-function run (args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-}
-
-/** Resolves with the base URL once the server logs that it listens. */
-function listening (child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', line => {
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line)
-      if (match) resolve(match[1])
-    })
-    child.once('exit', code => reject(new Error(`exited with ${code} before listening`)))
-  })
-}
-
-async function exitOf (child: ChildProcess): Promise<{ code: number | null; stderr: string }> {
-  let stderr = ''
-  child.stderr!.on('data', chunk => { stderr += chunk })
-  const [code] = await once(child, 'exit') as [number | null]
-  return { code, stderr }
-}
 
 t.test('starts_serves_and_closes_cleanly_on_sigterm', async t => {
   const dataDir = await tempDir(t)

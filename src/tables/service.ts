@@ -191,6 +191,7 @@ export class TableService {
     const deadline = this.node.clock.now() + timeout
     for (;;) {
       this.record(name)
+      if (this.stopping) throw unavailable('the server is shutting down')
       const remaining = deadline - this.node.clock.now()
       if (remaining <= 0) throw unavailable(`the handler of ${name} did not come back within ${timeout} ms`)
       try {
