@@ -15,7 +15,7 @@ import { termBytes, type Term } from '../ets/term.js'
 import { HeirloomError } from '../errors.js'
 import { CallError } from '../runtime/errors.js'
 import { Node, type ProcessView } from '../runtime/node.js'
-import { type ChildInfo, supervisor } from '../runtime/supervisor.js'
+import { type ChildInfo, supervisor, type SupervisorFlags } from '../runtime/supervisor.js'
 import { type Clock, Crash, type Pid, systemClock } from '../runtime/types.js'
 import { Catalog, type TableRecord } from './catalog.js'
 import { type CreateStep, manager, type ManagerRequest } from './manager.js'
@@ -35,6 +35,12 @@ export interface ServiceOptions {
   /** Largest key a write may store, estimated bytes. Default 4096. */
   maxKeyBytes?: number
   clock?: Clock
+  /**
+   * Restart intensity of the root (the manager and table_sup restarts) and
+   * of table_sup (every handler restart): at most `intensity` restarts in
+   * `period` seconds. Defaults: root 50 in 10 s, table_sup 1000 in 10 s.
+   */
+  restartIntensity?: { root?: SupervisorFlags; tableSup?: SupervisorFlags }
   afterCreateStep?: (step: CreateStep, table: string) => void
 }
 
@@ -81,9 +87,9 @@ export class TableService {
   static async start (options: ServiceOptions): Promise<TableService> {
     const catalog = await Catalog.open(options.dataDir)
     const service = new TableService(new Node(options.clock ?? systemClock), catalog, options)
-    const { maxTables = 10_000, afterCreateStep } = options
-    const root = supervisor({ intensity: 20, period: 10 }, [
-      { id: TABLE_SUP, name: TABLE_SUP, start: supervisor({ intensity: 1000, period: 10 }), trapExit: true, shutdown: 30_000 },
+    const { maxTables = 10_000, afterCreateStep, restartIntensity } = options
+    const root = supervisor(restartIntensity?.root ?? { intensity: 50, period: 10 }, [
+      { id: TABLE_SUP, name: TABLE_SUP, start: supervisor(restartIntensity?.tableSup ?? { intensity: 1000, period: 10 }), trapExit: true, shutdown: 30_000 },
       { id: MANAGER, name: MANAGER, start: manager({ catalog, maxTables, afterCreateStep }) },
     ])
     try {
