@@ -12,7 +12,8 @@ export const TableInfo = z.object({
   owner: z.string().nullable().describe('Pid of the owning handler; null while the table waits in the holding pen'),
   heir: z.string().nullable().describe('Pid of the living heir (the table manager), if any'),
   heirName: z.string().describe('Registered name of the heir'),
-  protection: z.literal('protected'),
+  protection: z.literal('protected').describe('Only the owner (the handler) writes; anyone reads'),
+  keypos: z.literal(1).describe('As ETS keypos: the key is the first element of each {key, value} object'),
   created: z.string().describe('ISO 8601 creation time'),
   restarts: z.number().int().describe('Times the table handler was restarted'),
 }).meta({ id: 'TableInfo' })

@@ -53,6 +53,8 @@ export interface TableInfo {
   heir: Pid | null
   heirName: string
   protection: 'protected'
+  /** ETS keypos: the key is the first element of each {key, value} object. */
+  keypos: 1
   created: string
   restarts: number
 }
@@ -258,6 +260,7 @@ export class TableService {
       heir: this.node.whereis(MANAGER) ?? null,
       heirName: MANAGER,
       protection: 'protected',
+      keypos: 1,
       created: record.created,
       restarts: restarts.get(record.name) ?? 0,
     }
