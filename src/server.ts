@@ -52,6 +52,11 @@ export async function buildServer (options: ServerOptions): Promise<FastifyInsta
     // Keys and member names such as __proto__ are refused (400), never merged into objects.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // A path key may be 1024 characters, each up to 12 bytes percent-encoded;
+    // the route schemas give the real limits with a clear 400.
+    routerOptions: { maxParamLength: 12 * 1024 + 16 },
+    // Undecodable URLs and over-long parameters: problem details too.
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
   }).withTypeProvider<ZodTypeProvider>()
   // JSON only: a text/plain body is 415, not a string that fails the schema.
   app.removeContentTypeParser('text/plain')

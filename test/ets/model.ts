@@ -97,3 +97,86 @@ export class ModelTable {
     return keys.flatMap(k => this.objects.filter(o => same(o.key, k)))
   }
 }
+
+export class ModelError extends Error {
+  constructor(readonly code: string) {
+    super(code)
+  }
+}
+
+const isObject = (t: Term): t is Record<string, Term> => t !== null && typeof t === 'object' && !Array.isArray(t)
+
+/** The operations added in step 2, as naively as the ones above. */
+export class FullModelTable extends ModelTable {
+  insertNew(list: readonly EtsObject[]): { inserted: boolean; present: Term[] } {
+    const present: Term[] = []
+    for (const { key } of list) if (this.member(key) && !present.some(k => same(k, key))) present.push(key)
+    if (present.length > 0) return { inserted: false, present }
+    this.insert(list)
+    return { inserted: true, present }
+  }
+
+  deleteObject(object: EtsObject): void {
+    this.objects = this.objects.filter(o => !(same(o.key, object.key) && same(o.value, object.value)))
+  }
+
+  deleteAllObjects(): void {
+    this.objects = []
+  }
+
+  take(key: Term): Term[] {
+    const values = this.lookup(key)
+    this.delete(key)
+    return values
+  }
+
+  updateCounter(key: Term, incr: number, path?: string, fallback?: EtsObject): number[] {
+    if (!this.single) throw new ModelError('badarg')
+    const held = this.objects.find(o => same(o.key, key))
+    if (held === undefined && fallback === undefined) throw new ModelError('badarg')
+    const value = held !== undefined ? held.value : fallback!.value
+    if (path !== undefined && !isObject(value)) throw new ModelError('badarg')
+    const counter = path === undefined ? value : (value as Record<string, Term>)[path]
+    if (!Number.isSafeInteger(counter)) throw new ModelError('badarg')
+    const next = (counter as number) + incr
+    const updated = path === undefined ? next : { ...(value as Record<string, Term>), [path]: next }
+    if (held !== undefined) held.value = updated
+    else this.objects.push({ key, value: updated })
+    return [next]
+  }
+
+  /** Keys in table order. */
+  keys(): Term[] {
+    const keys: Term[] = []
+    for (const o of this.ordered()) if (!keys.some(k => same(k, o.key))) keys.push(o.key)
+    return keys
+  }
+
+  next(key: Term): Term | undefined {
+    const keys = this.keys()
+    if (this.type === 'ordered_set') return keys.find(k => naiveCompare(k, key) > 0)
+    const at = keys.findIndex(k => same(k, key))
+    if (at < 0) throw new ModelError('badarg')
+    return keys[at + 1]
+  }
+
+  /** Every object, a page at a time: keys in table order (or reversed), a key's objects in insertion order. */
+  pages(reverse: boolean): EtsObject[] {
+    const keys = this.keys()
+    if (reverse) keys.reverse()
+    return keys.flatMap(k => this.objects.filter(o => same(o.key, k)))
+  }
+
+  /** Replaces the values equal to `from` by `to`, keeping places. */
+  replaceValues(from: Term, to: Term): number {
+    if (this.type === 'bag') throw new ModelError('badarg')
+    let count = 0
+    for (const o of this.objects) {
+      if (same(o.value, from)) {
+        o.value = to
+        count++
+      }
+    }
+    return count
+  }
+}
