@@ -16,13 +16,15 @@ export async function call (base: string, method: string, path: string, body?: u
 }
 
 /**
- * Asks `probe` again (each ask is a round trip to the server) until it
+ * Asks `probe` again (give it a round trip to the server to ask) until it
  * answers something other than undefined; fails after `attempts` asks.
+ * Between asks it lets the event loop turn once: a yield, not a sleep.
  */
 export async function until<T> (what: string, probe: () => Promise<T | undefined>, attempts = 2000): Promise<T> {
   for (let i = 0; i < attempts; i++) {
     const found = await probe()
     if (found !== undefined) return found
+    await new Promise(resolve => setImmediate(resolve))
   }
   throw new Error(`gave up waiting for ${what} after ${attempts} attempts`)
 }

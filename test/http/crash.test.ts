@@ -1,11 +1,11 @@
 // Crashes over a real listening server (plain fetch): tables and
 // acknowledged writes outlive their handler and their heir.
 import t, { type Test } from 'tap'
+import type { Pid } from '../../src/runtime/types.js'
 import type { App } from '../../src/server.js'
 import { listen } from '../helpers.js'
 import { call, until } from './client.js'
 
-t.setTimeout(60_000)
 
 interface ProcessNode { pid?: string; name?: string; tables?: string[]; children?: ProcessNode[] }
 
@@ -21,18 +21,18 @@ function findProcess (node: ProcessNode | null | undefined, name: string): Proce
 const processNamed = async (url: string, name: string): Promise<ProcessNode | undefined> =>
   findProcess((await call(url, 'GET', '/v1/processes')).body.tree, name)
 
-/** The pid of the table's handler once a handler other than `old` owns the table again. */
-const newOwner = (url: string, table: string, old: string): Promise<string> =>
+/** The pid of the table's handler once a handler (other than `old`) owns the table. */
+const handlerOwning = (url: string, table: string, old?: string): Promise<string> =>
   until(`a new handler owning ${table}`, async () => {
     const handler = await processNamed(url, `table_handler:${table}`)
     const owns = handler?.pid !== undefined && handler.pid !== old && handler.tables?.includes(table)
     return owns ? handler.pid : undefined
   })
 
-async function crash (t: Test, app: App, url: string, body: unknown): Promise<string[]> {
+async function crash (t: Test, app: App, url: string, body: unknown): Promise<Pid[]> {
   const res = await call(url, 'POST', '/v1/faults/crash', body)
   t.equal(res.status, 202, `crashed ${JSON.stringify(body)}`)
-  await Promise.all(res.body.crashed.map((pid: string) => app.tables.node.whenExited(pid)))
+  await Promise.all(res.body.crashed.map((pid: Pid) => app.tables.node.whenExited(pid)))
   return res.body.crashed
 }
 
@@ -48,7 +48,7 @@ async function seeded (t: Test, type = 'set'): Promise<{ app: App; url: string; 
 
 /** Every seeded object is there, a new write lands, and the heir is the living manager. */
 async function expectWhole (t: Test, app: App, url: string, oldOwner: string): Promise<void> {
-  const owner = await newOwner(url, 'users', oldOwner)
+  const owner = await handlerOwning(url, 'users', oldOwner)
   for (const key of ['ada', 'alan', 'grace']) {
     t.same((await call(url, 'GET', `/v1/tables/users/objects/${key}`)).body, { key, values: [{ name: key }] }, `${key} survived`)
   }
@@ -87,19 +87,17 @@ t.test('a_manager_and_a_handler_crashed_in_the_same_tick_keep_every_object', asy
 })
 
 t.test('writes_racing_crashes_are_all_acknowledged_once_and_visible', async t => {
-  const { app, url } = await listen(t)
+  const { url } = await listen(t)
   // duplicate_bag: a write applied twice would show as two copies.
   t.equal((await call(url, 'POST', '/v1/tables', { name: 'users', type: 'duplicate_bag' })).status, 201)
-  const crashes = [
-    { process: 'table_handler', table: 'users' },
-    { process: 'table_manager' },
-    [{ process: 'table_manager' }, { process: 'table_handler', table: 'users' }],
-    { process: 'table_handler', table: 'users' },
-  ]
+  const handler = { process: 'table_handler', table: 'users' }
+  const manager = { process: 'table_manager' }
+  const crashes = [handler, manager, [manager, handler], handler, [handler, manager], manager, handler, [manager, handler]]
+  const perRound = 200 / crashes.length
   const writes: Array<Promise<number>> = []
   const crashStatuses: number[] = []
   for (let round = 0; round < crashes.length; round++) {
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < perRound; i++) {
       const key = `k${round}-${i}`
       writes.push(call(url, 'PUT', `/v1/tables/users/objects/${key}`, { value: key }).then(r => r.status))
     }
@@ -109,16 +107,15 @@ t.test('writes_racing_crashes_are_all_acknowledged_once_and_visible', async t =>
   }
   const statuses = await Promise.all(writes)
   t.ok(crashStatuses.every(s => s === 202 || s === 404), `crashes answered ${crashStatuses}`)
-  t.ok(crashStatuses.filter(s => s === 202).length >= 2, 'most crashes landed')
+  t.ok(crashStatuses.filter(s => s === 202).length >= crashes.length / 2, 'most crashes landed')
   t.same(statuses.filter(s => s !== 204), [], 'every write was acknowledged')
-  await until('the handler to own the table', async () =>
-    app.tables.node.tables.get('users')?.owner === app.tables.node.whereis('table_handler:users') ? true : undefined)
+  await handlerOwning(url, 'users')
   const missing: string[] = []
   for (let round = 0; round < crashes.length; round++) {
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < perRound; i++) {
       const key = `k${round}-${i}`
       const got = await call(url, 'GET', `/v1/tables/users/objects/${key}`)
-      if (statuses[round * 50 + i] === 204 && JSON.stringify(got.body?.values) !== JSON.stringify([key])) missing.push(`${key}: ${got.status} ${JSON.stringify(got.body)}`)
+      if (statuses[round * perRound + i] === 204 && JSON.stringify(got.body?.values) !== JSON.stringify([key])) missing.push(`${key}: ${got.status} ${JSON.stringify(got.body)}`)
     }
   }
   t.same(missing, [], 'every acknowledged write is there exactly once')

@@ -4,7 +4,6 @@ import type { App } from '../../src/server.js'
 import { build } from '../helpers.js'
 import { expectProblem } from './problem.js'
 
-t.setTimeout(30_000)
 
 async function withTable (t: Test, type = 'set'): Promise<App> {
   const app = await build(t)

@@ -3,7 +3,6 @@ import t from 'tap'
 import { build } from '../helpers.js'
 import { expectProblem } from './problem.js'
 
-t.setTimeout(30_000)
 
 const PID = /^<0\.\d+\.0>$/
 

@@ -3,7 +3,6 @@ import t from 'tap'
 import { build } from '../helpers.js'
 import { expectProblem } from './problem.js'
 
-t.setTimeout(30_000)
 
 t.test('create_answers_201_with_location_and_info', async t => {
   const app = await build(t)
