@@ -4,7 +4,7 @@
  * covers only what bench/load.ts calls.
  */
 declare module 'autocannon' {
-  interface Request {
+  export interface Request {
     method?: string
     /** Honoured inside `requests`; a top-level `path` is ignored (put it in `url`). */
     path?: string
@@ -12,7 +12,7 @@ declare module 'autocannon' {
     body?: string
   }
 
-  interface Options extends Request {
+  export interface Options extends Request {
     url: string
     connections?: number
     pipelining?: number
@@ -25,7 +25,7 @@ declare module 'autocannon' {
     warmup?: { duration?: number; connections?: number }
   }
 
-  interface Histogram {
+  export interface Histogram {
     average: number
     mean: number
     stddev: number
@@ -37,7 +37,7 @@ declare module 'autocannon' {
     p99: number
   }
 
-  interface Result {
+  export interface Result {
     url: string
     requests: Histogram
     latency: Histogram
@@ -49,6 +49,5 @@ declare module 'autocannon' {
     statusCodeStats: Record<string, { count: number }>
   }
 
-  function autocannon (options: Options): Promise<Result>
-  export default autocannon
+  export default function autocannon (options: Options): Promise<Result>
 }

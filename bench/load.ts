@@ -3,13 +3,16 @@
  * hello-world, measured in one run so that the ratios mean something (the
  * absolute figures drift between runs and machines; the ratios much less).
  *
- *   npm run bench -- [--duration S] [--warmup S] [--connections N] [--keys N]
+ *   npm run bench -- [--duration S] [--warmup S] [--rounds N] [--connections N] [--keys N]
  *
  * Each server runs in a child process (bench/serve.ts) and autocannon runs
  * here: on a 2-core machine, sharing one event loop would make the load
- * generator and the server take turns, and measure neither. One server runs
- * at a time. Everything listens on 127.0.0.1, every run is bounded by
- * --duration, and a watchdog ends the benchmark if anything hangs.
+ * generator and the server take turns, and measure neither. Both servers
+ * start first and the targets are measured one after another, in --rounds
+ * rounds; each figure is the median over the rounds, so that a burst of
+ * load from elsewhere on the machine skews one round, not one target.
+ * Everything listens on 127.0.0.1, every run is bounded by --duration, and a
+ * watchdog ends the benchmark if anything hangs.
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { availableParallelism } from 'node:os'
@@ -29,11 +32,12 @@ interface Target {
   requests: Request[]
 }
 
-interface Settings { duration: number; warmup: number; connections: number; keys: number }
+interface Settings { duration: number; warmup: number; rounds: number; connections: number; keys: number }
 
-const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--connections N] [--keys N]
-  --duration     seconds measured per target (default 10)
-  --warmup       seconds of discarded load before each target (default 1)
+const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--rounds N] [--connections N] [--keys N]
+  --duration     seconds measured per target and round (default 10)
+  --warmup       seconds of discarded load before each measurement (default 1)
+  --rounds       rounds over all targets; figures are medians (default 1)
   --connections  concurrent connections (default 50)
   --keys         keys pre-filled in the Heirloom table (default 1000)`
 
@@ -45,6 +49,7 @@ function parseSettings (): Settings {
     options: {
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '1' },
       connections: { type: 'string', default: '50' },
       keys: { type: 'string', default: '1000' },
       help: { type: 'boolean', short: 'h' },
@@ -57,6 +62,7 @@ function parseSettings (): Settings {
   const settings = {
     duration: Number(values.duration),
     warmup: Number(values.warmup),
+    rounds: Number(values.rounds),
     connections: Number(values.connections),
     keys: Number(values.keys),
   }
@@ -142,44 +148,74 @@ async function measure (url: string, target: Target, settings: Settings): Promis
   })
 }
 
-function report (rows: Array<{ target: Target; result: Result }>, settings: Settings): string {
-  const baseline = rows.find(row => row.target.server === 'hello')?.result.requests.average ?? NaN
+/** One target's figures over the rounds: medians of rates and latencies, sums of counts. */
+interface Summary {
+  target: Target
+  rate: number
+  p50: number
+  p99: number
+  errors: number
+  non2xx: number
+  statuses: Map<string, number>
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+function summarise (target: Target, results: Result[]): Summary {
+  const statuses = new Map<string, number>()
+  for (const result of results) {
+    for (const [code, { count }] of Object.entries(result.statusCodeStats)) statuses.set(code, (statuses.get(code) ?? 0) + count)
+  }
+  return {
+    target,
+    rate: median(results.map(r => r.requests.average)),
+    p50: median(results.map(r => r.latency.p50)),
+    p99: median(results.map(r => r.latency.p99)),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+    statuses,
+  }
+}
+
+function report (summaries: Summary[], settings: Settings): string {
+  const baseline = summaries.find(s => s.target.server === 'hello')?.rate ?? NaN
   const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'statuses', 'vs hello']
-  const lines = rows.map(({ target, result }) => {
-    const statuses = Object.entries(result.statusCodeStats).map(([code, { count }]) => `${code}×${count}`).join(' ')
-    return [
-      target.name,
-      Math.round(result.requests.average).toString(),
-      result.latency.p50.toFixed(1),
-      result.latency.p99.toFixed(1),
-      String(result.errors),
-      String(result.non2xx),
-      statuses,
-      (result.requests.average / baseline).toFixed(2),
-    ]
-  })
+  const lines = summaries.map(s => [
+    s.target.name,
+    Math.round(s.rate).toString(),
+    s.p50.toFixed(1),
+    s.p99.toFixed(1),
+    String(s.errors),
+    String(s.non2xx),
+    [...s.statuses].map(([code, count]) => `${code}×${count}`).join(' '),
+    (s.rate / baseline).toFixed(2),
+  ])
+  const left = (column: number): boolean => column === 0 || column === 6
   const widths = header.map((h, c) => Math.max(h.length, ...lines.map(line => line[c].length)))
   const format = (cells: string[]): string =>
-    '| ' + cells.map((cell, c) => c === 0 || c === 6 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])).join(' | ') + ' |'
-  const rule = '|' + widths.map((w, c) => c === 0 || c === 6 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':').join('|') + '|'
-  const unexpected = rows.filter(({ target, result }) =>
-    Object.keys(result.statusCodeStats).some(code => Number(code) !== target.expect) || result.errors > 0)
+    '| ' + cells.map((cell, c) => left(c) ? cell.padEnd(widths[c]) : cell.padStart(widths[c])).join(' | ') + ' |'
+  const rule = '|' + widths.map((w, c) => left(c) ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':').join('|') + '|'
+  const unexpected = summaries.filter(s => s.errors > 0 || [...s.statuses.keys()].some(code => Number(code) !== s.target.expect))
+  const rounds = settings.rounds === 1 ? '' : `, medians of ${settings.rounds} rounds`
   return [
-    `autocannon 9, ${settings.connections} connections, ${settings.duration} s per target after ${settings.warmup} s warm-up,` +
-      ` servers in a child process, node ${process.version}, ${availableParallelism()} cores`,
+    `autocannon 9, ${settings.connections} connections, ${settings.duration} s per target after ${settings.warmup} s warm-up${rounds};` +
+      ` servers in child processes; node ${process.version}, ${availableParallelism()} cores`,
     '',
     format(header),
     rule,
     ...lines.map(format),
-    '',
-    ...unexpected.map(({ target }) => `WARNING: ${target.name}: expected only ${target.expect} and no errors`),
+    ...unexpected.map(s => `WARNING: ${s.target.name}: expected only ${s.target.expect} answers and no errors`),
   ].join('\n')
 }
 
 async function main (): Promise<void> {
   const settings = parseSettings()
   const all = targets(settings.keys)
-  const budget = (all.length * (settings.duration + settings.warmup) + 60) * 1000
+  const budget = (settings.rounds * all.length * (settings.duration + settings.warmup) + 60) * 1000
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: still running after ${budget / 1000} s; giving up\n`)
     for (const child of children) child.kill('SIGKILL')
@@ -187,19 +223,17 @@ async function main (): Promise<void> {
   }, budget)
   watchdog.unref()
 
-  const rows: Array<{ target: Target; result: Result }> = []
-  for (const kind of ['hello', 'heirloom'] as const) {
-    const { child, url } = await startServer(kind, settings.keys)
-    try {
-      for (const target of all.filter(t => t.server === kind)) {
-        process.stderr.write(`bench: ${target.name} (${settings.warmup} + ${settings.duration} s)…\n`)
-        rows.push({ target, result: await measure(url, target, settings) })
-      }
-    } finally {
-      await stopServer(child)
+  const urls = new Map<ServerKind, string>()
+  for (const kind of ['hello', 'heirloom'] as const) urls.set(kind, (await startServer(kind, settings.keys)).url)
+  const results = new Map<Target, Result[]>(all.map(target => [target, []]))
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const target of all) {
+      process.stderr.write(`bench: round ${round}/${settings.rounds}: ${target.name} (${settings.warmup} + ${settings.duration} s)\n`)
+      results.get(target)?.push(await measure(urls.get(target.server) ?? '', target, settings))
     }
   }
-  process.stdout.write(report(rows, settings) + '\n')
+  await Promise.all([...children].map(stopServer))
+  process.stdout.write(report(all.map(target => summarise(target, results.get(target) ?? [])), settings) + '\n')
   clearTimeout(watchdog)
 }
 

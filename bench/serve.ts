@@ -63,12 +63,13 @@ async function main (): Promise<void> {
     if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true })
     process.exit(0)
   }
-  process.on('disconnect', close)
   process.on('SIGTERM', close)
   process.on('SIGINT', close)
-
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
-  process.send({ url })
+  // The parent may have gone while this server was filling its table.
+  if (!process.connected) return close()
+  process.on('disconnect', close)
+  process.send({ url }, undefined, {}, error => { if (error) void close() })
 }
 
 main().catch((error: unknown) => {

@@ -32,6 +32,9 @@ export type Config = { [K in keyof Settings as Camel<K & string>]: ValueOf<Setti
 
 export class ConfigError extends Error {}
 
+/** `--help`: not an error; main prints the usage to stdout and exits 0. */
+export class HelpRequested extends Error {}
+
 export const USAGE = 'usage: heirloom [options]\n' + Object.entries(SETTINGS).map(([flag, s]) =>
   `  --${flag.padEnd(14)}${s.env.padEnd(14)}${s.help} (default ${JSON.stringify(s.default)})`).join('\n')
 
@@ -46,7 +49,7 @@ export function parseConfig (argv: string[], env: NodeJS.ProcessEnv): Config {
   } catch (error) {
     throw new ConfigError(`${(error as Error).message}\n${USAGE}`)
   }
-  if (values.help) throw new ConfigError(USAGE)
+  if (values.help) throw new HelpRequested(USAGE)
   const config: Record<string, unknown> = {}
   for (const [flag, s] of Object.entries(SETTINGS)) {
     const raw = (values[flag] ?? env[s.env]) as string | boolean | undefined

@@ -6,7 +6,7 @@
  * closes and exits 1, for its own supervisor (systemd, Docker) to restart.
  */
 import closeWithGrace from 'close-with-grace'
-import { ConfigError, parseConfig } from './config.js'
+import { ConfigError, HelpRequested, parseConfig } from './config.js'
 import { buildServer } from './server.js'
 import { DataDirError } from './tables/catalog.js'
 
@@ -35,6 +35,10 @@ async function main (): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof HelpRequested) {
+    process.stdout.write(`${error.message}\n`)
+    process.exit(0)
+  }
   if (error instanceof ConfigError || error instanceof DataDirError) {
     process.stderr.write(`heirloom: ${error.message}\n`)
     process.exit(2)

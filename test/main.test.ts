@@ -59,3 +59,12 @@ t.test('an_unknown_flag_is_refused', async t => {
   t.equal(code, 2)
   t.match(stderr, /nope/)
 })
+
+t.test('help_goes_to_stdout_with_exit_0', async t => {
+  const child = run(['--help'])
+  let stdout = ''
+  child.stdout!.on('data', chunk => { stdout += chunk })
+  const { code } = await exitOf(child)
+  t.equal(code, 0)
+  t.match(stdout, /--data-dir/)
+})
