@@ -170,23 +170,18 @@ export const operationRoutes: FastifyPluginAsyncZod = async app => {
     return await tables.write(request.params.table, { op: 'merge_patch', key: key as Term, patch: patch as Term })
   })
 
-  app.post(`${route}/select_delete`, {
-    schema: schema('ets:select_delete — delete the objects whose result is true', SpecBody, {
-      200: z.object({ deleted: z.number().int() }), ...writeErrors,
-    }),
-  }, async request => {
-    const spec = compileMatchSpec(request.body.spec as Term)
-    return await tables.write(request.params.table, { op: 'select_delete', spec })
-  })
-
-  app.post(`${route}/select_replace`, {
-    schema: schema('ets:select_replace — replace matched objects by the result (same key)', SpecBody, {
-      200: z.object({ replaced: z.number().int() }), ...writeErrors,
-    }),
-  }, async request => {
-    const spec = compileMatchSpec(request.body.spec as Term)
-    return await tables.write(request.params.table, { op: 'select_replace', spec })
-  })
+  const selectWrites = [
+    { op: 'select_delete', counted: 'deleted', summary: 'ets:select_delete — delete the objects whose result is true' },
+    { op: 'select_replace', counted: 'replaced', summary: 'ets:select_replace — replace matched objects by the result (same key)' },
+  ] as const
+  for (const { op, counted, summary } of selectWrites) {
+    app.post(`${route}/${op}`, {
+      schema: schema(summary, SpecBody, { 200: z.object({ [counted]: z.number().int() }), ...writeErrors }),
+    }, async request => {
+      const spec = compileMatchSpec(request.body.spec as Term)
+      return await tables.write(request.params.table, { op, spec })
+    })
+  }
 
   app.post(`${route}/batch`, {
     schema: schema('Write operations applied in one handler turn, all or nothing', Batch, {
