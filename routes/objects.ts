@@ -11,7 +11,7 @@ import { Json, TableName } from './schemas.js'
 
 const ObjectParams = z.object({
   table: TableName,
-  key: z.string().max(1024, 'a path key is at most 1024 characters').describe('The key, a string'),
+  key: z.string().max(1024, 'a path key is at most 1024 UTF-16 code units').describe('The key, a string'),
 })
 
 const StoredObject = z.object({ key: Json, value: Json }).meta({ id: 'StoredObject' })

@@ -16,6 +16,7 @@ export const errors = {
   table_not_found: { status: 404, title: 'No such table' },
   object_not_found: { status: 404, title: 'No object with this key' },
   process_not_found: { status: 404, title: 'No such process' },
+  request_timeout: { status: 408, title: 'The request did not arrive in time' },
   table_exists: { status: 409, title: 'A table with this name exists' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
   unsupported_media_type: { status: 415, title: 'The request body must be application/json' },

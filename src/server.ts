@@ -3,7 +3,9 @@
  * and not listening (main.ts listens). Closing the app stops the service:
  * the supervision tree, then LevelDB.
  */
+import type { Socket } from 'node:net'
 import swagger from '@fastify/swagger'
+import secureJson from 'secure-json-parse'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import {
   hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject,
@@ -44,6 +46,9 @@ declare module 'fastify' {
 
 export type App = FastifyInstance
 
+/** Milliseconds for a whole request to arrive. */
+const REQUEST_TIMEOUT = 30_000
+
 export async function buildServer (options: ServerOptions): Promise<FastifyInstance> {
   const service = await TableService.start(options)
   const app = Fastify({
@@ -57,9 +62,15 @@ export async function buildServer (options: ServerOptions): Promise<FastifyInsta
     routerOptions: { maxParamLength: 12 * 1024 + 16 },
     // Undecodable URLs and over-long parameters: problem details too.
     frameworkErrors: (error, request, reply) => sendError(error, request, reply),
+    // Malformed HTTP (before any route): a problem, then the connection closes.
+    clientErrorHandler: answerClientError,
+    // A client that stops sending mid-body gets 408 instead of holding the request forever.
+    requestTimeout: REQUEST_TIMEOUT,
   }).withTypeProvider<ZodTypeProvider>()
   // JSON only: a text/plain body is 415, not a string that fails the schema.
   app.removeContentTypeParser('text/plain')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJson)
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.decorate('tables', service)
@@ -132,6 +143,41 @@ function sendError (error: FastifyError, request: FastifyRequest, reply: Fastify
     request.log.error({ err: error }, 'internal error')
     sendProblem(reply, 'internal', undefined, request)
   }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * JSON bodies must be UTF-8 (RFC 8259 §8.1): invalid bytes are refused, not
+ * replaced. Member names __proto__ and constructor are refused too, never
+ * merged into objects.
+ */
+function parseJson (_request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void): void {
+  let text: string
+  try {
+    text = utf8.decode(body)
+  } catch (error) {
+    done(new HeirloomError('bad_request', 'the body is not valid UTF-8', { cause: error }))
+    return
+  }
+  if (text.trim() === '') {
+    done(new HeirloomError('bad_request', 'the JSON body is empty'))
+    return
+  }
+  try {
+    done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }))
+  } catch (error) {
+    done(new HeirloomError('bad_request', `the body is not JSON: ${(error as Error).message}`, { cause: error }))
+  }
+}
+
+function answerClientError (error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) return
+  const body = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? problem('request_timeout', `no complete request within ${REQUEST_TIMEOUT / 1000} s`, '')
+    : problem('bad_request', `malformed HTTP request (${error.code ?? error.message})`, '')
+  const text = JSON.stringify(body)
+  socket.end(`HTTP/1.1 ${body.status} ${body.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`)
 }
 
 /** Whether `value` nests deeper than `max` arrays and objects. Iterative: no stack to overflow. O(size). */

@@ -5,7 +5,7 @@ import { copyObject, isTermObject, putMember, type Term } from './term.js'
  * One step of update_counter: add `incr` to the counter, which is the value
  * itself or, with `path`, the member of that name of an object value (where
  * ETS names a tuple position). With a threshold, a result past it (above
- * for a positive incr, below for a negative one) becomes `setValue`.
+ * for an incr ≥ 0, below for a negative one) becomes `setValue`.
  */
 export interface CounterOp {
   incr: number
@@ -51,7 +51,7 @@ export function applyCounterOps(value: Term, ops: readonly CounterOp[]): { value
     if (!Number.isSafeInteger(counter)) throw badarg('the counter is not an integer')
     let next = (counter as number) + op.incr
     if (!Number.isSafeInteger(next)) throw badarg('the counter would leave the safe integer range')
-    if (op.threshold !== undefined && ((op.incr > 0 && next > op.threshold) || (op.incr < 0 && next < op.threshold))) {
+    if (op.threshold !== undefined && ((op.incr >= 0 && next > op.threshold) || (op.incr < 0 && next < op.threshold))) {
       next = op.setValue as number
     }
     if (op.path === undefined) {

@@ -91,7 +91,11 @@ const FUNCTIONS: Record<string, GuardFunction> = {
     const obj = map(m)
     return typeof name === 'string' && Object.hasOwn(obj, name) ? obj[name] : raise()
   }),
-  is_map_key: fixed(2, ([name, m]) => typeof name === 'string' && Object.hasOwn(map(m), name)),
+  // The map is checked first: is_map_key(K, NotAMap) raises, whatever K is.
+  is_map_key: fixed(2, ([name, m]) => {
+    const obj = map(m)
+    return typeof name === 'string' && Object.hasOwn(obj, name)
+  }),
   map_size: fixed(1, ([m]) => Object.keys(map(m)).length),
   length: fixed(1, ([l]) => list(l).length),
   hd: fixed(1, ([l]) => nonEmpty(l)[0]),

@@ -28,6 +28,8 @@ interface Clause {
   readonly result: Expr
   /** The one key the head can match, when its key pattern is a literal. */
   readonly literalKey?: { key: Term }
+  /** Whether the result is sure to keep the object's key (select_replace needs it). */
+  readonly keepsKey: boolean
 }
 
 const CLAUSE_MEMBERS = new Set(['head', 'guards', 'result'])
@@ -38,10 +40,13 @@ export class CompiledMatchSpec {
    * key: a table then looks them up instead of scanning. Undefined otherwise.
    */
   readonly keys: readonly Term[] | undefined
+  /** Every clause keeps the key: ETS's condition for select_replace (db_match_keeps_key). */
+  readonly keepsKey: boolean
 
   constructor(private readonly clauses: readonly Clause[]) {
     const literal = clauses.map(c => c.literalKey)
     this.keys = literal.every(k => k !== undefined) ? distinctTerms(literal.map(k => k!.key)) : undefined
+    this.keepsKey = clauses.every(c => c.keepsKey)
   }
 
   /** The result of the first matching clause, or NO_MATCH. O(size of spec + matched terms). */
@@ -83,7 +88,29 @@ function compileClause(clause: Term, path: string): Clause {
     guards: guards.map((guard, i) => compileExpression(guard, childPath(childPath(path, 'guards'), i), scope)),
     result: compileTemplate(clause.result, childPath(path, 'result'), scope),
     slots: scope.size,
+    keepsKey: keepsKey(clause.head, clause.result),
   }
+}
+
+/**
+ * ETS's select_replace rule (db_match_keeps_key in erl_db_util.c): the
+ * result is the object itself ("$_"), or {"key": K, "value": …} where K is
+ * the head's key pattern as written (variables, literals and arrays of
+ * them; no "_", no object pattern), or ["const", K] for a literal key.
+ */
+function keepsKey(head: Term, result: Term): boolean {
+  if (result === '$_') return true
+  if (!isTermObject(head) || !Object.hasOwn(head, 'key') || !keyPatternKeepable(head.key)) return false
+  if (Object.keys(head).some(name => name !== 'key' && name !== 'value')) return false
+  if (!isTermObject(result) || Object.keys(result).length !== 2 || !Object.hasOwn(result, 'key') || !Object.hasOwn(result, 'value')) return false
+  const k = result.key
+  if (termEquals(k, head.key)) return true
+  return Array.isArray(k) && k.length === 2 && k[0] === 'const' && isLiteral(head.key) && termEquals(k[1], head.key)
+}
+
+function keyPatternKeepable(pattern: Term): boolean {
+  if (pattern === '_' || isTermObject(pattern)) return false
+  return Array.isArray(pattern) ? pattern.every(keyPatternKeepable) : true
 }
 
 // The matched object is {key, value}; a head that is an object pattern is
@@ -98,15 +125,19 @@ function compileHead(head: Term, path: string, scope: Scope): { head: HeadMatche
   const keyPattern = Object.hasOwn(head, 'key') ? head.key : '_'
   return {
     head: (key, value, vars) => members.every(m => m.match(m.name === 'key' ? key : value, vars)),
+    // As in ETS, a key pattern with no variable and no "_" is looked up when
+    // every clause has one: an object in it then finds only that exact key,
+    // whereas a scan (some clause without a literal key) matches it partially.
     literalKey: isLiteral(keyPattern) ? { key: keyPattern } : undefined,
   }
 }
 
-/** A pattern that matches exactly one term: no wildcard, no variable, no (partial) object pattern. */
+/** A pattern with no wildcard and no variable anywhere: it names one term. */
 function isLiteral(pattern: Term): boolean {
   if (typeof pattern === 'string') return !isSpecialString(pattern)
   if (Array.isArray(pattern)) return pattern.every(isLiteral)
-  return !isTermObject(pattern)
+  if (isTermObject(pattern)) return Object.values(pattern).every(isLiteral)
+  return true
 }
 
 function compilePattern(pattern: Term, path: string, scope: Scope): Matcher {

@@ -294,6 +294,7 @@ export class Table {
   selectReplace(spec: MatchSpec): number {
     if (this.type === 'bag') throw badarg('select_replace does not support bag tables')
     const compiled = toCompiled(spec)
+    if (!compiled.keepsKey) throw badarg('select_replace needs a spec that keeps the key: result "$_" or {"key": <the head\'s key pattern>, "value": …}')
     const changes: Array<[Bucket, Term[]]> = []
     let replaced = 0
     for (const bucket of this.candidates(compiled)) {

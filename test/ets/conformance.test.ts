@@ -186,7 +186,7 @@ function conformance(type: TableType, make: () => Table): void {
     t.same(table.updateCounter('n', [{ incr: 1 }, { incr: -20 }]), [16, -4], 'steps apply in order')
     t.same(table.updateCounter('n', { incr: 10, threshold: 5, setValue: 0 }), [0], 'past the threshold going up')
     t.same(table.updateCounter('n', { incr: -1, threshold: 0, setValue: 100 }), [100], 'past the threshold going down')
-    t.same(table.updateCounter('n', { incr: 0, threshold: -1, setValue: 7 }), [100], 'incr 0 never resets')
+    t.same(table.updateCounter('n', { incr: 0, threshold: -1, setValue: 7 }), [7], 'incr 0 resets past the threshold too (ETS: Incr >= 0)')
     t.same(table.updateCounter('o', { incr: 2, path: 'hits' }), [3])
     t.same(table.lookup('o'), [{ hits: 3, name: 'x' }])
     t.same(table.updateCounter('new', { incr: 1, path: 'c' }, { key: 'ignored', value: { c: 41 } }), [42], 'default object')

@@ -141,8 +141,9 @@ function applyToModel(model: FullModelTable, step: Op): unknown {
     case 'walk': return [model.keys(), model.keys().reverse()]
     case 'pages': return model.pages(step.reverse)
     case 'select': return step.value === undefined ? model.ordered() : withValue(step.value)
-    // Object patterns match partially, so a key with an object in it can match other keys.
-    case 'selectByKey': return model.ordered().filter(o => patternMatches(step.key, o.key)).map(o => o.value)
+    // A key pattern with no "_" (and no variable) is looked up, so it finds that exact key (as ETS);
+    // with a "_" in it the table is scanned and object patterns inside match partially.
+    case 'selectByKey': return model.ordered().filter(o => hasWildcard(step.key) ? patternMatches(step.key, o.key) : same(o.key, step.key)).map(o => o.value)
     case 'selectCount': return withValue(step.value).length
     case 'selectDelete': {
       const count = withValue(step.value).length
@@ -151,6 +152,12 @@ function applyToModel(model: FullModelTable, step: Op): unknown {
     }
     case 'selectReplace': return model.replaceValues(step.from, step.to)
   }
+}
+
+function hasWildcard(pattern: Term): boolean {
+  if (pattern === '_') return true
+  if (Array.isArray(pattern)) return pattern.some(hasWildcard)
+  return pattern !== null && typeof pattern === 'object' && Object.values(pattern).some(hasWildcard)
 }
 
 /** Head pattern semantics for patterns without variables: objects partial, the rest exact. */
