@@ -5,8 +5,8 @@ import { problemResponses } from './problem.js'
 import { TableName } from './schemas.js'
 
 const Target = z.discriminatedUnion('process', [
-  z.object({ process: z.literal('table_manager') }),
-  z.object({ process: z.literal('table_handler'), table: TableName }),
+  z.strictObject({ process: z.literal('table_manager') }),
+  z.strictObject({ process: z.literal('table_handler'), table: TableName }),
 ])
 
 const Crash = z.union([Target, z.array(Target).min(1).max(100)])
@@ -29,7 +29,7 @@ export const faultRoutes: FastifyPluginAsyncZod = async app => {
   })
 }
 
-const Poison = z.object({ table: TableName }).meta({ id: 'PoisonRequest' })
+const Poison = z.strictObject({ table: TableName }).meta({ id: 'PoisonRequest' })
 
 /** Registered with faultRoutes: arms a handler to crash on its next write. */
 export const poisonRoutes: FastifyPluginAsyncZod = async app => {

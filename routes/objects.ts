@@ -17,7 +17,7 @@ const ObjectParams = z.object({
 const StoredObject = z.object({ key: Json, value: Json }).meta({ id: 'StoredObject' })
 const Lookup = z.object({ key: Json, values: z.array(Json).describe('In insertion order') }).meta({ id: 'Lookup' })
 
-const PutObject = z.object({ value: Json }).meta({ id: 'PutObject' })
+const PutObject = z.strictObject({ value: Json }).meta({ id: 'PutObject' })
 
 const Prefer = z.object({
   prefer: z.string().optional().describe('`return=representation` answers 200 with the stored object (RFC 7240)'),

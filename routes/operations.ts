@@ -19,14 +19,21 @@ import { Json, TableParams } from './schemas.js'
 
 const MAX_LIST = 10_000
 
-const EtsObjectSchema = z.object({ key: Json, value: Json }).meta({ id: 'EtsObject' })
-const Objects = z.union([
-  z.object({ objects: z.array(EtsObjectSchema).max(MAX_LIST) }),
-  EtsObjectSchema,
-]).describe('A list of objects, inserted in one turn, or one object').meta({ id: 'Objects' })
-const KeyBody = z.object({ key: Json })
+const EtsObjectSchema = z.strictObject({ key: Json, value: Json }).meta({ id: 'EtsObject' })
+const Objects = z.strictObject({
+  objects: z.array(EtsObjectSchema).max(MAX_LIST).optional().describe('Objects inserted in one turn, in list order'),
+  key: z.unknown().optional().describe('Or one object: its key…'),
+  value: z.unknown().optional().describe('…and its value'),
+}).superRefine((body, ctx) => {
+  const one = body.key !== undefined || body.value !== undefined
+  if (body.objects !== undefined && one) ctx.addIssue({ code: 'custom', message: 'give "objects" or one "key" and "value", not both' })
+  else if (body.objects === undefined && (body.key === undefined || body.value === undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'give "objects": [{"key", "value"}…], or one "key" and "value"' })
+  }
+}).meta({ id: 'Objects' })
+const KeyBody = z.strictObject({ key: Json })
 const NoBody = z.object({}).strict().nullish().describe('No arguments')
-const Keys = z.union([KeyBody, z.object({ keys: z.array(Json).max(MAX_LIST) })]).meta({ id: 'Keys' })
+const Keys = z.union([KeyBody, z.strictObject({ keys: z.array(Json).max(MAX_LIST) })]).meta({ id: 'Keys' })
 // Integers, as ETS wants; checked by the engine, so that a float is ETS's badarg.
 const CounterStep = z.object({
   incr: z.number(),
@@ -34,22 +41,22 @@ const CounterStep = z.object({
   setValue: z.number().optional(),
   path: z.string().optional().describe('Member of an object value to count in'),
 }).strict()
-const Counter = z.object({
+const Counter = z.strictObject({
   key: Json,
   ops: z.union([z.number(), CounterStep, z.array(CounterStep).min(1).max(100)])
     .describe('An increment, a step, or a list of steps applied in order'),
   default: EtsObjectSchema.optional().describe('Inserted first when the key is missing'),
 }).meta({ id: 'UpdateCounter' })
-const MergePatch = z.object({ key: Json, patch: Json.describe('An RFC 7396 JSON merge patch') }).meta({ id: 'MergePatch' })
+const MergePatch = z.strictObject({ key: Json, patch: Json.describe('An RFC 7396 JSON merge patch') }).meta({ id: 'MergePatch' })
 const Spec = z.array(Json).min(1).max(100)
   .describe('A JSON match spec: a list of {"head", "guards", "result"} clauses')
-const SpecBody = z.object({ spec: Spec }).meta({ id: 'SpecBody' })
-const Select = z.object({
+const SpecBody = z.strictObject({ spec: Spec }).meta({ id: 'SpecBody' })
+const Select = z.strictObject({
   spec: Spec,
   limit: z.number().int().min(1).max(MAX_LIST).optional(),
   continuation: z.string().optional().describe('From the previous page of results'),
 }).meta({ id: 'Select' })
-const Page = z.object({
+const Page = z.strictObject({
   limit: z.number().int().min(1).max(MAX_LIST).default(100).describe('Keys per page'),
   cursor: z.string().optional().describe('From the previous page'),
   reverse: z.boolean().default(false),
@@ -57,18 +64,18 @@ const Page = z.object({
   to: Json.optional().describe('ordered_set: last key of an inclusive range'),
 }).meta({ id: 'PageRequest' })
 const WriteOpSchema = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('insert'), objects: z.array(EtsObjectSchema).max(MAX_LIST) }),
-  z.object({ op: z.literal('insert_new'), objects: z.array(EtsObjectSchema).max(MAX_LIST) }),
-  z.object({ op: z.literal('delete'), key: Json }),
-  z.object({ op: z.literal('delete_object'), key: Json, value: Json }),
-  z.object({ op: z.literal('take'), key: Json }),
-  z.object({ op: z.literal('update_counter'), key: Json, ops: Counter.shape.ops, default: Counter.shape.default }),
-  z.object({ op: z.literal('merge_patch'), key: Json, patch: Json }),
-  z.object({ op: z.literal('delete_all_objects') }),
-  z.object({ op: z.literal('select_delete'), spec: Spec }),
-  z.object({ op: z.literal('select_replace'), spec: Spec }),
+  z.strictObject({ op: z.literal('insert'), objects: z.array(EtsObjectSchema).max(MAX_LIST) }),
+  z.strictObject({ op: z.literal('insert_new'), objects: z.array(EtsObjectSchema).max(MAX_LIST) }),
+  z.strictObject({ op: z.literal('delete'), key: Json }),
+  z.strictObject({ op: z.literal('delete_object'), key: Json, value: Json }),
+  z.strictObject({ op: z.literal('take'), key: Json }),
+  z.strictObject({ op: z.literal('update_counter'), key: Json, ops: Counter.shape.ops, default: Counter.shape.default }),
+  z.strictObject({ op: z.literal('merge_patch'), key: Json, patch: Json }),
+  z.strictObject({ op: z.literal('delete_all_objects') }),
+  z.strictObject({ op: z.literal('select_delete'), spec: Spec }),
+  z.strictObject({ op: z.literal('select_replace'), spec: Spec }),
 ])
-const Batch = z.object({ ops: z.array(WriteOpSchema).min(1).max(1000) }).meta({ id: 'Batch' })
+const Batch = z.strictObject({ ops: z.array(WriteOpSchema).min(1).max(1000) }).meta({ id: 'Batch' })
 
 const Lookup = z.object({ key: Json, values: z.array(Json) }).meta({ id: 'Lookup' })
 const KeyOrEnd = z.union([z.object({ key: Json }), z.object({ end: z.literal(true) })])
@@ -88,7 +95,7 @@ function * ndjson (objects: Iterable<EtsObject>): Generator<string> {
 }
 
 const objectsOf = (body: z.infer<typeof Objects>): EtsObject[] =>
-  ('objects' in body ? body.objects : [body]) as EtsObject[]
+  (body.objects ?? [{ key: body.key, value: body.value }]) as EtsObject[]
 
 const keyOrEnd = (key: Term | undefined): z.infer<typeof KeyOrEnd> => key === undefined ? { end: true } : { key }
 

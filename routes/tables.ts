@@ -18,7 +18,7 @@ export const TableInfo = z.object({
   restarts: z.number().int().describe('Times the table handler was restarted'),
 }).meta({ id: 'TableInfo' })
 
-const CreateTable = z.object({
+const CreateTable = z.strictObject({
   name: TableName,
   type: TableType_.default('set'),
 }).meta({ id: 'CreateTable' })
@@ -68,7 +68,7 @@ export const tableRoutes: FastifyPluginAsyncZod = async app => {
   })
 }
 
-const Rename = z.object({ name: TableName.describe('The new name') }).meta({ id: 'RenameTable' })
+const Rename = z.strictObject({ name: TableName.describe('The new name') }).meta({ id: 'RenameTable' })
 
 function renameRoute (app: Parameters<FastifyPluginAsyncZod>[0]): void {
   app.post('/tables/:table/rename', {

@@ -68,5 +68,6 @@ export function applyCounterOps(value: Term, ops: readonly CounterOp[]): { value
 
 function memberOf(value: Term, name: string): Term | undefined {
   if (!isTermObject(value)) throw badarg(`path ${JSON.stringify(name)} needs an object value`)
-  return Object.hasOwn(value, name) ? value[name] : undefined
+  if (!Object.hasOwn(value, name)) throw badarg(`the value has no member ${JSON.stringify(name)} to count in`)
+  return value[name]
 }

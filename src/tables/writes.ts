@@ -5,6 +5,7 @@
  * a batch that fails part way is rolled back before its error is answered.
  */
 import type { CounterOps } from '../ets/counter.js'
+import { EtsError } from '../ets/errors.js'
 import type { CompiledMatchSpec } from '../ets/match-spec.js'
 import type { EtsObject, Table } from '../ets/table.js'
 import type { Term } from '../ets/term.js'
@@ -70,7 +71,9 @@ function applyBatch (table: Table, ops: WriteOp[]): WriteResult {
     }
   } catch (error) {
     for (const restore of undo.reverse()) restore()
-    throw error
+    if (!(error instanceof EtsError)) throw error
+    const at = `ops[${results.length}]`
+    throw new EtsError(error.code, `${at} (${ops[results.length].op}): ${error.message}`, { path: error.path && `${at}.${error.path}`, cause: error })
   }
   return { results }
 }

@@ -6,9 +6,9 @@
  * acknowledged write is ever lost or doubled.
  *
  * One server runs every sequence (dropping its tables in between), so that
- * thousands of sequences fit in CI. FC_RUNS sets how many (default 2,000;
- * `FC_RUNS=10000` for the deep run in the README); a failure prints the
- * seed and the shrunk sequence, replayed with FC_SEED.
+ * ten thousand sequences fit in CI. FC_RUNS sets how many (default
+ * 10,000); a failure prints the seed and the shrunk sequence, replayed
+ * with FC_SEED.
  */
 import fc from 'fast-check'
 import t from 'tap'
@@ -195,6 +195,6 @@ t.test('no_crash_sequence_loses_a_table_or_an_acknowledged_write', async t => {
     } finally {
       await harness.settleAndReset()
     }
-  }), { numRuns: Number(process.env.FC_RUNS ?? 2000), seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined })
+  }), { numRuns: Number(process.env.FC_RUNS ?? 10_000), seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined })
   t.pass(`${sequences} random sequences, ${commandsRun} commands, matched the model`)
 })
