@@ -34,6 +34,9 @@ interface Clause {
 
 const CLAUSE_MEMBERS = new Set(['head', 'guards', 'result'])
 
+/** The literalKey of a head that cannot match any object. */
+const NEVER = { key: null }
+
 export class CompiledMatchSpec {
   /**
    * The keys the spec can match, when every clause's head names a literal
@@ -44,7 +47,8 @@ export class CompiledMatchSpec {
   readonly keepsKey: boolean
 
   constructor(private readonly clauses: readonly Clause[]) {
-    const literal = clauses.map(c => c.literalKey)
+    // Clauses that can match nothing do not stop the others' keys being looked up (as in ETS).
+    const literal = clauses.map(c => c.literalKey).filter(k => k !== NEVER)
     this.keys = literal.every(k => k !== undefined) ? distinctTerms(literal.map(k => k!.key)) : undefined
     this.keepsKey = clauses.every(c => c.keepsKey)
   }
@@ -118,10 +122,12 @@ function keyPatternKeepable(pattern: Term): boolean {
 function compileHead(head: Term, path: string, scope: Scope): { head: HeadMatcher; literalKey?: { key: Term } } {
   if (!isTermObject(head)) {
     const match = compilePattern(head, path, scope)
-    return { head: (key, value, vars) => match({ key, value }, vars) }
+    // Only "_" or a variable can match an object; an array, number… never does.
+    const anything = head === '_' || (typeof head === 'string' && variableNumber(head) !== undefined)
+    return { head: (key, value, vars) => match({ key, value }, vars), literalKey: anything ? undefined : NEVER }
   }
   const members = Object.keys(head).map(name => ({ name, match: compilePattern(head[name], childPath(path, name), scope) }))
-  if (members.some(m => m.name !== 'key' && m.name !== 'value')) return { head: () => false }
+  if (members.some(m => m.name !== 'key' && m.name !== 'value')) return { head: () => false, literalKey: NEVER }
   const keyPattern = Object.hasOwn(head, 'key') ? head.key : '_'
   return {
     head: (key, value, vars) => members.every(m => m.match(m.name === 'key' ? key : value, vars)),
