@@ -18,6 +18,12 @@ const ProcessNode = z.object({
 
 const Processes = z.object({
   tree: ProcessNode.nullable(),
+  heirs: z.array(z.object({
+    table: z.string(),
+    owner: z.string().nullable().describe('Null while the table waits in the holding pen'),
+    heir: z.string().nullable().describe('Pid of the living heir'),
+    heirName: z.string().nullable().describe('The heir\'s registered name'),
+  })).describe('Every table with its owner and heir'),
   holdingPen: z.record(z.string(), z.array(z.string()))
     .describe('Tables waiting for a process to register their heir name, by heir name'),
 }).meta({ id: 'Processes' })

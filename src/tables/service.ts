@@ -63,6 +63,9 @@ export type CrashTarget = { process: 'table_manager' } | { process: 'table_handl
 
 export interface ProcessTree extends ProcessView { children?: ProcessTree[] }
 
+/** Who owns a table and who inherits it (the heir's pid, resolved from its name). */
+export interface HeirView { table: string; owner: Pid | null; heir: Pid | null; heirName: string | null }
+
 /** Writes that can only shrink a table: allowed past the memory quota. */
 const SHRINKING = new Set(['delete', 'delete_object', 'delete_all_objects', 'take', 'select_delete'])
 
@@ -275,7 +278,7 @@ export class TableService {
   // ── processes and faults ─────────────────────────────────────────────
 
   /** The supervision tree from the root down, with the holding pen. */
-  processes (): { tree: ProcessTree | null; holdingPen: Record<string, string[]> } {
+  processes (): { tree: ProcessTree | null; heirs: HeirView[]; holdingPen: Record<string, string[]> } {
     const view = (pid: Pid): ProcessTree | null => {
       const v = this.node.inspect(pid)
       if (!v) return null
@@ -289,7 +292,14 @@ export class TableService {
         }),
       }
     }
-    return { tree: this.root ? view(this.root) : null, holdingPen: this.node.tables.held() }
+    const heirs = this.node.tables.names().map(name => {
+      const entry = this.node.tables.get(name)!
+      const heir = entry.heir
+      const heirName = heir && 'name' in heir ? heir.name : null
+      const heirPid = heir === undefined ? null : 'pid' in heir ? heir.pid : this.node.whereis(heir.name) ?? null
+      return { table: name, owner: entry.owner ?? null, heir: heirPid, heirName }
+    })
+    return { tree: this.root ? view(this.root) : null, heirs, holdingPen: this.node.tables.held() }
   }
 
   /**
