@@ -21,7 +21,7 @@ export async function tempDir (t: Test): Promise<string> {
 
 /** The app, ready for `app.inject()`, with a temp data dir and faults on; closed after the test. */
 export async function build (t: Test, options: TestOptions = {}): Promise<App> {
-  const app = await buildServer({ dataDir: options.dataDir ?? await tempDir(t), faults: true, ...options })
+  const app = await buildServer({ dataDir: options.dataDir ?? await tempDir(t), faults: true, validateResponses: true, ...options })
   t.teardown(() => app.close())
   return app
 }
