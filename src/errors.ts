@@ -9,7 +9,7 @@ export const errors = {
   validation_failed: { status: 400, title: 'The request does not match the schema' },
   badarg: { status: 400, title: 'The operation does not apply to these arguments' },
   bad_match_spec: { status: 400, title: 'The match spec does not compile' },
-  bad_cursor: { status: 400, title: 'The cursor or continuation is not one this server gave' },
+  bad_cursor: { status: 400, title: 'The cursor or continuation is malformed: pass back the one the server gave' },
   limit_exceeded: { status: 400, title: 'The request is past a configured limit' },
   unauthorized: { status: 401, title: 'A valid bearer token is required' },
   not_found: { status: 404, title: 'No such route' },

@@ -130,6 +130,7 @@ const ETS_ERRORS: Record<EtsErrorCode, ErrorCode> = {
   badarg: 'badarg',
   bad_match_spec: 'bad_match_spec',
   not_found: 'object_not_found',
+  bad_cursor: 'bad_cursor',
 }
 
 function sendError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {

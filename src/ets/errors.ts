@@ -8,8 +8,11 @@
  *   (for example `[0].guards[1]`).
  * - `not_found`: the operation needs an object that is not there
  *   (merge patch on a missing key).
+ * - `bad_cursor`: a page cursor or select continuation of the wrong shape
+ *   (ETS would say badarg; callers pass these back opaquely, so a bad one
+ *   is its own error).
  */
-export type EtsErrorCode = 'badarg' | 'bad_match_spec' | 'not_found'
+export type EtsErrorCode = 'badarg' | 'bad_match_spec' | 'not_found' | 'bad_cursor'
 
 export class EtsError extends Error {
   override readonly name = 'EtsError'

@@ -1,4 +1,4 @@
-import { badarg } from './errors.js'
+import { badarg, EtsError } from './errors.js'
 import type { Bucket, KeyIndex, WalkStart } from './key-index.js'
 import { termKey, type Term } from './term.js'
 
@@ -136,7 +136,7 @@ export class InsertionOrderIndex implements KeyIndex {
 
 function seqOf(cursor: Term): number {
   const seq = typeof cursor === 'object' && cursor !== null && !Array.isArray(cursor) ? cursor.seq : undefined
-  if (!Number.isSafeInteger(seq)) throw badarg('a cursor of a hash table is {"seq": <integer>}')
+  if (!Number.isSafeInteger(seq)) throw new EtsError('bad_cursor', 'a cursor of a hash table is {"seq": <integer>}')
   return seq as number
 }
 

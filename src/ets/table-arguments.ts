@@ -1,6 +1,6 @@
 // Argument checks of the table methods: each public method validates with
 // these before it changes anything, so a bad argument leaves the table as it was.
-import { badarg } from './errors.js'
+import { badarg, EtsError } from './errors.js'
 import type { EtsObject, SelectContinuation } from './table-types.js'
 import { isTermObject, termBytes, termEquals, type Term } from './term.js'
 
@@ -32,7 +32,7 @@ export function checkLimit(limit: number): number {
 
 export function checkContinuation(continuation: SelectContinuation): SelectContinuation {
   const { at, skip } = (continuation ?? {}) as Partial<SelectContinuation>
-  if (at === undefined || !Number.isSafeInteger(skip) || skip! < 0) throw badarg('a continuation is {"at": cursor, "skip": n}')
+  if (at === undefined || !Number.isSafeInteger(skip) || skip! < 0) throw new EtsError('bad_cursor', 'a continuation is {"at": cursor, "skip": n}')
   termBytes(at)
   return { at, skip: skip! }
 }
