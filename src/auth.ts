@@ -1,7 +1,9 @@
 /**
- * Optional bearer token for every /v1 route; health routes stay open so that
- * probes need no secret. Compared in constant time (over SHA-256 digests, so
- * the token's length does not leak either).
+ * Optional bearer token for every route but the health probes, decided by
+ * the route matched (not the raw URL, which may spell /v1 with escapes).
+ * CORS preflights pass when CORS is on: browsers send them without
+ * credentials. Compared in constant time (over SHA-256 digests, so the
+ * token's length does not leak either).
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -9,10 +11,13 @@ import { HeirloomError } from './errors.js'
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest()
 
-export function bearerAuth (token: string): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+const OPEN_ROUTES = new Set(['/healthz', '/readyz'])
+
+export function bearerAuth (token: string, options: { cors: boolean }): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   const expected = digest(token)
   return async (request, reply) => {
-    if (!request.url.startsWith('/v1/') && request.url !== '/v1') return
+    if (OPEN_ROUTES.has(request.routeOptions.url ?? '')) return
+    if (options.cors && request.method === 'OPTIONS') return
     const match = /^Bearer ([^\s]+)\s*$/i.exec(request.headers.authorization ?? '')
     if (match && timingSafeEqual(digest(match[1]), expected)) return
     reply.header('www-authenticate', 'Bearer realm="heirloom"')

@@ -83,7 +83,7 @@ export async function buildServer (options: ServerOptions): Promise<FastifyInsta
   app.decorate('tables', service)
   app.addHook('onClose', async () => { await service.stop() })
   app.setErrorHandler(sendError)
-  if (options.token) app.addHook('onRequest', bearerAuth(options.token))
+  if (options.token) app.addHook('onRequest', bearerAuth(options.token, { cors: Boolean(options.corsOrigins?.length) }))
   const maxDepth = options.maxDepth ?? 64
   app.addHook('preValidation', async request => {
     if (request.body !== undefined && depthExceeds(request.body, maxDepth)) {

@@ -153,7 +153,7 @@ export class Node {
    * the request was taken from the mailbox mean it was not; the request is
    * then withdrawn, so it will never be handled.
    */
-  async call (to: Destination, request: unknown, options: CallOptions = {}, caller?: Pid): Promise<unknown> {
+  async call (to: Destination, request: unknown, options: CallOptions = {}): Promise<unknown> {
     const { timeout = 5000, waitForName = false } = options
     // One timer covers the whole call, the wait for the name included.
     let timedOut = false
@@ -169,11 +169,11 @@ export class Node {
           expire = () => { stopWaiting(); resolve(undefined) }
         })
       }
-      if (!target) throw new CallError('noproc', false)
-      if (timedOut) throw new CallError('timeout', false)
+      // A process found by name may have died in the microtask since it registered.
+      if (!target || target.dead) throw new CallError(timedOut ? 'timeout' : 'noproc', false)
       const process = target
       return await new Promise((resolve, reject) => {
-        const from = new From(caller, resolve, reject)
+        const from = new From(resolve, reject)
         const envelope: Envelope = { kind: 'call', request, from }
         expire = () => from.fail(new CallError('timeout', !process.withdraw(envelope)))
         process.enqueue(envelope)
@@ -338,7 +338,7 @@ export class ProcessContext {
   }
 
   call (to: Destination, request: unknown, options?: CallOptions): Promise<unknown> {
-    return this.live().call(to, request, options, this.self)
+    return this.live().call(to, request, options)
   }
 
   cast (to: Destination, message: unknown): void { this.live().cast(to, message) }

@@ -51,7 +51,6 @@ export interface Behaviour {
 export class From {
   settled = false
   constructor (
-    readonly caller: Pid | undefined,
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: Error) => void,
   ) {}

@@ -85,10 +85,9 @@ export class TableRegistry {
 
   /** `ets:delete/1`: only the owner may. O(1). */
   delete (caller: Pid, name: string): void {
-    const entry = this.owned(caller, name)
+    this.owned(caller, name)
     this.byOwner.get(caller)?.delete(name)
     this.entries.delete(name)
-    entry.owner = undefined
   }
 
   /** `ets:rename/2`: only the owner may; the new name must be free. O(1). */
@@ -129,7 +128,8 @@ export class TableRegistry {
     const heir = entry.heir
     if (heir && 'name' in heir) {
       const holder = this.node.whereis(heir.name)
-      if (holder !== undefined && holder !== deadOwner) {
+      // The dead owner's own name is already free: a holder is someone else.
+      if (holder !== undefined) {
         this.transfer(entry, holder, heir.data)
       } else {
         let waiting = this.pen.get(heir.name)

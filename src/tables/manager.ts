@@ -2,7 +2,8 @@
  * The table manager, registered as `table_manager`: creates and drops
  * tables, is heir of every table, and keeps the catalog (DESIGN §3).
  *
- * Messages it answers:
+ * Messages it answers (calls wait until the first reconcile is done):
+ * - call `{ sync: true }` → true, once the node matches the catalog.
  * - call `{ create: { name, type } }` → the catalog record; `table_exists`.
  * - call `{ drop: name }`; `table_not_found`.
  * - call `{ rename: { from, to } }` → the new record; `table_not_found`, `table_exists`.
@@ -26,9 +27,9 @@
  */
 import { createTable, type TableType } from '../ets/table.js'
 import { HeirloomError } from '../errors.js'
-import { RuntimeError } from '../runtime/errors.js'
+import { CallError, RuntimeError } from '../runtime/errors.js'
 import type { ProcessContext, ProcessFactory } from '../runtime/node.js'
-import { type Behaviour, refuse } from '../runtime/process.js'
+import { type Behaviour, POSTPONE, refuse } from '../runtime/process.js'
 import type { DownMessage, TransferMessage } from '../runtime/types.js'
 import type { Catalog, TableRecord } from './catalog.js'
 import { type ClaimMessage, handlerSpec } from './handler.js'
@@ -46,31 +47,49 @@ export interface ManagerOptions {
 }
 
 export type ManagerRequest =
+  | { sync: true }
   | { create: { name: string; type: TableType } }
   | { drop: string }
   | { rename: { from: string; to: string } }
 
 const HEIR = { name: MANAGER }
 
+const RECONCILE = { type: 'RECONCILE' } as const
+
 class TableManager implements Behaviour {
   private tableSup = 0
+  /** Until the node matches the catalog, requests wait and transfers are left to the reconcile. */
+  private reconciled = false
 
   constructor (private readonly ctx: ProcessContext, private readonly options: ManagerOptions) {}
 
   private get catalog (): Catalog { return this.options.catalog }
 
+  /**
+   * Short on purpose: the supervisor that started us waits for `init`, and
+   * if table_sup is down only that supervisor can restart it. The
+   * reconcile, which needs table_sup, is our first message instead (OTP's
+   * handle_continue).
+   */
   async init (): Promise<void> {
     await this.catalog.load()
+    this.ctx.send(this.ctx.self, RECONCILE)
+  }
+
+  private async reconcile (): Promise<void> {
     await this.watchTableSup()
     for (const record of this.catalog.all()) await this.finishRename(record)
     for (const name of this.ctx.node.tables.names()) {
       if (!this.catalog.has(name)) await this.discard(name)
     }
     for (const record of this.catalog.all()) await this.materialize(record)
+    this.reconciled = true
   }
 
   async handleCall (request: ManagerRequest): Promise<unknown> {
+    if (!this.reconciled) return POSTPONE
     try {
+      if ('sync' in request) return true
       if ('create' in request) return await this.create(request.create.name, request.create.type)
       if ('drop' in request) return await this.drop(request.drop)
       if ('rename' in request) return await this.rename(request.rename.from, request.rename.to)
@@ -85,8 +104,11 @@ class TableManager implements Behaviour {
     if (typeof message?.claim === 'string') this.handOver(message.claim)
   }
 
-  async handleInfo (message: TransferMessage | DownMessage): Promise<void> {
-    if (message?.type === 'ETS-TRANSFER') {
+  async handleInfo (message: TransferMessage | DownMessage | typeof RECONCILE): Promise<void> {
+    if (message === RECONCILE) {
+      await this.reconcile()
+    } else if (message?.type === 'ETS-TRANSFER') {
+      if (!this.reconciled) return
       if (!this.ctx.tables.owns(message.table)) return
       if (this.catalog.has(message.table)) this.handOver(message.table)
       else this.ctx.tables.delete(message.table)
@@ -97,7 +119,7 @@ class TableManager implements Behaviour {
   }
 
   describe (): Record<string, unknown> {
-    return { behaviour: 'table_manager', catalogued: this.catalog.size }
+    return { behaviour: 'table_manager', catalogued: this.catalog.size, reconciled: this.reconciled }
   }
 
   /**
@@ -125,9 +147,9 @@ class TableManager implements Behaviour {
     } catch (error) {
       if (!this.ctx.alive) throw error
       await this.discard(name)
-      throw error instanceof HeirloomError
-        ? error
-        : new HeirloomError('internal', `table ${name} was not created: ${(error as Error).message}`, { cause: error })
+      if (error instanceof HeirloomError) throw error
+      if (error instanceof CallError) throw new HeirloomError('unavailable', `table ${name} was not created: table_sup is restarting (${error.message})`, { cause: error, retryAfter: 1 })
+      throw new HeirloomError('internal', `table ${name} was not created: ${(error as Error).message}`, { cause: error })
     }
     return record
   }

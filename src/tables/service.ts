@@ -99,6 +99,8 @@ export class TableService {
     ])
     try {
       service.root = await service.node.start(root, { name: ROOT, trapExit: true })
+      // Serve only once every catalogued table is back.
+      await service.callManager({ sync: true })
     } catch (error) {
       await catalog.close()
       throw error
@@ -106,9 +108,11 @@ export class TableService {
     return service
   }
 
-  /** Whether the tree is up: the root and the manager are alive. */
+  /** Whether the tree is up: the root is alive and the manager has matched the node to the catalog. */
   get ready (): boolean {
-    return !this.stopping && this.root !== undefined && this.node.isAlive(this.root) && this.node.whereis(MANAGER) !== undefined
+    const manager = this.node.whereis(MANAGER)
+    return !this.stopping && this.root !== undefined && this.node.isAlive(this.root) &&
+      manager !== undefined && this.node.inspect(manager)?.reconciled === true
   }
 
   /** Resolves when the root supervisor has exited (it gave up, or `stop` was called). */
@@ -199,11 +203,12 @@ export class TableService {
   async write (name: string, write: Write): Promise<WriteResult> {
     this.admit(name, write)
     const timeout = this.options.writeTimeout ?? 5000
-    const deadline = this.node.clock.now() + timeout
+    // Real time, as the call timers are: the node's clock may be a test's.
+    const deadline = performance.now() + timeout
     for (;;) {
       this.record(name)
       if (this.stopping) throw unavailable('the server is shutting down')
-      const remaining = deadline - this.node.clock.now()
+      const remaining = deadline - performance.now()
       if (remaining <= 0) throw unavailable(`the handler of ${name} did not come back within ${timeout} ms`)
       try {
         return await this.node.call(handlerName(name), { write }, { timeout: remaining, waitForName: true }) as WriteResult
@@ -308,20 +313,20 @@ export class TableService {
    * retried, the table and its other writes unharmed).
    */
   poison (table: string): Pid {
-    const pid = this.node.whereis(handlerName(table))
-    if (pid === undefined) throw new HeirloomError('process_not_found', `no living process ${handlerName(table)}`)
+    const pid = this.living(handlerName(table))
     this.node.cast(pid, { poison: true })
+    return pid
+  }
+
+  private living (name: string): Pid {
+    const pid = this.node.whereis(name)
+    if (pid === undefined) throw new HeirloomError('process_not_found', `no living process ${name}`)
     return pid
   }
 
   /** Crashes every target in the same tick (a fault, for the crash demo and tests). */
   crash (targets: CrashTarget[]): Pid[] {
-    const pids = targets.map(target => {
-      const name = target.process === 'table_manager' ? MANAGER : handlerName(target.table)
-      const pid = this.node.whereis(name)
-      if (pid === undefined) throw new HeirloomError('process_not_found', `no living process ${name}`)
-      return pid
-    })
+    const pids = targets.map(target => this.living(target.process === 'table_manager' ? MANAGER : handlerName(target.table)))
     for (const pid of pids) this.node.exit(pid, new Crash(new Error('fault injected')))
     return pids
   }

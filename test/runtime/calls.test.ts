@@ -91,10 +91,10 @@ t.test('wait_for_name_call_succeeds_once_a_process_registers_it', async t => {
   t.equal(await reply, 're:hello')
 })
 
-t.test('wait_for_name_times_out_as_noproc', async t => {
+t.test('wait_for_name_times_out_as_a_timeout_not_delivered', async t => {
   const node = new Node()
   await t.rejects(node.call('never', 'q', { waitForName: true, timeout: 5 }),
-    { name: 'CallError', reason: 'noproc', delivered: false })
+    { name: 'CallError', reason: 'timeout', delivered: false })
 })
 
 t.test('wait_for_name_shares_one_timeout_with_the_call', async t => {

@@ -21,6 +21,28 @@ t.test('with_a_token_every_v1_route_needs_it', async t => {
   t.equal((await app.inject({ url: '/readyz' })).statusCode, 200)
 })
 
+t.test('an_escaped_v1_prefix_does_not_get_past_the_token', async t => {
+  const app = await build(t, { token: 's3cret' })
+  for (const url of ['/%761/tables', '/v%31/tables', '/%76%31/processes']) {
+    const res = await app.inject({ method: 'POST', url, payload: { name: 'pwned' } })
+    t.equal(res.statusCode, 401, url)
+  }
+  t.same(app.tables.list(), [], 'nothing was created')
+  const unknown = await app.inject({ url: '/nope' })
+  t.equal(unknown.statusCode, 401, 'unknown routes need the token too: nothing to learn without it')
+})
+
+t.test('cors_preflight_passes_without_the_token_when_cors_is_on', async t => {
+  const app = await build(t, { token: 's3cret', corsOrigins: ['https://a.example'] })
+  const preflight = await app.inject({
+    method: 'OPTIONS', url: '/v1/tables', headers: { origin: 'https://a.example', 'access-control-request-method': 'POST' },
+  })
+  t.equal(preflight.statusCode, 204)
+  t.equal(preflight.headers['access-control-allow-origin'], 'https://a.example')
+  const call = await app.inject({ url: '/v1/tables', headers: { origin: 'https://a.example' } })
+  t.equal(call.statusCode, 401, 'the call itself still needs the token')
+})
+
 t.test('without_a_token_v1_is_open', async t => {
   const app = await build(t)
   t.equal((await app.inject({ url: '/v1/tables' })).statusCode, 200)

@@ -137,3 +137,29 @@ t.test('drop_removes_handler_table_and_record', async t => {
   await service.create('users', 'set')
   t.equal(service.info('users').size, 0)
 })
+
+t.test('manager_restart_while_table_sup_is_down_does_not_wedge_the_root', async t => {
+  // table_sup gives up at its first handler crash, in the same tick as the
+  // manager's crash: the root must restart both, not wait on the manager's
+  // init for a table_sup only the root itself can restart.
+  const service = await startService(t, { restartIntensity: { tableSup: { intensity: 0, period: 10 } } })
+  await service.create('users', 'set')
+  await service.insert('users', [{ key: 'a', value: 1 }])
+  const sup = service.node.whereis(TABLE_SUP)
+  crash(service, MANAGER)
+  crash(service, handlerName('users'))
+  await service.insert('users', [{ key: 'b', value: 2 }])
+  t.not(service.node.whereis(TABLE_SUP), sup, 'table_sup was restarted')
+  t.same(service.lookup('users', 'a'), [1])
+  t.same(service.lookup('users', 'b'), [2])
+  t.ok(service.ready)
+})
+
+t.test('not_ready_until_the_manager_has_reconciled', async t => {
+  const service = await withUsers(t)
+  crash(service, MANAGER)
+  // The new manager registers at once; its reconcile is still to come.
+  t.notOk(service.ready)
+  await service.create('probe', 'set')
+  t.ok(service.ready)
+})
