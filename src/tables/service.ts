@@ -102,7 +102,7 @@ export class TableService {
       // Serve only once every catalogued table is back.
       await service.callManager({ sync: true })
     } catch (error) {
-      await catalog.close()
+      await service.stop()
       throw error
     }
     return service
