@@ -12,7 +12,7 @@ const SETTINGS = {
   'data-dir': { env: 'DATA_DIR', kind: 'string', default: './data', help: 'where the catalog (LevelDB) lives' },
   faults: { env: 'FAULTS', kind: 'bool', default: false, help: 'expose /v1/faults/* (crash and poison processes)' },
   'log-level': { env: 'LOG_LEVEL', kind: 'string', default: 'info', help: 'pino level: fatal error warn info debug' },
-  token: { env: 'TOKEN', kind: 'string', default: '', help: 'bearer token required by every /v1 route; empty: none' },
+  token: { env: 'TOKEN', kind: 'string', default: '', help: 'bearer token required by every route but /healthz and /readyz; empty: none' },
   'token-file': { env: 'TOKEN_FILE', kind: 'string', default: '', help: 'read the token from this file (Docker secrets)' },
   'cors-origins': { env: 'CORS_ORIGINS', kind: 'string', default: '', help: 'comma-separated origins allowed by CORS; empty: CORS off' },
   'body-limit': { env: 'BODY_LIMIT', kind: 'int', default: 1024 * 1024, max: 1024 ** 3, help: 'largest request body, bytes (413 past it)' },

@@ -61,9 +61,6 @@ export async function buildServer (options: ServerOptions): Promise<FastifyInsta
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    // Keys and member names such as __proto__ are refused (400), never merged into objects.
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
     // A path key may be 1024 characters, each up to 12 bytes percent-encoded;
     // the route schemas give the real limits with a clear 400.
     routerOptions: { maxParamLength: 12 * 1024 + 16 },
