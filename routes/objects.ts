@@ -7,7 +7,7 @@ import { z } from 'zod'
 import type { Term } from '../src/ets/term.js'
 import { HeirloomError } from '../src/errors.js'
 import { problemResponses } from './problem.js'
-import { Json, TableName } from './schemas.js'
+import { Json, Lookup, TableName } from './schemas.js'
 
 const ObjectParams = z.object({
   table: TableName,
@@ -15,7 +15,6 @@ const ObjectParams = z.object({
 })
 
 const StoredObject = z.object({ key: Json, value: Json }).meta({ id: 'StoredObject' })
-const Lookup = z.object({ key: Json, values: z.array(Json).describe('In insertion order') }).meta({ id: 'Lookup' })
 
 const PutObject = z.strictObject({ value: Json }).meta({ id: 'PutObject' })
 

@@ -15,7 +15,7 @@ import type { Term } from '../src/ets/term.js'
 import type { WriteOp } from '../src/tables/writes.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
 import { problemResponses } from './problem.js'
-import { Json, TableParams } from './schemas.js'
+import { Json, Lookup, TableParams } from './schemas.js'
 
 const MAX_LIST = 10_000
 
@@ -77,7 +77,6 @@ const WriteOpSchema = z.discriminatedUnion('op', [
 ])
 const Batch = z.strictObject({ ops: z.array(WriteOpSchema).min(1).max(1000) }).meta({ id: 'Batch' })
 
-const Lookup = z.object({ key: Json, values: z.array(Json) }).meta({ id: 'Lookup' })
 const KeyOrEnd = z.union([z.object({ key: Json }), z.object({ end: z.literal(true) })])
   .describe('The key, or {"end": true} past the last one (ETS\'s \'$end_of_table\')').meta({ id: 'KeyOrEnd' })
 

@@ -14,3 +14,6 @@ export const TableParams = z.object({ table: TableName })
 /** Any JSON value. Its nesting depth is checked by the table engine. */
 export const Json = z.unknown().refine(value => value !== undefined, 'a JSON value is required')
   .describe('Any JSON value')
+
+/** The objects of a key: what lookup, take and GET …/objects/{key} answer. */
+export const Lookup = z.object({ key: Json, values: z.array(Json).describe('In insertion order') }).meta({ id: 'Lookup' })

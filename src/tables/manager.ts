@@ -20,10 +20,11 @@
  * Vinoski's "reheir" round after a manager restart unnecessary: the heir
  * already names whoever is manager now, and `GET /v1/tables/{t}` shows it.
  *
- * `init` reconciles the node with the catalog: tables the catalog does not
- * know (a create or drop cut short by a crash) are removed, catalogued
- * tables that do not exist (a node restart) are recreated empty, every
- * catalogued table gets a handler, and tables it holds go to their handlers.
+ * Its first message, sent by `init`, reconciles the node with the catalog:
+ * tables the catalog does not know (a create or drop cut short by a crash)
+ * are removed, an interrupted rename is finished, catalogued tables that do
+ * not exist (a node restart) are recreated empty, every catalogued table
+ * gets a handler, and tables it holds go to their handlers.
  */
 import { createTable, type TableType } from '../ets/table.js'
 import { HeirloomError } from '../errors.js'
@@ -125,7 +126,7 @@ class TableManager implements Behaviour {
   /**
    * Create, in DESIGN §3.1's order: table (heir: the manager), handler, give
    * away, catalog record. A failure undoes the earlier steps; a crash leaves
-   * them to the next manager's `init`, which removes what the catalog lacks.
+   * them to the next manager's reconcile, which removes what the catalog lacks.
    */
   private async create (name: string, type: TableType): Promise<TableRecord> {
     if (this.catalog.has(name) || this.ctx.node.tables.get(name)) {
@@ -142,7 +143,7 @@ class TableManager implements Behaviour {
       this.step('handler_started', name)
       this.handOver(name)
       this.step('given_away', name)
-      await this.catalogPut(record)
+      await this.catalogWrite(name, () => this.catalog.put(record))
       this.step('catalogued', name)
     } catch (error) {
       if (!this.ctx.alive) throw error
@@ -158,10 +159,6 @@ class TableManager implements Behaviour {
     if (!this.catalog.has(name)) throw new HeirloomError('table_not_found', `no table ${name}`)
     await this.catalogWrite(name, () => this.catalog.del(name))
     await this.discard(name)
-  }
-
-  private catalogPut (record: TableRecord): Promise<void> {
-    return this.catalogWrite(record.name, () => this.catalog.put(record))
   }
 
   /** A catalog write, refused for a manager that has already exited (a zombie must not write). */

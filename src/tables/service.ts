@@ -183,9 +183,9 @@ export class TableService {
     return entry.table as Table
   }
 
-  /** Estimated bytes held by every table; recomputed at most every 100 ms. O(tables). */
+  /** Estimated bytes held by every table; recomputed at most every 100 ms (real time). O(tables). */
   memoryUsed (): number {
-    const now = this.node.clock.now()
+    const now = performance.now()
     if (now - this.memoryTotal.at > MEMORY_TOTAL_TTL) {
       let bytes = 0
       for (const name of this.node.tables.names()) bytes += (this.node.tables.get(name)!.table as Table).memory
