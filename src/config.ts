@@ -11,6 +11,7 @@ const SETTINGS = {
   host: { env: 'HOST', kind: 'string', default: '127.0.0.1', help: 'listening address' },
   'data-dir': { env: 'DATA_DIR', kind: 'string', default: './data', help: 'where the catalog (LevelDB) lives' },
   faults: { env: 'FAULTS', kind: 'bool', default: false, help: 'expose /v1/faults/* (crash and poison processes)' },
+  repair: { env: 'REPAIR', kind: 'bool', default: false, help: 'open a damaged catalog: keep what LevelDB can read, drop malformed records' },
   'log-level': { env: 'LOG_LEVEL', kind: 'string', default: 'info', help: 'pino level: fatal error warn info debug' },
   token: { env: 'TOKEN', kind: 'string', default: '', help: 'bearer token required by every route but /healthz and /readyz; empty: none' },
   'token-file': { env: 'TOKEN_FILE', kind: 'string', default: '', help: 'read the token from this file (Docker secrets)' },

@@ -1,7 +1,9 @@
 /**
  * The command line: parse the configuration, build the server, listen, and
  * close in order (HTTP, supervision tree, LevelDB) on SIGTERM or SIGINT.
- * A data directory that cannot be opened is one line on stderr and exit 2.
+ * A start-up failure the user can fix (configuration, a data directory that
+ * cannot be opened or is damaged, a port in use) is one line on stderr and
+ * exit 2, after the supervision tree and LevelDB are closed.
  * If the root supervisor gives up (restart intensity exceeded), the server
  * closes and exits 1, for its own supervisor (systemd, Docker) to restart.
  */
@@ -9,6 +11,9 @@ import closeWithGrace from 'close-with-grace'
 import { ConfigError, HelpRequested, parseConfig } from './config.js'
 import { buildServer } from './server.js'
 import { DataDirError } from './tables/catalog.js'
+
+/** The listening address cannot be had: one line, like the other start-up failures. */
+class ListenError extends Error {}
 
 async function main (): Promise<void> {
   const config = parseConfig(process.argv.slice(2), process.env)
@@ -18,20 +23,36 @@ async function main (): Promise<void> {
     logger: { level: config.logLevel },
   })
   let closing = false
+  // Set before closing: the root's exit that a close causes is not a crash to report.
+  const close = (): Promise<void> => { closing = true; return app.close() }
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
-    closing = true
     if (err) app.log.error({ err }, 'closing after an error')
     else app.log.info({ signal }, 'closing')
-    await app.close()
+    await close()
   })
   void app.tables.whenRootExited().then(async reason => {
     if (closing) return
     app.log.fatal({ reason: String(reason) }, 'the root supervisor exited; stopping')
-    await app.close()
+    await close()
     process.exit(1)
   })
-  await app.listen({ port: config.port, host: config.host })
+  try {
+    await app.listen({ port: config.port, host: config.host })
+  } catch (error) {
+    await close()
+    throw listenFailure(error, config.host, config.port)
+  }
   if (config.faults) app.log.warn('fault injection is on: POST /v1/faults/crash')
+}
+
+function listenFailure (error: unknown, host: string, port: number): unknown {
+  const where = `port ${port} on ${host}`
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE': return new ListenError(`${where} is in use`)
+    case 'EACCES': return new ListenError(`${where} is not allowed to this user (EACCES)`)
+    case 'EADDRNOTAVAIL': return new ListenError(`${host} is not an address of this machine (EADDRNOTAVAIL)`)
+    default: return error
+  }
 }
 
 main().catch((error: unknown) => {
@@ -39,7 +60,7 @@ main().catch((error: unknown) => {
     process.stdout.write(`${error.message}\n`)
     process.exit(0)
   }
-  if (error instanceof ConfigError || error instanceof DataDirError) {
+  if (error instanceof ConfigError || error instanceof DataDirError || error instanceof ListenError) {
     process.stderr.write(`heirloom: ${error.message}\n`)
     process.exit(2)
   }

@@ -7,22 +7,66 @@
  * manager's `put` issued just before it was killed lands before its
  * successor's `load` reads the catalog, so the successor sees it.
  * An in-memory mirror answers reads without touching the disk.
+ *
+ * A damaged catalog is never served. LevelDB recovers a damaged, truncated
+ * or missing log by dropping what it cannot read, and says so only in its
+ * own `LOG` file; so `open` refuses, in one line naming the damage:
+ * - a LevelDB log that is damaged, truncated or missing, or a missing
+ *   `CURRENT` file, checked *before* LevelDB opens (opening would recover
+ *   the log and delete it, and the evidence with it);
+ * - a recovery LevelDB reports in `LOG` anyway (a refusal that sticks: the
+ *   log is gone by then, so the finding is kept in the `meta` sublevel);
+ * - a record that is malformed (not JSON, not a table record, a name that
+ *   is not a table name or differs from its key);
+ * - records that do not match the integrity record (their count and
+ *   digest, written in the same atomic batch as every change).
+ * `open(dir, { repair: true })` accepts what remains instead (the
+ * `--repair` flag).
  */
-import { mkdir } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { mkdir, readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level'
 import { Level } from 'level'
-import type { TableType } from '../ets/table.js'
+import { z } from 'zod'
+import { TABLE_TYPES } from '../ets/table.js'
 
-export interface TableRecord {
-  name: string
-  type: TableType
+/** Table names: used in paths and registered names, so kept plain (the routes accept the same). */
+export const TABLE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
+
+const TableName = z.string().regex(TABLE_NAME, 'not a table name (1 to 128 letters, digits, _ . or -, not starting with . or -)')
+
+/**
+ * A catalog record. The optional fields are those of the next phase
+ * (DESIGN §6, pinned): records written by a newer Heirloom still read.
+ */
+export const TableRecordSchema = z.object({
+  name: TableName,
+  type: z.enum(TABLE_TYPES),
   /** ISO 8601 time of creation. */
-  created: string
+  created: z.iso.datetime(),
   /**
    * Set by a rename: the table's name before it. A manager that crashed
    * between writing this record and renaming the table in memory finds the
    * table under its old name and finishes the rename.
    */
-  renamedFrom?: string
+  renamedFrom: TableName.optional(),
+  durability: z.enum(['memory', 'disk', 'relaxed']).optional(),
+  /** Where a durable table's objects live: immutable, so a rename moves no data. */
+  storageId: z.string().min(1).optional(),
+  revision: z.number().int().nonnegative().optional(),
+})
+
+export type TableRecord = z.infer<typeof TableRecordSchema>
+
+export interface OpenOptions {
+  /**
+   * Accept what is on disk: LevelDB's repair (it keeps what it can read),
+   * malformed records dropped, the integrity record rewritten. Default false.
+   */
+  repair?: boolean
+  /** Where repair reports each record it drops, one line each. Default: stderr. */
+  report?: (line: string) => void
 }
 
 /** A data directory that cannot be opened; the message is one line, naming it. */
@@ -33,79 +77,195 @@ export class DataDirError extends Error {
   }
 }
 
-/** The part of the catalog sublevel used here. */
-interface Records {
-  iterator(): AsyncIterable<[string, TableRecord]>
-  put(key: string, value: TableRecord): Promise<void>
-  del(key: string): Promise<void>
-  batch(ops: Array<{ type: 'del'; key: string } | { type: 'put'; key: string; value: TableRecord }>): Promise<void>
-}
+const REPAIR_HINT = 'start with --repair to accept what remains'
+
+type Db = Level<string, string>
+type Sublevel = AbstractSublevel<Db, string | Buffer | Uint8Array, string, string>
+
+/** A mirrored record and its JSON as stored (the integrity digest covers the stored bytes). */
+interface Entry { record: TableRecord; json: string }
+
+/** A record that is not a valid table record, and why. */
+interface Malformed { key: string; problem: string }
+
+/** Keys of the `meta` sublevel. */
+const INTEGRITY = 'integrity'
+const DAMAGE = 'damage'
 
 export class Catalog {
-  private mirror = new Map<string, TableRecord>()
+  private mirror = new Map<string, Entry>()
+  private integrity = Integrity.EMPTY
   private tail: Promise<unknown> = Promise.resolve()
+  private readonly records: Sublevel
+  private readonly meta: Sublevel
 
-  private constructor (private readonly db: Level<string, unknown>, private readonly records: Records) {}
+  private constructor (private readonly dir: string, private readonly db: Db) {
+    this.records = db.sublevel('catalog')
+    this.meta = db.sublevel('meta')
+  }
 
-  static async open (dir: string): Promise<Catalog> {
+  /**
+   * Opens (creating it if new) the catalog in `dir`, refusing a damaged one
+   * with a DataDirError (see the top of this file). A directory of v0.1,
+   * with records but no integrity record, is accepted and sealed. O(n).
+   */
+  static async open (dir: string, options: OpenOptions = {}): Promise<Catalog> {
     try {
       await mkdir(dir, { recursive: true })
     } catch (error) {
       throw new DataDirError(dir, (error as NodeJS.ErrnoException).code ?? String(error), { cause: error })
     }
-    const db = new Level<string, unknown>(dir)
+    if (options.repair) await repairLevelDb(dir)
+    else await checkLevelDbFiles(dir)
+    const catalog = new Catalog(dir, await openLevelDb(dir))
     try {
-      await db.open()
+      if (options.repair) await catalog.repair(options.report ?? (line => process.stderr.write(`${line}\n`)))
+      else await catalog.checkRecovery()
+      await catalog.load()
     } catch (error) {
-      throw new DataDirError(dir, openFailure(error), { cause: error })
+      await catalog.db.close()
+      throw error
     }
-    const records = db.sublevel<string, TableRecord>('catalog', { valueEncoding: 'json' }) as unknown as Records
-    const catalog = new Catalog(db, records)
-    await catalog.load()
     return catalog
   }
 
-  /** Rereads every record from disk into the mirror, and returns them. */
+  /**
+   * Rereads every record from disk into the mirror, and returns them. A
+   * malformed record or a mismatch with the integrity record is a
+   * DataDirError. O(n).
+   */
   load (): Promise<TableRecord[]> {
     return this.serial(async () => {
+      const { entries, malformed } = await this.read()
+      if (malformed.length > 0) throw new DataDirError(this.dir, `${describe(malformed[0])}; start with --repair to drop it`)
+      const found = Integrity.of(entries)
+      const expected = await this.storedIntegrity()
+      if (expected === undefined) await this.meta.put(INTEGRITY, found.encode()) // new, or written by v0.1
+      else if (!expected.equals(found)) throw new DataDirError(this.dir, mismatch(found, expected))
       // Swapped in whole: readers never see a half-read catalog.
-      const mirror = new Map<string, TableRecord>()
-      for await (const [name, record] of this.records.iterator()) mirror.set(name, record)
-      this.mirror = mirror
-      return [...mirror.values()]
+      this.mirror = entries
+      this.integrity = found
+      return this.all()
     })
   }
 
-  get (name: string): TableRecord | undefined { return this.mirror.get(name) }
+  /** O(1). */
+  get (name: string): TableRecord | undefined { return this.mirror.get(name)?.record }
+  /** O(1). */
   has (name: string): boolean { return this.mirror.has(name) }
-  all (): TableRecord[] { return [...this.mirror.values()] }
+  /** O(n). */
+  all (): TableRecord[] { return [...this.mirror.values()].map(entry => entry.record) }
   get size (): number { return this.mirror.size }
 
+  /** Writes a record (validated: the catalog never writes what it would refuse to read). O(1). */
   put (record: TableRecord): Promise<void> {
-    return this.serial(async () => {
-      await this.records.put(record.name, record)
-      this.mirror.set(record.name, record)
-    })
+    return this.serial(() => this.change([], record))
   }
 
+  /** O(1). */
   del (name: string): Promise<void> {
-    return this.serial(async () => {
-      await this.records.del(name)
-      this.mirror.delete(name)
-    })
+    return this.serial(() => this.change([name]))
   }
 
-  /** Replaces the record of `from` by `record` in one atomic LevelDB batch. */
+  /** Replaces the record of `from` by `record` in one atomic LevelDB batch. O(1). */
   rename (from: string, record: TableRecord): Promise<void> {
-    return this.serial(async () => {
-      await this.records.batch([{ type: 'del', key: from }, { type: 'put', key: record.name, value: record }])
-      this.mirror.delete(from)
-      this.mirror.set(record.name, record)
-    })
+    return this.serial(() => this.change([from], record))
   }
 
   close (): Promise<void> {
     return this.serial(() => this.db.close())
+  }
+
+  /** Deletes `dels`, then puts `record`, with the integrity record, in one batch; then the mirror. */
+  private async change (dels: string[], record?: TableRecord): Promise<void> {
+    let integrity = this.integrity
+    const ops: Array<AbstractBatchOperation<Db, string, string>> = []
+    for (const name of dels) {
+      const entry = this.mirror.get(name)
+      if (entry !== undefined) integrity = integrity.toggle(name, entry.json, -1)
+      ops.push({ type: 'del', sublevel: this.records, key: name })
+    }
+    let entry: Entry | undefined
+    if (record !== undefined) {
+      const parsed = TableRecordSchema.safeParse(record, { reportInput: true })
+      if (!parsed.success) throw new Error(`table record ${JSON.stringify(record.name)} is invalid (${problemOf(parsed.error)})`)
+      entry = { record: parsed.data, json: JSON.stringify(parsed.data) }
+      const old = dels.includes(record.name) ? undefined : this.mirror.get(record.name)
+      if (old !== undefined) integrity = integrity.toggle(record.name, old.json, -1)
+      integrity = integrity.toggle(record.name, entry.json, +1)
+      ops.push({ type: 'put', sublevel: this.records, key: record.name, value: entry.json })
+    }
+    ops.push({ type: 'put', sublevel: this.meta, key: INTEGRITY, value: integrity.encode() })
+    await this.db.batch(ops)
+    for (const name of dels) this.mirror.delete(name)
+    if (entry !== undefined) this.mirror.set(entry.record.name, entry)
+    this.integrity = integrity
+  }
+
+  /** Every record on disk, the well-formed ones apart from the malformed ones. */
+  private async read (): Promise<{ entries: Map<string, Entry>; malformed: Malformed[] }> {
+    const entries = new Map<string, Entry>()
+    const malformed: Malformed[] = []
+    try {
+      for await (const [key, json] of this.records.iterator()) {
+        const parsed = parseRecord(key, json)
+        if ('problem' in parsed) malformed.push({ key, problem: parsed.problem })
+        else entries.set(key, { record: parsed.record, json })
+      }
+    } catch (error) {
+      throw this.unreadable(error)
+    }
+    return { entries, malformed }
+  }
+
+  private async metaGet (key: string): Promise<string | undefined> {
+    try {
+      return await this.meta.get(key)
+    } catch (error) {
+      throw this.unreadable(error)
+    }
+  }
+
+  private unreadable (error: unknown): DataDirError {
+    return new DataDirError(this.dir, `LevelDB cannot read the catalog (${levelMessage(error)}); ${REPAIR_HINT}`, { cause: error })
+  }
+
+  private async storedIntegrity (): Promise<Integrity | undefined> {
+    const stored = await this.metaGet(INTEGRITY)
+    if (stored === undefined) return undefined
+    const integrity = Integrity.decode(stored)
+    if (integrity === undefined) throw new DataDirError(this.dir, `the catalog's integrity record is malformed; ${REPAIR_HINT}`)
+    return integrity
+  }
+
+  /**
+   * LevelDB's own report of this open: a log it recovered by dropping
+   * records. By now LevelDB has deleted that log, so the finding is kept
+   * and every later start refuses too, until a repair.
+   */
+  private async checkRecovery (): Promise<void> {
+    const found = await recoveryReport(this.dir)
+    // Best effort: refusing this start matters more than remembering why.
+    if (found !== undefined) await this.meta.put(DAMAGE, found).catch(() => undefined)
+    const damage = found ?? await this.metaGet(DAMAGE)
+    if (damage !== undefined) throw new DataDirError(this.dir, `LevelDB dropped part of its log on recovery (${damage}); ${REPAIR_HINT}`)
+  }
+
+  /** Drops malformed records (a line each) and seals what remains. */
+  private async repair (report: (line: string) => void): Promise<void> {
+    const { entries, malformed } = await this.read()
+    for (const record of malformed) report(`repair: dropped ${describe(record)}`)
+    const found = Integrity.of(entries)
+    const expected = Integrity.decode(await this.metaGet(INTEGRITY) ?? '')
+    await this.db.batch([
+      ...malformed.map(({ key }) => ({ type: 'del' as const, sublevel: this.records, key })),
+      { type: 'put', sublevel: this.meta, key: INTEGRITY, value: found.encode() },
+      { type: 'del', sublevel: this.meta, key: DAMAGE },
+    ])
+    const lost = expected !== undefined && expected.records !== found.records
+      ? ` (the integrity record counted ${expected.records})`
+      : ''
+    report(`repair: the catalog in ${this.dir} holds ${found.records} table records${lost}`)
   }
 
   private serial<T> (op: () => Promise<T>): Promise<T> {
@@ -115,9 +275,221 @@ export class Catalog {
   }
 }
 
+/** The record stored under `key`, or what is wrong with it. */
+function parseRecord (key: string, json: string): { record: TableRecord } | { problem: string } {
+  let value: unknown
+  try {
+    value = JSON.parse(json)
+  } catch {
+    return { problem: 'its value is not JSON' }
+  }
+  const parsed = TableRecordSchema.safeParse(value, { reportInput: true })
+  if (!parsed.success) return { problem: problemOf(parsed.error) }
+  if (parsed.data.name !== key) return { problem: `its name ${JSON.stringify(parsed.data.name)} differs from its key` }
+  return { record: parsed.data }
+}
+
+/** The first issue, on one line: `type "sett": Invalid option: …`. */
+function problemOf (error: z.ZodError): string {
+  const issue = error.issues[0]
+  const input = 'input' in issue && issue.input !== undefined ? ` ${clip(JSON.stringify(issue.input))}` : ''
+  return `${issue.path.join('.') || 'value'}${input}: ${issue.message}`.replace(/\s+/g, ' ')
+}
+
+function describe ({ key, problem }: Malformed): string {
+  return `catalog record ${clip(JSON.stringify(key))} is malformed (${problem})`
+}
+
+/** JSON.stringify keeps it on one line; this keeps it short. */
+function clip (text: string, max = 80): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text
+}
+
+function mismatch (found: Integrity, expected: Integrity): string {
+  const what = found.records === expected.records
+    ? `its ${found.records} table records differ from those last written`
+    : `${found.records} table records on disk, ${expected.records} expected`
+  return `catalog damaged: ${what} (lost by LevelDB or changed outside Heirloom); ${REPAIR_HINT}`
+}
+
+/**
+ * The count and digest of the catalog's records, kept beside them in the
+ * `meta` sublevel and written in the same batch as every change, so a
+ * record lost or edited outside the catalog shows at the next open. The
+ * digest is the XOR of sha256(key NUL value) over the records: independent
+ * of order, and updated in O(1) per change where a digest of the sorted
+ * records would cost O(n) per create.
+ */
+class Integrity {
+  static readonly EMPTY = new Integrity(0, Buffer.alloc(32))
+
+  private constructor (readonly records: number, private readonly digest: Buffer) {}
+
+  static of (entries: Map<string, Entry>): Integrity {
+    let integrity = Integrity.EMPTY
+    for (const [key, { json }] of entries) integrity = integrity.toggle(key, json, +1)
+    return integrity
+  }
+
+  /** The stored form, or undefined for a malformed one. */
+  static decode (stored: string): Integrity | undefined {
+    const parsed = StoredIntegrity.safeParse(safeJson(stored))
+    return parsed.success ? new Integrity(parsed.data.records, Buffer.from(parsed.data.digest, 'hex')) : undefined
+  }
+
+  /** Adds (+1) or removes (-1) a record: XOR is its own inverse. */
+  toggle (key: string, json: string, sign: 1 | -1): Integrity {
+    const hash = createHash('sha256').update(key).update('\0').update(json).digest()
+    const digest = Buffer.alloc(32)
+    for (let i = 0; i < 32; i++) digest[i] = this.digest[i] ^ hash[i]
+    return new Integrity(this.records + sign, digest)
+  }
+
+  equals (other: Integrity): boolean {
+    return this.records === other.records && this.digest.equals(other.digest)
+  }
+
+  encode (): string {
+    return JSON.stringify({ records: this.records, digest: this.digest.toString('hex') })
+  }
+}
+
+const StoredIntegrity = z.object({ records: z.number().int().nonnegative(), digest: z.string().regex(/^[0-9a-f]{64}$/) })
+
+function safeJson (text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+// ── LevelDB's files ─────────────────────────────────────────────────────
+
+async function openLevelDb (dir: string): Promise<Db> {
+  const db = new Level<string, string>(dir)
+  try {
+    await db.open()
+  } catch (error) {
+    throw new DataDirError(dir, openFailure(error), { cause: error })
+  }
+  return db
+}
+
+/** In Node, `level` is classic-level, which has RepairDB; `level`'s types (browsers too) leave it out. */
+interface ClassicLevelStatics { repair (location: string): Promise<void> }
+
+/**
+ * LevelDB's repair (RepairDB: it rebuilds the database from every log and
+ * table it can read). RepairDB takes no lock, so the database is opened
+ * first: a directory another server holds is refused, not repaired under it.
+ */
+async function repairLevelDb (dir: string): Promise<void> {
+  const db = new Level<string, string>(dir)
+  try {
+    await db.open()
+    await db.close()
+  } catch (error) {
+    if (levelCode(error) === 'LEVEL_LOCKED') throw new DataDirError(dir, openFailure(error), { cause: error })
+    // Anything else is what the repair is for.
+  }
+  try {
+    await (Level as unknown as ClassicLevelStatics).repair(dir)
+  } catch (error) {
+    throw new DataDirError(dir, `LevelDB's repair failed (${levelMessage(error)})`, { cause: error })
+  }
+}
+
+/**
+ * Refuses a directory whose LevelDB files would lose records when opened:
+ * LevelDB opens over each of these silently. O(size of the logs).
+ */
+async function checkLevelDbFiles (dir: string): Promise<void> {
+  const damaged = (what: string): DataDirError => new DataDirError(dir, `${what}; ${REPAIR_HINT}`)
+  let files: string[]
+  try {
+    files = await readdir(dir)
+  } catch (error) {
+    throw new DataDirError(dir, (error as NodeJS.ErrnoException).code ?? String(error), { cause: error })
+  }
+  if (!files.includes('CURRENT')) {
+    // LevelDB would start a new, empty database beside the old files.
+    if (files.some(file => /^(\d+\.(log|ldb|sst)|MANIFEST-\d+)$/.test(file))) throw damaged('its LevelDB CURRENT file is missing')
+    return
+  }
+  const logs = files.filter(file => /^\d+\.log$/.test(file)).sort()
+  // LevelDB keeps a log from its first open on, even an empty one.
+  if (logs.length === 0) throw damaged('its LevelDB log (*.log) is missing, and with it the catalog changes since LevelDB last compacted it')
+  for (const log of logs) {
+    const problem = logProblem(await readFile(join(dir, log)))
+    if (problem !== undefined) throw damaged(`its LevelDB log ${log} ${problem}, and LevelDB would drop records from there on`)
+  }
+}
+
+/**
+ * What is wrong with a LevelDB log (leveldb doc/log_format.md): 32 KiB
+ * blocks of records, each `crc32c (masked) | length (2) | type (1) | data`,
+ * a record split over blocks as FIRST, MIDDLE…, LAST. LevelDB's reader
+ * skips a bad record (and the rest of its block) and takes a cut-off last
+ * record for a crash: both lose acknowledged writes without an error.
+ */
+function logProblem (log: Buffer): string | undefined {
+  const BLOCK = 32768
+  const HEADER = 7
+  const [FULL, FIRST, MIDDLE, LAST] = [1, 2, 3, 4]
+  let inRecord = false
+  let offset = 0
+  while (offset < log.length) {
+    const left = BLOCK - offset % BLOCK
+    if (left < HEADER) { // the zero trailer of a block
+      offset += left
+      continue
+    }
+    const end = offset + HEADER + (log.length - offset >= HEADER ? log.readUInt16LE(offset + 4) : 0)
+    if (end - offset > left) return `is damaged at byte ${offset} (bad record length)`
+    if (log.length - offset < HEADER || end > log.length) return `is truncated (it ends inside the record at byte ${offset})`
+    if (log.readUInt32LE(offset) !== maskedCrc32c(log.subarray(offset + 6, end))) return `is damaged at byte ${offset} (checksum mismatch)`
+    const type = log[offset + 6]
+    if (type < FULL || type > LAST || (type === FULL || type === FIRST) === inRecord) return `is damaged at byte ${offset} (record type ${type} out of place)`
+    inRecord = type === FIRST || type === MIDDLE
+    offset = end
+  }
+  return inRecord ? 'is truncated (its last record is incomplete)' : undefined
+}
+
+const CRC32C_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  for (let bit = 0; bit < 8; bit++) n = n & 1 ? (n >>> 1) ^ 0x82f63b78 : n >>> 1 // Castagnoli, reflected
+  return n
+})
+
+/** LevelDB's checksum: CRC-32C, rotated and offset so a CRC of CRCs is not mistaken for one. */
+function maskedCrc32c (bytes: Uint8Array): number {
+  let crc = 0xffffffff
+  for (const byte of bytes) crc = CRC32C_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8)
+  crc = (crc ^ 0xffffffff) >>> 0
+  return ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0
+}
+
+/** The first line of LevelDB's `LOG` (rewritten at each open) saying it dropped or ignored data. */
+async function recoveryReport (dir: string): Promise<string | undefined> {
+  const log = await readFile(join(dir, 'LOG'), 'utf8').catch(() => '')
+  const line = log.split('\n').find(entry => /Corruption|dropping|ignoring error/i.test(entry))
+  // Without LevelDB's timestamp, thread id and the directory.
+  return line === undefined ? undefined : clip(line.split(' ').slice(2).join(' ').replace(/\S*\/(?=\d+\.log)/g, ''), 200)
+}
+
+function levelCode (error: unknown): string | undefined {
+  return (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code
+}
+
+function levelMessage (error: unknown): string {
+  const cause = (error as { cause?: { message?: string } }).cause
+  return (cause?.message ?? (error as Error).message).split('\n')[0]
+}
+
 function openFailure (error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause
-  if (cause?.code === 'LEVEL_LOCKED') return 'it is locked by another process (is another Heirloom server running on it?)'
-  const message = cause?.message ?? (error as Error).message
-  return message.split('\n')[0]
+  const code = levelCode(error)
+  if (code === 'LEVEL_LOCKED') return 'it is locked by another process (is another Heirloom server running on it?)'
+  if (code === 'LEVEL_CORRUPTION') return `LevelDB reports corruption (${levelMessage(error)}); ${REPAIR_HINT}`
+  return levelMessage(error)
 }
