@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import { withDefaults } from '../src/config.js'
 import { buildServer } from '../src/server.js'
 
 export interface ChaosOptions {
@@ -499,7 +500,7 @@ export async function chaos (options: ChaosOptions = {}): Promise<ChaosReport> {
   } = options
   log(`chaos: seed ${seed}, ${seconds} s, ${writers} writers, ${readers} readers`)
   const dataDir = await mkdtemp(join(tmpdir(), 'heirloom-chaos-'))
-  const app = await buildServer({ dataDir, faults: true })
+  const app = await buildServer(withDefaults({ dataDir, faults: true }))
   let client: Client | undefined
   try {
     await app.listen({ port: 0, host: '127.0.0.1' })

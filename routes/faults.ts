@@ -2,12 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { problemResponses } from './problem.js'
-import { TableName } from './schemas.js'
-
-const Target = z.discriminatedUnion('process', [
-  z.strictObject({ process: z.literal('table_manager') }),
-  z.strictObject({ process: z.literal('table_handler'), table: TableName }),
-])
+import { CrashTargetSchema as Target, TableName } from '../src/tables/schemas.js'
 
 const Crash = z.union([Target, z.array(Target).min(1).max(100)])
   .describe('One process, or several crashed in the same tick').meta({ id: 'CrashRequest' })

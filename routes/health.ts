@@ -18,7 +18,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async app => {
       response: { 200: Ready, 503: Ready },
     },
   }, async (_request, reply) => {
-    const ready = app.tables.ready
+    const ready = await app.tables.ready()
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready' })
   })
 }

@@ -4,17 +4,10 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { Term } from '../src/ets/term.js'
 import { HeirloomError } from '../src/errors.js'
+import { EtsObjectSchema } from '../src/tables/schemas.js'
 import { problemResponses } from './problem.js'
-import { Json, Lookup, TableName } from './schemas.js'
-
-const ObjectParams = z.object({
-  table: TableName,
-  key: z.string().max(1024, 'a path key is at most 1024 UTF-16 code units').describe('The key, a string'),
-})
-
-const StoredObject = z.object({ key: Json, value: Json }).meta({ id: 'StoredObject' })
+import { Json, Lookup, ObjectParams } from './schemas.js'
 
 const PutObject = z.strictObject({ value: Json }).meta({ id: 'PutObject' })
 
@@ -34,15 +27,15 @@ export const objectRoutes: FastifyPluginAsyncZod = async app => {
       headers: Prefer,
       body: PutObject,
       response: {
-        200: StoredObject,
+        200: EtsObjectSchema,
         204: z.undefined(),
-        ...problemResponses(400, 404, 413, 415, 500, 503),
+        ...problemResponses(400, 404, 413, 415, 500, 503, 507),
       },
     },
   }, async (request, reply) => {
     const { table, key } = request.params
-    const value = request.body.value as Term
-    await app.tables.insert(table, [{ key, value }])
+    const { value } = request.body
+    await app.tables.write(table, 'insert', { key, value })
     if (!wantsRepresentation(request.headers.prefer)) return reply.code(204).send()
     return reply.code(200).header('preference-applied', 'return=representation').send({ key, value })
   })
@@ -56,9 +49,9 @@ export const objectRoutes: FastifyPluginAsyncZod = async app => {
     },
   }, async request => {
     const { table, key } = request.params
-    const values = app.tables.lookup(table, key)
-    if (values.length === 0) throw new HeirloomError('object_not_found', `no object with key ${JSON.stringify(key)} in ${table}`)
-    return { key, values }
+    const found = await app.tables.read(table, 'lookup', { key })
+    if (!('values' in found) || found.values.length === 0) throw new HeirloomError('object_not_found', `no object with key ${JSON.stringify(key)} in ${table}`)
+    return found
   })
 
   app.delete('/tables/:table/objects/:key', {
@@ -69,7 +62,7 @@ export const objectRoutes: FastifyPluginAsyncZod = async app => {
       response: { 204: z.undefined(), ...problemResponses(400, 404, 500, 503) },
     },
   }, async (request, reply) => {
-    await app.tables.delete(request.params.table, request.params.key)
+    await app.tables.write(request.params.table, 'delete', { key: request.params.key })
     return reply.code(204).send()
   })
 }

@@ -2,25 +2,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { problemResponses } from './problem.js'
-import { TableName, TableParams, TableType_ } from './schemas.js'
-
-export const TableInfo = z.object({
-  name: z.string(),
-  type: TableType_,
-  size: z.number().int().describe('Number of objects'),
-  memory: z.number().int().describe('Estimated bytes held'),
-  owner: z.string().nullable().describe('Pid of the owning handler; null while the table waits in the holding pen'),
-  heir: z.string().nullable().describe('Pid of the living heir (the table manager), if any'),
-  heirName: z.string().describe('Registered name of the heir'),
-  protection: z.literal('protected').describe('Only the owner (the handler) writes; anyone reads'),
-  keypos: z.literal(1).describe('As ETS keypos: the key is the first element of each {key, value} object'),
-  created: z.string().describe('ISO 8601 creation time'),
-  restarts: z.number().int().describe('Times the table handler was restarted'),
-}).meta({ id: 'TableInfo' })
+import { TableInfoSchema as TableInfo, TableName, TableTypeSchema } from '../src/tables/schemas.js'
+import { TableParams } from './schemas.js'
 
 const CreateTable = z.strictObject({
   name: TableName,
-  type: TableType_.default('set'),
+  type: TableTypeSchema.default('set'),
 }).meta({ id: 'CreateTable' })
 
 export const tableRoutes: FastifyPluginAsyncZod = async app => {
@@ -42,7 +29,7 @@ export const tableRoutes: FastifyPluginAsyncZod = async app => {
       tags: ['tables'],
       response: { 200: z.object({ tables: z.array(TableInfo) }) },
     },
-  }, async () => ({ tables: app.tables.list() }))
+  }, async () => ({ tables: await app.tables.list() }))
 
   app.get('/tables/:table', {
     schema: {
@@ -51,7 +38,7 @@ export const tableRoutes: FastifyPluginAsyncZod = async app => {
       params: TableParams,
       response: { 200: TableInfo, ...problemResponses(400, 404) },
     },
-  }, async request => app.tables.info(request.params.table))
+  }, async request => await app.tables.info(request.params.table))
 
   renameRoute(app)
 

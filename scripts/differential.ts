@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import fc from 'fast-check'
 import { TABLE_TYPES, type TableType } from '../src/ets/table.js'
+import { withDefaults } from '../src/config.js'
 import { buildServer } from '../src/server.js'
 import { agreesWithEts, type Tally } from '../test/differential/differential.js'
 import { EtsDriver } from '../test/differential/ets-driver.js'
@@ -59,7 +60,7 @@ async function check(url: string, type: TableType, budget: number, found: Found[
 
 async function main(): Promise<number> {
   const dataDir = await mkdtemp(join(tmpdir(), 'heirloom-differential-'))
-  const app = await buildServer({ dataDir })
+  const app = await buildServer(withDefaults({ dataDir }))
   const started = Date.now()
   try {
     await app.listen({ port: 0, host: '127.0.0.1' })

@@ -3,24 +3,24 @@
  * by hand). `npm run openapi` writes it; test/openapi.test.ts fails when the
  * checked-in file differs from what this produces.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
+import { MemoryLevel } from 'memory-level'
 import YAML from 'yaml'
+import { withDefaults } from '../src/config.js'
 import { buildServer } from '../src/server.js'
+import { Catalog } from '../src/tables/catalog.js'
 
 export const OPENAPI_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url))
 
-/** The API document as YAML text, with every optional route (faults) included. */
+/** The API document as YAML text, with every optional route (faults) included. No data directory is opened. */
 export async function renderOpenapi (): Promise<string> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'heirloom-openapi-'))
-  const app = await buildServer({ dataDir, faults: true })
+  const catalog = await Catalog.over(new MemoryLevel<string, string>())
+  const app = await buildServer(withDefaults({ catalog, faults: true }))
   try {
     return '# Generated from the zod schemas by `npm run openapi`. Do not edit.\n' + YAML.stringify(pruned(app.swagger()))
   } finally {
     await app.close()
-    await rm(dataDir, { recursive: true, force: true })
   }
 }
 

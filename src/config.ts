@@ -15,7 +15,7 @@ const SETTINGS = {
   'log-level': { env: 'LOG_LEVEL', kind: 'string', default: 'info', help: 'pino level: fatal error warn info debug' },
   token: { env: 'TOKEN', kind: 'string', default: '', help: 'bearer token required by every route but /healthz and /readyz; empty: none' },
   'token-file': { env: 'TOKEN_FILE', kind: 'string', default: '', help: 'read the token from this file (Docker secrets)' },
-  'cors-origins': { env: 'CORS_ORIGINS', kind: 'string', default: '', help: 'comma-separated origins allowed by CORS; empty: CORS off' },
+  'cors-origins': { env: 'CORS_ORIGINS', kind: 'list', default: [] as string[], help: 'comma-separated origins allowed by CORS; empty: CORS off' },
   'body-limit': { env: 'BODY_LIMIT', kind: 'int', default: 1024 * 1024, max: 1024 ** 3, help: 'largest request body, bytes (413 past it)' },
   'max-tables': { env: 'MAX_TABLES', kind: 'int', default: 10_000, max: 1_000_000, help: 'most tables (422 past it)' },
   'max-queue': { env: 'MAX_QUEUE', kind: 'int', default: 10_000, max: 10_000_000, help: 'writes queued per table before 503 + Retry-After' },
@@ -26,10 +26,13 @@ const SETTINGS = {
 } as const
 
 type Settings = typeof SETTINGS
-type ValueOf<S> = S extends { kind: 'int' } ? number : S extends { kind: 'bool' } ? boolean : string
+type ValueOf<S> = S extends { kind: 'int' } ? number : S extends { kind: 'bool' } ? boolean : S extends { kind: 'list' } ? string[] : string
 type Camel<S extends string> = S extends `${infer A}-${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S
 
 export type Config = { [K in keyof Settings as Camel<K & string>]: ValueOf<Settings[K]> }
+
+/** A setting's name in code (`maxKeyBytes`). */
+export type SettingName = keyof Config
 
 export class ConfigError extends Error {}
 
@@ -40,6 +43,26 @@ export const USAGE = 'usage: heirloom [options]\n' + Object.entries(SETTINGS).ma
   `  --${flag.padEnd(14)}${s.env.padEnd(14)}${s.help} (default ${JSON.stringify(s.default)})`).join('\n')
 
 const camel = (flag: string): string => flag.replace(/-(.)/g, (_, c: string) => c.toUpperCase())
+
+/**
+ * Every setting at its embedded default: the one place defaults live.
+ * Code past the command line takes settings whole (`Config`), so no layer
+ * below repeats a default.
+ */
+export const DEFAULTS: Config = Object.freeze(Object.fromEntries(
+  Object.entries(SETTINGS).map(([flag, s]) => [camel(flag), s.default]),
+)) as Config
+
+/** The defaults with some settings changed: what tests and benchmarks start servers with. */
+export function withDefaults<T extends Partial<Config>> (settings: T): Config & T {
+  return { ...DEFAULTS, ...settings }
+}
+
+/** The command-line flag of a setting, for messages: `maxKeyBytes` → `--max-key-bytes (MAX_KEY_BYTES)`. */
+export function flagOf (setting: SettingName): string {
+  const flag = setting.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)
+  return `--${flag} (${SETTINGS[flag as keyof Settings].env})`
+}
 
 export function parseConfig (argv: string[], env: NodeJS.ProcessEnv): Config {
   let values: Record<string, unknown>
@@ -63,6 +86,7 @@ export function parseConfig (argv: string[], env: NodeJS.ProcessEnv): Config {
 function convert (flag: string, s: Settings[keyof Settings], raw: string | boolean): unknown {
   if (s.kind === 'bool') return raw === true || ['1', 'true', 'yes', 'on'].includes(String(raw).toLowerCase())
   if (s.kind === 'string') return String(raw)
+  if (s.kind === 'list') return String(raw).split(',').map(item => item.trim()).filter(Boolean)
   const n = Number(raw)
   if (!Number.isSafeInteger(n) || n < 0 || n > s.max) throw new ConfigError(`--${flag} (${s.env}) must be an integer from 0 to ${s.max}, not ${JSON.stringify(raw)}`)
   return n

@@ -4,6 +4,9 @@
  * Routes answer them as RFC 9457 problem details (routes/problem.ts); a test
  * checks that `openapi.yaml` names every code and no other.
  */
+import type { SettingName } from './config.js'
+import type { EtsError, EtsErrorCode } from './ets/errors.js'
+
 export const errors = {
   bad_request: { status: 400, title: 'The request is malformed' },
   validation_failed: { status: 400, title: 'The request does not match the schema' },
@@ -31,19 +34,35 @@ export const errors = {
 
 export type ErrorCode = keyof typeof errors
 
+/** The engine's error codes (src/ets), as this catalogue names them. */
+export const ENGINE_ERRORS: Record<EtsErrorCode, ErrorCode> = {
+  badarg: 'badarg',
+  bad_match_spec: 'bad_match_spec',
+  not_found: 'object_not_found',
+  bad_cursor: 'bad_cursor',
+}
+
 export class HeirloomError extends Error {
   readonly status: number
   constructor (
     readonly code: ErrorCode,
     detail?: string,
-    options?: { cause?: unknown; retryAfter?: number },
+    options?: { cause?: unknown; retryAfter?: number; setting?: SettingName },
   ) {
     super(detail ?? errors[code].title, { cause: options?.cause })
     this.name = 'HeirloomError'
     this.status = errors[code].status
     this.retryAfter = options?.retryAfter
+    this.setting = options?.setting
   }
 
   /** Seconds, for the Retry-After header of a 503. */
   readonly retryAfter: number | undefined
+  /** The setting whose limit refused the request; the server names its flag. */
+  readonly setting: SettingName | undefined
+
+  /** An engine error (a refused argument, a bad match spec…) under its catalogue code, cause kept. */
+  static fromEngine (error: EtsError): HeirloomError {
+    return new HeirloomError(ENGINE_ERRORS[error.code], error.message, { cause: error })
+  }
 }

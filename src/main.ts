@@ -17,11 +17,7 @@ class ListenError extends Error {}
 
 async function main (): Promise<void> {
   const config = parseConfig(process.argv.slice(2), process.env)
-  const app = await buildServer({
-    ...config,
-    corsOrigins: config.corsOrigins.split(',').map(origin => origin.trim()).filter(Boolean),
-    logger: { level: config.logLevel },
-  })
+  const app = await buildServer({ ...config, logger: { level: config.logLevel } })
   let closing = false
   // Set before closing: the root's exit that a close causes is not a crash to report.
   const close = (): Promise<void> => { closing = true; return app.close() }

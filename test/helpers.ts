@@ -7,6 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
+import { withDefaults } from '../src/config.js'
+import type { Table } from '../src/ets/table.js'
+import type { Term } from '../src/ets/term.js'
 import { type App, buildServer, type ServerOptions } from '../src/server.js'
 import { type ServiceOptions, TableService } from '../src/tables/service.js'
 
@@ -21,7 +24,7 @@ export async function tempDir (t: Test): Promise<string> {
 
 /** The app, ready for `app.inject()`, with a temp data dir and faults on; closed after the test. */
 export async function build (t: Test, options: TestOptions = {}): Promise<App> {
-  const app = await buildServer({ dataDir: options.dataDir ?? await tempDir(t), faults: true, validateResponses: true, ...options })
+  const app = await buildServer(withDefaults({ dataDir: options.dataDir ?? await tempDir(t), faults: true, validateResponses: true, ...options }))
   t.teardown(() => app.close())
   return app
 }
@@ -37,7 +40,21 @@ export async function listen (t: Test, options: TestOptions = {}): Promise<{ app
 
 /** The table service alone (no HTTP), stopped after the test. */
 export async function startService (t: Test, options: Partial<ServiceOptions> = {}): Promise<TableService> {
-  const service = await TableService.start({ dataDir: options.dataDir ?? await tempDir(t), ...options })
+  const service = await TableService.start(withDefaults({ dataDir: options.dataDir ?? await tempDir(t), ...options }))
   t.teardown(() => service.stop())
   return service
+}
+
+/** The values stored under one key (the lookup read's `values`). */
+export async function valuesOf (service: TableService, table: string, key: Term): Promise<Term[]> {
+  const result = await service.read(table, 'lookup', { key })
+  if (!('values' in result)) throw new Error('a lookup of one key answered with results')
+  return result.values as Term[]
+}
+
+/** The engine table itself, for checks the service does not offer (checkValid, memory). */
+export function engineTable (service: TableService, table: string): Table {
+  const entry = service.node.tables.get(table)
+  if (!entry) throw new Error(`no table ${table} in the registry`)
+  return entry.table
 }

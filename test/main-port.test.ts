@@ -22,5 +22,5 @@ t.test('a_port_in_use_is_one_line_and_exit_2_after_a_clean_close', async t => {
   t.notMatch(stdout, /root supervisor exited/)
   // The catalog was closed and is whole.
   const app = await build(t, { dataDir })
-  t.same(app.tables.list(), [])
+  t.same(await app.tables.list(), [])
 })

@@ -19,7 +19,7 @@ t.test('starts_serves_and_closes_cleanly_on_sigterm', async t => {
   t.equal(code, 0, 'exit 0 after SIGTERM')
   // LevelDB was closed: the directory opens again, with the table in it.
   const app = await build(t, { dataDir })
-  t.same(app.tables.list().map(info => info.name), ['users'])
+  t.same((await app.tables.list()).map(info => info.name), ['users'])
 })
 
 t.test('flags_win_over_environment', async t => {

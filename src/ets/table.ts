@@ -41,7 +41,9 @@ export function createTable(type: TableType): Table {
  */
 export class Table {
   readonly type: TableType
-  private readonly index: KeyIndex
+  private index: KeyIndex
+  /** Undo records of the write in progress (see `transact`); undefined outside one. */
+  private journal: UndoRecord[] | undefined
   private readonly policy: KeyPolicy
   private objectCount = 0
   private bytes = 0
@@ -51,7 +53,33 @@ export class Table {
     if (!TABLE_TYPES.includes(type)) throw badarg(`unknown table type ${JSON.stringify(type)}`)
     this.type = type
     this.policy = POLICY[type]
-    this.index = type === 'ordered_set' ? new TermOrderIndex() : new InsertionOrderIndex()
+    this.index = this.newIndex()
+  }
+
+  /**
+   * Runs `write` as one atomic step and says what it changed. If it throws,
+   * every change it made is undone, newest first, and the error rethrown.
+   * Recording costs O(1) per object changed (an append keeps the old
+   * length, a replaced value list is kept by reference, emptying the table
+   * keeps the old index whole), so a write that changes nothing records
+   * nothing, and a key named many times is never copied once per mention.
+   * An undone delete puts its key back at the end of a hash table's order,
+   * which ETS leaves unspecified.
+   */
+  transact<R>(write: () => R): { result: R; changes: Changes } {
+    if (this.journal !== undefined) throw new Error('transact is not reentrant')
+    const journal: UndoRecord[] = []
+    this.journal = journal
+    try {
+      const result = write()
+      for (const record of journal) if (record.kind === 'reset') record.index.clear()
+      return { result, changes: new Changes(journal) }
+    } catch (error) {
+      for (let i = journal.length - 1; i >= 0; i--) this.undo(journal[i])
+      throw error
+    } finally {
+      this.journal = undefined
+    }
   }
 
   /** Number of objects. O(1). */
@@ -126,7 +154,14 @@ export class Table {
 
   /** Empties the table. O(n) (walks in progress are told their buckets are gone). */
   deleteAllObjects(): void {
-    this.index.clear()
+    if (this.objectCount === 0) return
+    if (this.journal === undefined) {
+      this.index.clear()
+    } else {
+      // Kept whole for an undo; cleared (for walks in progress) once the write commits.
+      this.journal.push({ kind: 'reset', index: this.index, objects: this.objectCount, bytes: this.bytes })
+      this.index = this.newIndex()
+    }
     this.objectCount = 0
     this.bytes = 0
   }
@@ -343,11 +378,13 @@ export class Table {
     const bucket = this.index.bucketFor(key)
     const values = bucket.values
     if (this.policy === 'replace' && values.length > 0) {
+      this.journal?.push({ kind: 'values', key: bucket.key, values })
       this.bytes += bytes - objectBytes(bucket.key, values[0])
-      values[0] = value
+      bucket.values = [value]
       return
     }
     if (this.policy === 'distinct' && values.some(held => termEquals(held, value))) return
+    this.journal?.push({ kind: 'append', key: bucket.key, length: values.length })
     values.push(value)
     this.objectCount++
     this.bytes += bytes
@@ -392,8 +429,66 @@ export class Table {
     for (const value of bucket.values) bytes -= objectBytes(bucket.key, value)
     this.bytes += bytes
     this.objectCount += values.length - bucket.values.length
+    this.journal?.push({ kind: 'values', key: bucket.key, values: bucket.values })
     bucket.values = values
     if (values.length === 0) this.index.remove(bucket)
+  }
+
+  private newIndex(): KeyIndex {
+    return this.type === 'ordered_set' ? new TermOrderIndex() : new InsertionOrderIndex()
+  }
+
+  /** Reverts one change of a failed write: the key's values, or the whole index, as they were. */
+  private undo(record: UndoRecord): void {
+    if (record.kind === 'reset') {
+      this.index = record.index
+      this.objectCount = record.objects
+      this.bytes = record.bytes
+      return
+    }
+    const bucket = this.index.bucketFor(record.key)
+    const values = record.kind === 'values' ? record.values : bucket.values.slice(0, record.length)
+    let bytes = 0
+    for (const value of values) bytes += objectBytes(bucket.key, value)
+    for (const value of bucket.values) bytes -= objectBytes(bucket.key, value)
+    this.bytes += bytes
+    this.objectCount += values.length - bucket.values.length
+    bucket.values = values
+    if (values.length === 0) this.index.remove(bucket)
+  }
+}
+
+/**
+ * How to undo one change: a key's value list as it was (held by reference:
+ * writes replace lists, they never edit them, except appends, which are
+ * undone by length), or the whole index as it was before the table was emptied.
+ */
+type UndoRecord =
+  | { kind: 'values'; key: Term; values: Term[] }
+  | { kind: 'append'; key: Term; length: number }
+  | { kind: 'reset'; index: KeyIndex; objects: number; bytes: number }
+
+/** What a committed write changed: the table's durable log and change streams read it. */
+export class Changes {
+  constructor(private readonly journal: readonly UndoRecord[]) {}
+
+  /** Whether the write changed anything at all. O(1). */
+  get changed(): boolean {
+    return this.journal.length > 0
+  }
+
+  /** The table was emptied first: every key not in `keys` is gone. O(changes). */
+  get reset(): boolean {
+    return this.journal.some(record => record.kind === 'reset')
+  }
+
+  /** The keys whose objects changed, each once, in the order of their first change. O(changes · |key|). */
+  get keys(): Term[] {
+    const seen = new Map<string, Term>()
+    for (const record of this.journal) {
+      if (record.kind !== 'reset') seen.set(termKey(record.key), record.key)
+    }
+    return [...seen.values()]
   }
 }
 

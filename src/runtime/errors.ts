@@ -18,9 +18,16 @@ export class CallError extends Error {
   }
 }
 
+/** Why the runtime refused an operation: the reasons Erlang gives as badarg or as a supervisor's error tuple. */
+export type RuntimeErrorCode =
+  | 'already_registered' | 'process_dead'
+  | 'table_exists' | 'no_table' | 'not_owner' | 'already_owner'
+  | 'bad_flags' | 'bad_child_spec' | 'bad_request'
+  | 'already_started' | 'already_present' | 'not_found' | 'running'
+
 /** A runtime operation refused for a reason Erlang would give as badarg. */
 export class RuntimeError extends Error {
-  constructor (readonly code: string, message: string) {
+  constructor (readonly code: RuntimeErrorCode, message: string) {
     super(message)
     this.name = 'RuntimeError'
   }

@@ -7,12 +7,12 @@
  */
 import { CallError, RuntimeError } from './errors.js'
 import { type Behaviour, type Envelope, From, Process } from './process.js'
-import { TableRegistry } from './tables.js'
+import { type Heir, type TableEntry, TableRegistry } from './tables.js'
 import {
   type Clock, Crash, type Destination, type ExitReason, isPid, type Pid, systemClock,
 } from './types.js'
 
-export type ProcessFactory = (ctx: ProcessContext) => Behaviour
+export type ProcessFactory<T = unknown> = (ctx: ProcessContext<T>) => Behaviour
 
 export interface StartOptions {
   /** Register the process under this name before `init` runs. */
@@ -38,8 +38,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 /** The pid of the node itself, as the sender of exit signals from outside. */
 export const NODE_PID: Pid = '<0.0.0>'
 
-export class Node {
-  readonly tables: TableRegistry
+/**
+ * `T` is the type of the tables the registry holds: opaque to the runtime,
+ * typed for its users (the table service keeps ETS tables in it).
+ */
+export class Node<T = unknown> {
+  readonly tables: TableRegistry<T>
   private readonly processes = new Map<Pid, Process>()
   private readonly names = new Map<string, Pid>()
   private readonly nameWaiters = new Map<string, Set<() => void>>()
@@ -47,7 +51,7 @@ export class Node {
   private nextRef = 1
 
   constructor (readonly clock: Clock = systemClock) {
-    this.tables = new TableRegistry(this)
+    this.tables = new TableRegistry<T>(this)
   }
 
   // ── processes ────────────────────────────────────────────────────────
@@ -57,13 +61,13 @@ export class Node {
    * (proc_lib's start_link). Rejects with what `init` threw, or with
    * `already_registered`.
    */
-  async start (factory: ProcessFactory, options: StartOptions = {}): Promise<Pid> {
+  async start (factory: ProcessFactory<T>, options: StartOptions = {}): Promise<Pid> {
     const { name, linkTo, trapExit = false } = options
     if (name !== undefined && this.names.has(name)) {
       throw new RuntimeError('already_registered', `name ${name} is registered by ${this.names.get(name)}`)
     }
     const pid: Pid = `<0.${this.nextPid++}.0>`
-    const process = new Process(pid, name, (p, error) => this.terminate(p, new Crash(error)))
+    const process = new Process(pid, name, linkTo ?? NODE_PID, (p, error) => this.terminate(p, new Crash(error)))
     process.trapExit = trapExit
     this.processes.set(pid, process)
     const exited = this.whenExited(pid)
@@ -133,7 +137,7 @@ export class Node {
   whenExited (pid: Pid): Promise<ExitReason> {
     const p = this.processes.get(pid)
     if (!p) return Promise.resolve('noproc')
-    return new Promise(resolve => p.exitWaiters.push(resolve as (r: unknown) => void))
+    return new Promise(resolve => p.exitWaiters.push(resolve))
   }
 
   // ── messages ─────────────────────────────────────────────────────────
@@ -153,7 +157,7 @@ export class Node {
    * the request was taken from the mailbox mean it was not; the request is
    * then withdrawn, so it will never be handled.
    */
-  async call (to: Destination, request: unknown, options: CallOptions = {}): Promise<unknown> {
+  async call<Reply = unknown> (to: Destination, request: unknown, options: CallOptions = {}): Promise<Reply> {
     const { timeout = 5000, waitForName = false } = options
     // One timer covers the whole call, the wait for the name included.
     let timedOut = false
@@ -172,8 +176,8 @@ export class Node {
       // A process found by name may have died in the microtask since it registered.
       if (!target || target.dead) throw new CallError(timedOut ? 'timeout' : 'noproc', false)
       const process = target
-      return await new Promise((resolve, reject) => {
-        const from = new From(resolve, reject)
+      return await new Promise<Reply>((resolve, reject) => {
+        const from = new From(resolve as (value: unknown) => void, reject)
         const envelope: Envelope = { kind: 'call', request, from }
         expire = () => from.fail(new CallError('timeout', !process.withdraw(envelope)))
         process.enqueue(envelope)
@@ -320,25 +324,27 @@ export interface ProcessView {
  * What a behaviour may do, as its process. Every operation first checks that
  * the process is alive: code of a killed process that resumes after an
  * `await` is fenced off and cannot act on the node (a "zombie" manager must
- * not give tables away or start handlers).
+ * not give tables away or start handlers). The node itself is not exposed.
  */
-export class ProcessContext {
-  constructor (readonly node: Node, private readonly process: Process) {}
+export class ProcessContext<T = unknown> {
+  constructor (private readonly node: Node<T>, private readonly process: Process) {}
 
   get self (): Pid { return this.process.pid }
   get alive (): boolean { return this.process.status !== 'dead' }
+  /** Who started this process linked to it (its supervisor), or the node. */
+  get parent (): Pid { return this.process.parent }
 
   set trapExit (on: boolean) { this.process.trapExit = on }
 
-  private live (): Node {
+  private live (): Node<T> {
     if (this.process.status === 'dead') {
       throw new RuntimeError('process_dead', `${this.process.pid} has exited`)
     }
     return this.node
   }
 
-  call (to: Destination, request: unknown, options?: CallOptions): Promise<unknown> {
-    return this.live().call(to, request, options)
+  call<Reply = unknown> (to: Destination, request: unknown, options?: CallOptions): Promise<Reply> {
+    return this.live().call<Reply>(to, request, options)
   }
 
   cast (to: Destination, message: unknown): void { this.live().cast(to, message) }
@@ -350,33 +356,42 @@ export class ProcessContext {
   exit (pid: Pid, reason: ExitReason): void { this.live().exit(pid, reason, this.self) }
   /** Exits this process now with `reason`, trapping or not (Erlang's `exit/1`). */
   exitSelf (reason: ExitReason): void { this.live().terminate(this.process, reason) }
+  whereis (name: string): Pid | undefined { return this.node.whereis(name) }
+  whenExited (pid: Pid): Promise<ExitReason> { return this.node.whenExited(pid) }
+  /** The node's clock, injected: supervisors count restarts on it. */
+  now (): number { return this.node.clock.now() }
 
   /** Starts a process linked to this one (start_link). */
-  startLink (factory: ProcessFactory, options: Omit<StartOptions, 'linkTo'> = {}): Promise<Pid> {
+  startLink (factory: ProcessFactory<T>, options: Omit<StartOptions, 'linkTo'> = {}): Promise<Pid> {
     return this.live().start(factory, { ...options, linkTo: this.self })
   }
 
-  /** The table registry, acting as this process. */
-  get tables (): TablesAs {
-    const node = this.live()
-    const self = this.self
-    return {
-      create: (name, table, heir) => node.tables.create(self, name, table, heir),
-      giveAway: (name, to, data) => node.tables.giveAway(self, name, to, data),
-      setHeir: (name, heir) => node.tables.setHeir(self, name, heir),
-      delete: name => node.tables.delete(self, name),
-      rename: (name, newName) => node.tables.rename(self, name, newName),
-      owns: name => node.tables.get(name)?.owner === self,
-    }
+  /** The table registry: reads as anyone, changes as this process. Made once: handlers read it on every write. */
+  readonly tables: TablesAs<T> = {
+    get: name => this.live().tables.get(name),
+    names: () => this.live().tables.names(),
+    create: (name, table, heir) => { this.live().tables.create(this.self, name, table, heir) },
+    giveAway: (name, to, data) => { this.live().tables.giveAway(this.self, name, to, data) },
+    setHeir: (name, heir) => { this.live().tables.setHeir(this.self, name, heir) },
+    delete: name => { this.live().tables.delete(this.self, name) },
+    rename: (name, newName) => { this.live().tables.rename(this.self, name, newName) },
+    owns: name => this.live().tables.get(name)?.owner === this.self,
+    owned: name => {
+      const entry = this.live().tables.get(name)
+      return entry?.owner === this.self ? entry.table : undefined
+    },
   }
 }
 
-type Registry = TableRegistry
-export interface TablesAs {
-  create(name: string, table: unknown, heir?: Parameters<Registry['create']>[3]): void
+export interface TablesAs<T> {
+  get(name: string): Readonly<TableEntry<T>> | undefined
+  names(): string[]
+  create(name: string, table: T, heir?: Heir): void
   giveAway(name: string, to: Pid, data?: unknown): void
-  setHeir(name: string, heir: Parameters<Registry['setHeir']>[2]): void
+  setHeir(name: string, heir: Heir | undefined): void
   delete(name: string): void
   rename(name: string, newName: string): void
   owns(name: string): boolean
+  /** The table if this process owns it: what a handler writes to. */
+  owned(name: string): T | undefined
 }

@@ -15,14 +15,18 @@
  * - Anything a callback throws crashes the process: it exits with a `Crash`.
  *   A call the behaviour has no `handleCall` for crashes it too; a cast or
  *   info message it has no handler for is dropped.
- * - `describe()`, if present, is read synchronously by `GET /v1/processes`.
+ * - `describe()`, if present, is read synchronously by `GET /v1/processes`:
+ *   a view for people, never a control channel.
+ *
+ * The type parameters say which messages a behaviour answers; messages the
+ * node itself sends (EXIT, DOWN, ETS-TRANSFER) arrive as info too.
  *
  * The process catches nothing else: the node turns a crash into an exit
  * signal for its links and a DOWN message for its monitors.
  */
 import { CallError } from './errors.js'
 import { Queue } from './queue.js'
-import type { ExitReason, Pid } from './types.js'
+import type { ExitReason, Pid, SystemMessage } from './types.js'
 
 export const POSTPONE = Symbol('postpone')
 
@@ -39,12 +43,21 @@ export function refuse (error: Error): Refusal {
   return new Refusal(error)
 }
 
-export interface Behaviour {
+/** What `handleCall` may return: the reply, a refusal, or POSTPONE; or a promise of one. */
+export type CallResult<Reply> = Reply | Refusal | typeof POSTPONE
+export type Details = Readonly<Record<string, unknown>>
+
+/**
+ * A process's callbacks. Methods (not function properties) on purpose: a
+ * `Behaviour<HandlerCall>` is then usable where the node keeps any
+ * `Behaviour`, as gen_server modules are all one type to the emulator.
+ */
+export interface Behaviour<Call = unknown, Cast = unknown, Info = unknown, Reply = unknown> {
   init?(): void | Promise<void>
-  handleCall?(request: any, from: From): unknown
-  handleCast?(message: any): void | Promise<void>
-  handleInfo?(message: any): void | Promise<void>
-  describe?(): Record<string, unknown>
+  handleCall?(request: Call, from: From): CallResult<Reply> | Promise<CallResult<Reply>>
+  handleCast?(message: Cast): void | Promise<void>
+  handleInfo?(message: Info | SystemMessage): void | Promise<void>
+  describe?(): Details
 }
 
 /** The caller of a `call`: answer it once, with a value or an error. */
@@ -88,7 +101,7 @@ export class Process {
   readonly monitoredBy = new Map<number, Pid>()
   /** Monitors this process holds: ref → target. */
   readonly monitoring = new Map<number, Pid>()
-  readonly exitWaiters: Array<(reason: unknown) => void> = []
+  readonly exitWaiters: Array<(reason: ExitReason) => void> = []
   readonly queue = new Queue<Envelope>()
   postponed: Envelope[] = []
   inFlight: Envelope | undefined
@@ -98,6 +111,8 @@ export class Process {
   constructor (
     readonly pid: Pid,
     readonly name: string | undefined,
+    /** Who started it linked (start_link), or the node: a supervisor's parent. */
+    readonly parent: Pid,
     private readonly onCrash: (process: Process, error: unknown) => void,
   ) {}
 

@@ -14,18 +14,18 @@
  *
  * Requests (`call`): `{ startChild: ChildSpec }` → pid (`already_started` /
  * `already_present` refused), `{ terminateChild: id }`, `{ deleteChild: id }`,
- * `{ whichChildren: true }`.
+ * `{ whichChildren: true }`, `{ whichChild: id }`.
  */
 import { RuntimeError } from './errors.js'
-import { NODE_PID, type ProcessContext, type ProcessFactory } from './node.js'
-import { type Behaviour, refuse } from './process.js'
-import type { ExitMessage, ExitReason, Pid } from './types.js'
+import type { ProcessContext, ProcessFactory } from './node.js'
+import { type Behaviour, type Details, type Refusal, refuse } from './process.js'
+import type { ExitMessage, ExitReason, Pid, SystemMessage } from './types.js'
 
 export type Restart = 'permanent' | 'transient' | 'temporary'
 
-export interface ChildSpec {
+export interface ChildSpec<T = unknown> {
   id: string
-  start: ProcessFactory
+  start: ProcessFactory<T>
   /** Registered name of the child, if any. */
   name?: string
   /** Default `permanent`. */
@@ -44,15 +44,16 @@ export interface SupervisorFlags {
   period?: number
 }
 
-export type SupervisorRequest =
-  | { startChild: ChildSpec }
+export type SupervisorRequest<T = unknown> =
+  | { startChild: ChildSpec<T> }
   | { terminateChild: string }
   | { deleteChild: string }
   | { whichChildren: true }
+  | { whichChild: string }
 
 export interface ChildInfo { id: string; pid: Pid | undefined; restart: Restart; restarts: number; name?: string }
 
-interface Child { spec: Required<Omit<ChildSpec, 'name'>> & { name?: string }; pid: Pid | undefined; restarts: number }
+interface Child<T> { spec: Required<Omit<ChildSpec<T>, 'name'>> & { name?: string }; pid: Pid | undefined; restarts: number }
 
 function validFlags (flags: SupervisorFlags): Required<SupervisorFlags> {
   const { strategy = 'one_for_one', intensity = 1, period = 5 } = flags
@@ -62,7 +63,7 @@ function validFlags (flags: SupervisorFlags): Required<SupervisorFlags> {
   return { strategy, intensity, period }
 }
 
-function validSpec (spec: ChildSpec): Child['spec'] {
+function validSpec<T> (spec: ChildSpec<T>): Child<T>['spec'] {
   const { restart = 'permanent', trapExit = false, shutdown = 5000 } = spec
   if (typeof spec.id !== 'string' || spec.id === '') throw new RuntimeError('bad_child_spec', 'id must be a non-empty string')
   if (!['permanent', 'transient', 'temporary'].includes(restart)) throw new RuntimeError('bad_child_spec', `bad restart ${restart}`)
@@ -74,30 +75,26 @@ function orderly (reason: ExitReason): boolean {
 }
 
 /** A factory for a supervisor process with these flags and initial children. */
-export function supervisor (flags: SupervisorFlags, children: ChildSpec[] = []): ProcessFactory {
+export function supervisor<T = unknown> (flags: SupervisorFlags, children: Array<ChildSpec<T>> = []): ProcessFactory<T> {
   const { intensity, period } = validFlags(flags)
   const specs = children.map(validSpec)
   return ctx => new Supervisor(ctx, intensity, period * 1000, specs)
 }
 
-class Supervisor implements Behaviour {
+class Supervisor<T> implements Behaviour<SupervisorRequest<T>, never, ExitMessage> {
   /** In start order. */
-  private readonly children: Child[] = []
+  private readonly children: Array<Child<T>> = []
   private restartTimes: number[] = []
-  private parent: Pid | undefined
 
   constructor (
-    private readonly ctx: ProcessContext,
+    private readonly ctx: ProcessContext<T>,
     private readonly intensity: number,
     private readonly periodMs: number,
-    private readonly initial: Child['spec'][],
+    private readonly initial: Array<Child<T>['spec']>,
   ) {}
 
   async init (): Promise<void> {
     this.ctx.trapExit = true
-    const view = this.ctx.node.inspect(this.ctx.self)
-    // A supervisor started by no one (the root) answers to the node itself.
-    this.parent = view?.links[0] ?? NODE_PID
     for (const spec of this.initial) {
       try {
         await this.startChild(spec)
@@ -108,12 +105,13 @@ class Supervisor implements Behaviour {
     }
   }
 
-  async handleCall (request: SupervisorRequest): Promise<unknown> {
+  async handleCall (request: SupervisorRequest<T>): Promise<Pid | ChildInfo[] | ChildInfo | undefined | void | Refusal> {
     try {
       if ('startChild' in request) return await this.startChild(validSpec(request.startChild))
       if ('terminateChild' in request) return await this.terminateChild(request.terminateChild)
       if ('deleteChild' in request) return this.deleteChild(request.deleteChild)
       if ('whichChildren' in request) return this.whichChildren()
+      if ('whichChild' in request) return this.whichChildren().find(c => c.id === request.whichChild)
       throw new RuntimeError('bad_request', 'unknown supervisor request')
     } catch (error) {
       // A refused request, or a child whose init failed, is the caller's error, not ours.
@@ -122,9 +120,10 @@ class Supervisor implements Behaviour {
     }
   }
 
-  async handleInfo (message: ExitMessage): Promise<void> {
+  async handleInfo (message: ExitMessage | SystemMessage): Promise<void> {
     if (message?.type !== 'EXIT') return
-    if (message.from === this.parent) {
+    // Its parent's exit (for the root, the node's) stops it and its children.
+    if (message.from === this.ctx.parent) {
       await this.shutdownChildren()
       this.ctx.exitSelf(message.reason)
       return
@@ -137,7 +136,7 @@ class Supervisor implements Behaviour {
     else if (restart === 'permanent' || !orderly(message.reason)) await this.restart(child)
   }
 
-  describe (): Record<string, unknown> {
+  describe (): Details {
     return { behaviour: 'supervisor', strategy: 'one_for_one', intensity: this.intensity, period: this.periodMs / 1000, children: this.whichChildren() }
   }
 
@@ -145,17 +144,17 @@ class Supervisor implements Behaviour {
     return this.children.map(c => ({ id: c.spec.id, pid: c.pid, restart: c.spec.restart, restarts: c.restarts, name: c.spec.name }))
   }
 
-  private async startChild (spec: Child['spec']): Promise<Pid> {
+  private async startChild (spec: Child<T>['spec']): Promise<Pid> {
     const existing = this.children.find(c => c.spec.id === spec.id)
     if (existing?.pid !== undefined) throw new RuntimeError('already_started', `child ${spec.id} is running as ${existing.pid}`)
     if (existing) throw new RuntimeError('already_present', `child ${spec.id} is present`)
-    const child: Child = { spec, pid: undefined, restarts: 0 }
+    const child: Child<T> = { spec, pid: undefined, restarts: 0 }
     child.pid = await this.spawn(spec)
     this.children.push(child)
     return child.pid
   }
 
-  private spawn (spec: Child['spec']): Promise<Pid> {
+  private spawn (spec: Child<T>['spec']): Promise<Pid> {
     return this.ctx.startLink(spec.start, { name: spec.name, trapExit: spec.trapExit })
   }
 
@@ -163,7 +162,7 @@ class Supervisor implements Behaviour {
    * Restarts `child`, counting each attempt against the intensity; a child
    * whose `init` fails is tried again until the intensity is spent.
    */
-  private async restart (child: Child): Promise<void> {
+  private async restart (child: Child<T>): Promise<void> {
     for (;;) {
       if (!this.allowRestart()) {
         await this.shutdownChildren()
@@ -182,7 +181,7 @@ class Supervisor implements Behaviour {
 
   /** Sliding window: at most `intensity` restarts in the last `period`, its start included (as OTP). */
   private allowRestart (): boolean {
-    const now = this.ctx.node.clock.now()
+    const now = this.ctx.now()
     this.restartTimes = this.restartTimes.filter(t => now - t <= this.periodMs)
     this.restartTimes.push(now)
     return this.restartTimes.length <= this.intensity
@@ -202,21 +201,21 @@ class Supervisor implements Behaviour {
     this.forget(child)
   }
 
-  private forget (child: Child): void {
+  private forget (child: Child<T>): void {
     this.children.splice(this.children.indexOf(child), 1)
   }
 
   /** Stops a child: `shutdown`, then `kill` if it is still alive after its grace time. */
-  private async stop (child: Child): Promise<void> {
+  private async stop (child: Child<T>): Promise<void> {
     const pid = child.pid
     if (pid === undefined) return
     child.pid = undefined
     this.ctx.unlink(pid)
-    const exited = this.ctx.node.whenExited(pid)
+    const exited = this.ctx.whenExited(pid)
     this.ctx.exit(pid, 'shutdown')
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<'late'>(resolve => { timer = setTimeout(() => resolve('late'), child.spec.shutdown) })
-    if (await Promise.race([exited, late]) === 'late') this.ctx.node.exit(pid, 'kill')
+    if (await Promise.race([exited, late]) === 'late') this.ctx.exit(pid, 'kill')
     clearTimeout(timer)
   }
 

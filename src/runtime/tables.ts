@@ -21,9 +21,9 @@ import type { Pid, TransferMessage } from './types.js'
 
 export type Heir = { pid: Pid; data?: unknown } | { name: string; data?: unknown }
 
-export interface TableEntry {
+export interface TableEntry<T = unknown> {
   name: string
-  readonly table: unknown
+  readonly table: T
   /** The owner; undefined while the table waits in the holding pen. */
   owner: Pid | undefined
   heir: Heir | undefined
@@ -31,26 +31,26 @@ export interface TableEntry {
   lastOwner: Pid
 }
 
-export class TableRegistry {
-  private readonly entries = new Map<string, TableEntry>()
+export class TableRegistry<T = unknown> {
+  private readonly entries = new Map<string, TableEntry<T>>()
   private readonly byOwner = new Map<Pid, Set<string>>()
   /** Heir name → names of the tables waiting for it. */
   private readonly pen = new Map<string, Set<string>>()
 
-  constructor (private readonly node: Node) {}
+  constructor (private readonly node: Node<T>) {}
 
   /** Creates a table owned by `owner`. O(1). */
-  create (owner: Pid, name: string, table: unknown, heir?: Heir): TableEntry {
+  create (owner: Pid, name: string, table: T, heir?: Heir): TableEntry<T> {
     if (!this.node.isAlive(owner)) throw new RuntimeError('process_dead', `${owner} has exited`)
     if (this.entries.has(name)) throw new RuntimeError('table_exists', `table ${name} exists`)
-    const entry: TableEntry = { name, table, owner: undefined, heir, lastOwner: owner }
+    const entry: TableEntry<T> = { name, table, owner: undefined, heir, lastOwner: owner }
     this.entries.set(name, entry)
     this.setOwner(entry, owner)
     return entry
   }
 
   /** The table named `name`, wherever it is (owned or in the holding pen). O(1). */
-  get (name: string): TableEntry | undefined {
+  get (name: string): TableEntry<T> | undefined {
     return this.entries.get(name)
   }
 
@@ -60,6 +60,18 @@ export class TableRegistry {
 
   ownedBy (pid: Pid): string[] {
     return [...this.byOwner.get(pid) ?? []]
+  }
+
+  /**
+   * Who inherits the table now: the heir's pid (a named heir resolved to
+   * the process holding the name, if any) and its name. The one place that
+   * resolves an heir, for table info and the process view alike. O(1).
+   */
+  heirOf (name: string): { heir: Pid | null; heirName: string | null } {
+    const heir = this.entries.get(name)?.heir
+    if (heir === undefined) return { heir: null, heirName: null }
+    if ('pid' in heir) return { heir: this.node.isAlive(heir.pid) ? heir.pid : null, heirName: null }
+    return { heir: this.node.whereis(heir.name) ?? null, heirName: heir.name }
   }
 
   /** Heir name → tables waiting in the holding pen for a process of that name. */
@@ -124,7 +136,7 @@ export class TableRegistry {
     }
   }
 
-  private inherit (entry: TableEntry, deadOwner: Pid): void {
+  private inherit (entry: TableEntry<T>, deadOwner: Pid): void {
     const heir = entry.heir
     if (heir && 'name' in heir) {
       const holder = this.node.whereis(heir.name)
@@ -143,7 +155,7 @@ export class TableRegistry {
     }
   }
 
-  private transfer (entry: TableEntry, to: Pid, data: unknown): void {
+  private transfer (entry: TableEntry<T>, to: Pid, data: unknown): void {
     const from = entry.owner ?? entry.lastOwner
     if (entry.owner !== undefined) this.byOwner.get(entry.owner)?.delete(entry.name)
     this.setOwner(entry, to)
@@ -151,7 +163,7 @@ export class TableRegistry {
     this.node.send(to, message)
   }
 
-  private setOwner (entry: TableEntry, owner: Pid): void {
+  private setOwner (entry: TableEntry<T>, owner: Pid): void {
     entry.owner = owner
     entry.lastOwner = owner
     let names = this.byOwner.get(owner)
@@ -159,7 +171,7 @@ export class TableRegistry {
     names.add(entry.name)
   }
 
-  private owned (caller: Pid, name: string): TableEntry {
+  private owned (caller: Pid, name: string): TableEntry<T> {
     const entry = this.entries.get(name)
     if (!entry) throw new RuntimeError('no_table', `no table ${name}`)
     if (entry.owner !== caller) throw new RuntimeError('not_owner', `${caller} does not own ${name}`)

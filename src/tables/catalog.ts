@@ -26,15 +26,10 @@
 import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level'
+import type { AbstractBatchOperation, AbstractLevel, AbstractSublevel } from 'abstract-level'
 import { Level } from 'level'
 import { z } from 'zod'
-import { TABLE_TYPES } from '../ets/table.js'
-
-/** Table names: used in paths and registered names, so kept plain (the routes accept the same). */
-export const TABLE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
-
-const TableName = z.string().regex(TABLE_NAME, 'not a table name (1 to 128 letters, digits, _ . or -, not starting with . or -)')
+import { TableName, TableTypeSchema } from './schemas.js'
 
 /**
  * A catalog record. The optional fields are those of the next phase
@@ -42,7 +37,7 @@ const TableName = z.string().regex(TABLE_NAME, 'not a table name (1 to 128 lette
  */
 export const TableRecordSchema = z.object({
   name: TableName,
-  type: z.enum(TABLE_TYPES),
+  type: TableTypeSchema,
   /** ISO 8601 time of creation. */
   created: z.iso.datetime(),
   /**
@@ -79,7 +74,7 @@ export class DataDirError extends Error {
 
 const REPAIR_HINT = 'start with --repair to accept what remains'
 
-type Db = Level<string, string>
+type Db = AbstractLevel<string | Buffer | Uint8Array, string, string>
 type Sublevel = AbstractSublevel<Db, string | Buffer | Uint8Array, string, string>
 
 /** A mirrored record and its JSON as stored (the integrity digest covers the stored bytes). */
@@ -126,6 +121,17 @@ export class Catalog {
       await catalog.db.close()
       throw error
     }
+    return catalog
+  }
+
+  /**
+   * A catalog over a database that is already open: an in-memory one
+   * (memory-level) for the API document, which needs no disk, and for tests
+   * whose disk must fail on cue. O(n).
+   */
+  static async over (db: Db, name = 'an in-memory database'): Promise<Catalog> {
+    const catalog = new Catalog(name, db)
+    await catalog.load()
     return catalog
   }
 

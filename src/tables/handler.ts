@@ -18,42 +18,44 @@
  * manager is asked): a cast, since the manager may be down; a manager that
  * starts later gives every table it holds to its living handler anyway.
  */
+import { EtsError } from '../ets/errors.js'
 import type { Table } from '../ets/table.js'
 import type { ProcessContext, ProcessFactory } from '../runtime/node.js'
-import { type Behaviour, POSTPONE, refuse } from '../runtime/process.js'
-import { EtsError } from '../ets/errors.js'
+import { type Behaviour, type CallResult, type Details, POSTPONE, refuse } from '../runtime/process.js'
 import type { ChildSpec } from '../runtime/supervisor.js'
 import { handlerName, MANAGER } from './names.js'
-import { applyWrite, type Write } from './writes.js'
+import { apply, type WriteName, type WriteRequest } from './operations.js'
 
-export interface HandlerRequest { write: Write }
+export interface HandlerCall<N extends WriteName = WriteName> { write: WriteRequest<N> }
+export interface HandlerCast { poison: true }
 export interface ClaimMessage { claim: string }
 
-class TableHandler implements Behaviour {
+class TableHandler implements Behaviour<HandlerCall, HandlerCast, never, unknown> {
   private poisoned = false
 
-  constructor (private readonly ctx: ProcessContext, private readonly table: string) {}
+  constructor (private readonly ctx: ProcessContext<Table>, private readonly table: string) {}
 
   init (): void {
     const claim: ClaimMessage = { claim: this.table }
     this.ctx.cast(MANAGER, claim)
   }
 
-  handleCall (request: HandlerRequest): unknown {
-    const entry = this.ctx.node.tables.get(this.table)
-    if (entry?.owner !== this.ctx.self) return POSTPONE
+  handleCall ({ write }: HandlerCall): CallResult<unknown> {
+    const table = this.ctx.tables.owned(this.table)
+    if (table === undefined) return POSTPONE
     if (this.poisoned) throw new Error('poisoned write (fault injection)')
     try {
-      return applyWrite(entry.table as Table, request.write)
+      return table.transact(() => apply(table, write.op, write.args)).result
     } catch (error) {
-      // The engine refuses bad arguments before changing anything: the
-      // caller's error, not a reason to crash and restart.
+      // The engine refuses bad arguments before changing anything (and
+      // transact undid a batch's earlier operations): the caller's error,
+      // not a reason to crash and restart.
       if (error instanceof EtsError) return refuse(error)
       throw error
     }
   }
 
-  handleCast (message: { poison?: boolean }): void {
+  handleCast (message: HandlerCast): void {
     if (message?.poison === true) this.poisoned = true
   }
 
@@ -61,14 +63,14 @@ class TableHandler implements Behaviour {
     // ETS-TRANSFER (or anything else): handling it is what retries the postponed writes.
   }
 
-  describe (): Record<string, unknown> {
+  describe (): Details {
     return { behaviour: 'table_handler', table: this.table, ownsTable: this.ctx.tables.owns(this.table) }
   }
 }
 
-const start = (table: string): ProcessFactory => ctx => new TableHandler(ctx, table)
+const start = (table: string): ProcessFactory<Table> => ctx => new TableHandler(ctx, table)
 
 /** The child spec of a table's handler under `table_sup`. */
-export function handlerSpec (table: string): ChildSpec {
+export function handlerSpec (table: string): ChildSpec<Table> {
   return { id: table, name: handlerName(table), start: start(table), restart: 'permanent' }
 }

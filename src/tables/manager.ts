@@ -4,6 +4,7 @@
  *
  * Messages it answers (calls wait until the first reconcile is done):
  * - call `{ sync: true }` → true, once the node matches the catalog.
+ * - call `{ ready: true }` → whether it does now (never postponed: readiness probes ask it).
  * - call `{ create: { name, type } }` → the catalog record; `table_exists`.
  * - call `{ drop: name }`; `table_not_found`.
  * - call `{ rename: { from, to } }` → the new record; `table_not_found`, `table_exists`.
@@ -26,12 +27,12 @@
  * not exist (a node restart) are recreated empty, every catalogued table
  * gets a handler, and tables it holds go to their handlers.
  */
-import { createTable, type TableType } from '../ets/table.js'
+import { createTable, type Table, type TableType } from '../ets/table.js'
 import { HeirloomError } from '../errors.js'
 import { CallError, RuntimeError } from '../runtime/errors.js'
 import type { ProcessContext, ProcessFactory } from '../runtime/node.js'
-import { type Behaviour, POSTPONE, refuse } from '../runtime/process.js'
-import type { DownMessage, TransferMessage } from '../runtime/types.js'
+import { type Behaviour, type CallResult, type Details, POSTPONE, refuse } from '../runtime/process.js'
+import type { SystemMessage } from '../runtime/types.js'
 import type { Catalog, TableRecord } from './catalog.js'
 import { type ClaimMessage, handlerSpec } from './handler.js'
 import { handlerName, MANAGER, TABLE_SUP } from './names.js'
@@ -49,6 +50,7 @@ export interface ManagerOptions {
 
 export type ManagerRequest =
   | { sync: true }
+  | { ready: true }
   | { create: { name: string; type: TableType } }
   | { drop: string }
   | { rename: { from: string; to: string } }
@@ -56,13 +58,14 @@ export type ManagerRequest =
 const HEIR = { name: MANAGER }
 
 const RECONCILE = { type: 'RECONCILE' } as const
+type Reconcile = typeof RECONCILE
 
-class TableManager implements Behaviour {
+class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile, boolean | TableRecord | void> {
   private tableSup = 0
   /** Until the node matches the catalog, requests wait and transfers are left to the reconcile. */
   private reconciled = false
 
-  constructor (private readonly ctx: ProcessContext, private readonly options: ManagerOptions) {}
+  constructor (private readonly ctx: ProcessContext<Table>, private readonly options: ManagerOptions) {}
 
   private get catalog (): Catalog { return this.options.catalog }
 
@@ -80,14 +83,15 @@ class TableManager implements Behaviour {
   private async reconcile (): Promise<void> {
     await this.watchTableSup()
     for (const record of this.catalog.all()) await this.finishRename(record)
-    for (const name of this.ctx.node.tables.names()) {
+    for (const name of this.ctx.tables.names()) {
       if (!this.catalog.has(name)) await this.discard(name)
     }
     for (const record of this.catalog.all()) await this.materialize(record)
     this.reconciled = true
   }
 
-  async handleCall (request: ManagerRequest): Promise<unknown> {
+  async handleCall (request: ManagerRequest): Promise<CallResult<boolean | TableRecord | void>> {
+    if ('ready' in request) return this.reconciled
     if (!this.reconciled) return POSTPONE
     try {
       if ('sync' in request) return true
@@ -105,7 +109,7 @@ class TableManager implements Behaviour {
     if (typeof message?.claim === 'string') this.handOver(message.claim)
   }
 
-  async handleInfo (message: TransferMessage | DownMessage | typeof RECONCILE): Promise<void> {
+  async handleInfo (message: Reconcile | SystemMessage): Promise<void> {
     if (message === RECONCILE) {
       await this.reconcile()
     } else if (message?.type === 'ETS-TRANSFER') {
@@ -119,7 +123,7 @@ class TableManager implements Behaviour {
     }
   }
 
-  describe (): Record<string, unknown> {
+  describe (): Details {
     return { behaviour: 'table_manager', catalogued: this.catalog.size, reconciled: this.reconciled }
   }
 
@@ -129,11 +133,11 @@ class TableManager implements Behaviour {
    * them to the next manager's reconcile, which removes what the catalog lacks.
    */
   private async create (name: string, type: TableType): Promise<TableRecord> {
-    if (this.catalog.has(name) || this.ctx.node.tables.get(name)) {
+    if (this.catalog.has(name) || this.ctx.tables.get(name)) {
       throw new HeirloomError('table_exists', `table ${name} exists`)
     }
     if (this.catalog.size >= this.options.maxTables) {
-      throw new HeirloomError('too_many_tables', `at most ${this.options.maxTables} tables`)
+      throw new HeirloomError('too_many_tables', `at most ${this.options.maxTables} tables`, { setting: 'maxTables' })
     }
     const record: TableRecord = { name, type, created: new Date().toISOString() }
     this.ctx.tables.create(name, createTable(type), HEIR)
@@ -180,7 +184,7 @@ class TableManager implements Behaviour {
   private async rename (from: string, to: string): Promise<TableRecord> {
     const record = this.catalog.get(from)
     if (!record) throw new HeirloomError('table_not_found', `no table ${from}`)
-    if (this.catalog.has(to) || this.ctx.node.tables.get(to)) throw new HeirloomError('table_exists', `table ${to} exists`)
+    if (this.catalog.has(to) || this.ctx.tables.get(to)) throw new HeirloomError('table_exists', `table ${to} exists`)
     const renamed: TableRecord = { ...record, name: to, renamedFrom: from }
     await this.catalogWrite(from, () => this.catalog.rename(from, renamed))
     await this.finishRename(renamed)
@@ -190,8 +194,8 @@ class TableManager implements Behaviour {
   /** Completes a rename the catalog holds but the node does not show yet (also after a crash). */
   private async finishRename (record: TableRecord): Promise<void> {
     const from = record.renamedFrom
-    if (from === undefined || this.ctx.node.tables.get(record.name) || this.catalog.has(from)) return
-    if (!this.ctx.node.tables.get(from)) return
+    if (from === undefined || this.ctx.tables.get(record.name) || this.catalog.has(from)) return
+    if (!this.ctx.tables.get(from)) return
     await this.stopHandler(from)
     if (this.ctx.tables.owns(from)) this.ctx.tables.rename(from, record.name)
     await this.materialize(record)
@@ -199,7 +203,7 @@ class TableManager implements Behaviour {
 
   /** Makes a catalogued table whole: it exists, it has a handler, and the handler owns it. */
   private async materialize (record: TableRecord): Promise<void> {
-    if (!this.ctx.node.tables.get(record.name)) {
+    if (!this.ctx.tables.get(record.name)) {
       this.ctx.tables.create(record.name, createTable(record.type), HEIR)
     }
     await this.startHandler(record.name)
@@ -218,7 +222,7 @@ class TableManager implements Behaviour {
       await this.ctx.call(TABLE_SUP, { terminateChild: name }, { waitForName: true })
       await this.ctx.call(TABLE_SUP, { deleteChild: name }, { waitForName: true })
     } catch (error) {
-      if ((error as RuntimeError).code !== 'not_found') throw error
+      if (!(error instanceof RuntimeError) || error.code !== 'not_found') throw error
     }
   }
 
@@ -226,14 +230,14 @@ class TableManager implements Behaviour {
     try {
       await this.ctx.call(TABLE_SUP, { startChild: handlerSpec(name) }, { waitForName: true })
     } catch (error) {
-      if ((error as RuntimeError).code !== 'already_started') throw error
+      if (!(error instanceof RuntimeError) || error.code !== 'already_started') throw error
     }
   }
 
   /** Gives a table we hold to its living handler; without one, keeps it for the handler's claim. */
   private handOver (name: string): void {
     if (!this.ctx.tables.owns(name)) return
-    const handler = this.ctx.node.whereis(handlerName(name))
+    const handler = this.ctx.whereis(handlerName(name))
     if (handler !== undefined) this.ctx.tables.giveAway(name, handler)
   }
 
@@ -249,6 +253,6 @@ class TableManager implements Behaviour {
   }
 }
 
-export function manager (options: ManagerOptions): ProcessFactory {
+export function manager (options: ManagerOptions): ProcessFactory<Table> {
   return ctx => new TableManager(ctx, options)
 }

@@ -1,7 +1,8 @@
 /**
  * The table service: the node, its supervision tree and the catalog, and
- * the operations the HTTP routes translate to. Nothing here knows HTTP;
- * failures are `HeirloomError`s from the one catalogue (src/errors.ts).
+ * the operations of the registry (operations.ts) that the HTTP routes
+ * translate to. Nothing here knows HTTP; failures are `HeirloomError`s from
+ * the one catalogue (src/errors.ts).
  *
  * Reads go straight to the table (protected tables: anyone reads), so they
  * never queue behind writes. Writes are calls to the table's handler; a
@@ -10,6 +11,7 @@
  * until the write deadline, so a handler restart neither loses nor doubles
  * a write.
  */
+import type { Config } from '../config.js'
 import type { EtsObject, Table, TableType } from '../ets/table.js'
 import { termBytes, type Term } from '../ets/term.js'
 import { HeirloomError } from '../errors.js'
@@ -20,57 +22,44 @@ import { type Clock, Crash, type Pid, systemClock } from '../runtime/types.js'
 import { Catalog, type TableRecord } from './catalog.js'
 import { type CreateStep, manager, type ManagerRequest } from './manager.js'
 import { handlerName, MANAGER, ROOT, TABLE_SUP } from './names.js'
-import type { Write, WriteOp, WriteResult } from './writes.js'
+import { apply, type Args, type ReadName, registry, type Result, type WriteName } from './operations.js'
+import type { CrashTarget, TableInfo } from './schemas.js'
+import type { HandlerCall } from './handler.js'
 
-export interface ServiceOptions {
-  dataDir: string
-  /** Default 10,000. */
-  maxTables?: number
-  /** Milliseconds a write or create may wait for a restarting process. Default 5,000. */
-  writeTimeout?: number
-  /** Writes queued for one table before new ones get 503. Default 10,000. */
-  maxQueue?: number
-  /** Estimated bytes of table data before growing writes get 507. Default 1 GiB. */
-  maxMemory?: number
-  /** Largest key a write may store, estimated bytes. Default 4096. */
-  maxKeyBytes?: number
+/** The settings the service takes, whole (defaults are resolved in config.ts). */
+export type ServiceSettings = Pick<Config, 'dataDir' | 'repair' | 'maxTables' | 'writeTimeout' | 'maxQueue' | 'maxMemory' | 'maxKeyBytes'>
+
+export interface ServiceOptions extends ServiceSettings {
+  /** The catalog to use instead of opening one in `dataDir` (tests give one that fails). */
+  catalog?: Catalog
   clock?: Clock
   /**
    * Restart intensity of the root (the manager and table_sup restarts) and
-   * of table_sup (every handler restart): at most `intensity` restarts in
-   * `period` seconds. Defaults: root 50 in 10 s, table_sup 1000 in 10 s.
+   * of table_sup (every handler restart). Defaults: RESTART_INTENSITY.
    */
   restartIntensity?: { root?: SupervisorFlags; tableSup?: SupervisorFlags }
   afterCreateStep?: (step: CreateStep, table: string) => void
 }
 
-export interface TableInfo {
-  name: string
-  type: TableType
-  size: number
-  memory: number
-  owner: Pid | null
-  heir: Pid | null
-  heirName: string
-  protection: 'protected'
-  /** ETS keypos: the key is the first element of each {key, value} object. */
-  keypos: 1
-  created: string
-  restarts: number
-}
-
-export type CrashTarget = { process: 'table_manager' } | { process: 'table_handler'; table: string }
+/**
+ * At most `intensity` restarts in `period` seconds. table_sup allows many:
+ * each handler restart counts, and one bad table must not take the others down.
+ */
+export const RESTART_INTENSITY = {
+  root: { intensity: 50, period: 10 },
+  tableSup: { intensity: 1000, period: 10 },
+} as const
 
 export interface ProcessTree extends ProcessView { children?: ProcessTree[] }
 
 /** Who owns a table and who inherits it (the heir's pid, resolved from its name). */
 export interface HeirView { table: string; owner: Pid | null; heir: Pid | null; heirName: string | null }
 
-/** Writes that can only shrink a table: allowed past the memory quota. */
-const SHRINKING = new Set(['delete', 'delete_object', 'delete_all_objects', 'take', 'select_delete'])
-
 /** How long a computed memory total is reused, ms. */
 const MEMORY_TOTAL_TTL = 100
+
+/** How long a readiness probe waits for the manager's answer, ms. */
+const READY_TIMEOUT = 1000
 
 export class TableService {
   private root: Pid | undefined
@@ -78,7 +67,7 @@ export class TableService {
   private memoryTotal = { bytes: 0, at: -Infinity }
 
   private constructor (
-    readonly node: Node,
+    readonly node: Node<Table>,
     readonly catalog: Catalog,
     private readonly options: ServiceOptions,
   ) {}
@@ -87,14 +76,14 @@ export class TableService {
    * Opens the catalog and starts the supervision tree of DESIGN §2. The root
    * is one_for_one, so a manager crash never restarts table_sup (whose
    * restart would kill every handler). table_sup starts first: the manager's
-   * `init` starts a handler for every catalogued table under it.
+   * reconcile starts a handler for every catalogued table under it.
    */
   static async start (options: ServiceOptions): Promise<TableService> {
-    const catalog = await Catalog.open(options.dataDir)
-    const service = new TableService(new Node(options.clock ?? systemClock), catalog, options)
-    const { maxTables = 10_000, afterCreateStep, restartIntensity } = options
-    const root = supervisor(restartIntensity?.root ?? { intensity: 50, period: 10 }, [
-      { id: TABLE_SUP, name: TABLE_SUP, start: supervisor(restartIntensity?.tableSup ?? { intensity: 1000, period: 10 }), trapExit: true, shutdown: 30_000 },
+    const catalog = options.catalog ?? await Catalog.open(options.dataDir, { repair: options.repair })
+    const service = new TableService(new Node<Table>(options.clock ?? systemClock), catalog, options)
+    const { maxTables, afterCreateStep, restartIntensity } = options
+    const root = supervisor<Table>(restartIntensity?.root ?? RESTART_INTENSITY.root, [
+      { id: TABLE_SUP, name: TABLE_SUP, start: supervisor(restartIntensity?.tableSup ?? RESTART_INTENSITY.tableSup), trapExit: true, shutdown: 30_000 },
       { id: MANAGER, name: MANAGER, start: manager({ catalog, maxTables, afterCreateStep }) },
     ])
     try {
@@ -108,11 +97,15 @@ export class TableService {
     return service
   }
 
-  /** Whether the tree is up: the root is alive and the manager has matched the node to the catalog. */
-  get ready (): boolean {
-    const manager = this.node.whereis(MANAGER)
-    return !this.stopping && this.root !== undefined && this.node.isAlive(this.root) &&
-      manager !== undefined && this.node.inspect(manager)?.reconciled === true
+  /** Whether the tree is up: the root is alive and the manager answers that the node matches the catalog. */
+  async ready (): Promise<boolean> {
+    if (this.stopping || this.root === undefined || !this.node.isAlive(this.root)) return false
+    try {
+      return await this.node.call<boolean>(MANAGER, { ready: true } satisfies ManagerRequest, { timeout: READY_TIMEOUT })
+    } catch (error) {
+      if (error instanceof CallError) return false
+      throw error
+    }
   }
 
   /** Resolves when the root supervisor has exited (it gave up, or `stop` was called). */
@@ -135,8 +128,8 @@ export class TableService {
   // ── tables ───────────────────────────────────────────────────────────
 
   async create (name: string, type: TableType): Promise<TableInfo> {
-    const record = await this.callManager({ create: { name, type } }) as TableRecord
-    return this.info(record.name)
+    const record = await this.callManager<TableRecord>({ create: { name, type } })
+    return await this.info(record.name)
   }
 
   async drop (name: string): Promise<void> {
@@ -144,43 +137,65 @@ export class TableService {
   }
 
   async rename (name: string, newName: string): Promise<TableInfo> {
-    const record = await this.callManager({ rename: { from: name, to: newName } }) as TableRecord
-    return this.info(record.name)
+    const record = await this.callManager<TableRecord>({ rename: { from: name, to: newName } })
+    return await this.info(record.name)
   }
 
-  list (): TableInfo[] {
-    const restarts = this.handlerRestarts()
-    return this.catalog.all().map(record => this.describe(record, restarts))
+  async list (): Promise<TableInfo[]> {
+    const restarts = new Map((await this.handlers()).map(child => [child.id, child.restarts]))
+    return this.catalog.all().map(record => this.describe(record, restarts.get(record.name) ?? 0))
   }
 
-  info (name: string): TableInfo {
-    return this.describe(this.record(name), this.handlerRestarts())
+  async info (name: string): Promise<TableInfo> {
+    const record = this.record(name)
+    const child = await this.callTableSup<ChildInfo | undefined>({ whichChild: name })
+    return this.describe(record, child?.restarts ?? 0)
   }
 
   // ── objects ──────────────────────────────────────────────────────────
 
-  /** The values stored under `key`, in insertion order. O(1) for hash tables. */
-  lookup (name: string, key: Term): Term[] {
-    return this.readTable(name).lookup(key)
+  /**
+   * A read operation of the registry, straight from the table: protected
+   * tables are read by anyone, never queued behind writes.
+   */
+  async read<N extends ReadName> (name: string, op: N, args: Args<N>): Promise<Result<N>> {
+    const prepared = registry[op].prepare(args)
+    return apply(this.table(name), op, prepared)
   }
 
-  insert (name: string, objects: EtsObject[]): Promise<WriteResult> {
-    return this.write(name, { op: 'insert', objects })
-  }
-
-  delete (name: string, key: Term): Promise<WriteResult> {
-    return this.write(name, { op: 'delete', key })
+  /** Every object in table order, for a streamed dump. Changes made meanwhile may or may not be seen. */
+  objects (name: string): IterableIterator<EtsObject> {
+    return this.table(name).objects()
   }
 
   /**
-   * The table, for reading only: protected tables are read by anyone,
-   * straight from memory, never queued behind writes.
+   * A write operation of the registry, applied by the table's handler:
+   * serialised, atomic, and sent again if the handler never got it. Refused
+   * before it is queued when a key is too large, the table's queue is full
+   * or the memory quota is spent (except for writes that only delete).
    */
-  readTable (name: string): Table {
-    this.record(name)
-    const entry = this.node.tables.get(name)
-    if (!entry) throw unavailable(`table ${name} is being rebuilt`)
-    return entry.table as Table
+  async write<N extends WriteName> (name: string, op: N, args: Args<N>): Promise<Result<N>> {
+    const operation = registry[op]
+    const prepared = operation.prepare(args)
+    this.admit(name, operation.storedKeys?.(prepared) ?? [], operation.shrinks?.(prepared) === true)
+    const request: HandlerCall<N> = { write: { op, args: prepared } }
+    const timeout = this.options.writeTimeout
+    // Real time, as the call timers are: the node's clock may be a test's.
+    const deadline = performance.now() + timeout
+    for (;;) {
+      if (this.stopping) throw unavailable('the server is shutting down')
+      const remaining = deadline - performance.now()
+      if (remaining <= 0) throw unavailable(`the handler of ${name} did not come back within ${timeout} ms`)
+      try {
+        return await this.node.call<Result<N>>(handlerName(name), request, { timeout: remaining, waitForName: true })
+      } catch (error) {
+        if (!(error instanceof CallError)) throw error
+        if (error.reason === 'timeout') throw unavailable(`the handler of ${name} did not answer within ${timeout} ms`)
+        this.record(name)
+        if (!error.delivered) continue
+        throw new HeirloomError('process_crashed', `the handler of ${name} crashed while applying this write; it was not applied`, { cause: error })
+      }
+    }
   }
 
   /** Estimated bytes held by every table; recomputed at most every 100 ms (real time). O(tables). */
@@ -188,60 +203,37 @@ export class TableService {
     const now = performance.now()
     if (now - this.memoryTotal.at > MEMORY_TOTAL_TTL) {
       let bytes = 0
-      for (const name of this.node.tables.names()) bytes += (this.node.tables.get(name)!.table as Table).memory
+      for (const name of this.node.tables.names()) bytes += this.node.tables.get(name)?.table.memory ?? 0
       this.memoryTotal = { bytes, at: now }
     }
     return this.memoryTotal.bytes
   }
 
-  /**
-   * Applies a write through the table's handler: serialised, atomic, and
-   * sent again if the handler never got it. Refused before it is queued when
-   * a key is too large (400), the table's queue is full (503) or the memory
-   * quota is spent (507, except for writes that only delete).
-   */
-  async write (name: string, write: Write): Promise<WriteResult> {
-    this.admit(name, write)
-    const timeout = this.options.writeTimeout ?? 5000
-    // Real time, as the call timers are: the node's clock may be a test's.
-    const deadline = performance.now() + timeout
-    for (;;) {
-      this.record(name)
-      if (this.stopping) throw unavailable('the server is shutting down')
-      const remaining = deadline - performance.now()
-      if (remaining <= 0) throw unavailable(`the handler of ${name} did not come back within ${timeout} ms`)
-      try {
-        return await this.node.call(handlerName(name), { write }, { timeout: remaining, waitForName: true }) as WriteResult
-      } catch (error) {
-        if (!(error instanceof CallError)) throw error
-        if (error.reason === 'timeout') throw unavailable(`the handler of ${name} did not answer within ${timeout} ms`)
-        if (!error.delivered) continue
-        throw new HeirloomError('process_crashed', `the handler of ${name} crashed while applying this write; it was not applied`, { cause: error })
-      }
-    }
-  }
-
-  private admit (name: string, write: Write): void {
+  /** Admission: refuses a write before it is queued (keys it may store, queue length, memory quota). */
+  private admit (name: string, storedKeys: Iterable<Term>, shrinks: boolean): void {
     this.record(name)
-    const ops = write.op === 'batch' ? write.ops : [write]
-    const maxKeyBytes = this.options.maxKeyBytes ?? 4096
-    for (const op of ops) {
-      for (const key of storedKeys(op)) {
-        if (termBytes(key) > maxKeyBytes) throw new HeirloomError('limit_exceeded', `a key is larger than ${maxKeyBytes} bytes (--max-key-bytes)`)
-      }
+    const { maxKeyBytes, maxQueue, maxMemory } = this.options
+    for (const key of storedKeys) {
+      if (termBytes(key) > maxKeyBytes) throw new HeirloomError('limit_exceeded', `a key is larger than ${maxKeyBytes} bytes`, { setting: 'maxKeyBytes' })
     }
     const queued = this.node.queueLength(handlerName(name))
-    const maxQueue = this.options.maxQueue ?? 10_000
-    if (queued >= maxQueue) throw new HeirloomError('overloaded', `${queued} writes are queued for table ${name} (--max-queue ${maxQueue})`, { retryAfter: 1 })
-    const maxMemory = this.options.maxMemory ?? 1024 ** 3
-    if (!ops.every(op => SHRINKING.has(op.op)) && this.memoryUsed() >= maxMemory) {
-      throw new HeirloomError('memory_quota', `tables hold ${this.memoryUsed()} bytes, the quota is ${maxMemory} (--max-memory); deletes still work`)
+    if (queued >= maxQueue) throw new HeirloomError('overloaded', `${queued} writes are queued for table ${name}`, { retryAfter: 1, setting: 'maxQueue' })
+    if (!shrinks && this.memoryUsed() >= maxMemory) {
+      throw new HeirloomError('memory_quota', `tables hold ${this.memoryUsed()} bytes, the quota is ${maxMemory}; deletes still work`, { setting: 'maxMemory' })
     }
   }
 
-  private async callManager (request: ManagerRequest): Promise<unknown> {
+  /** The table, for reading: anyone reads a protected table. */
+  private table (name: string): Table {
+    this.record(name)
+    const entry = this.node.tables.get(name)
+    if (!entry) throw unavailable(`table ${name} is being rebuilt`)
+    return entry.table
+  }
+
+  private async callManager<Reply = unknown> (request: ManagerRequest): Promise<Reply> {
     try {
-      return await this.node.call(MANAGER, request, { timeout: this.options.writeTimeout ?? 5000, waitForName: true })
+      return await this.node.call<Reply>(MANAGER, request, { timeout: this.options.writeTimeout, waitForName: true })
     } catch (error) {
       if (!(error instanceof CallError)) throw error
       // Delivered or not, a create or drop cut short by a manager crash is
@@ -250,39 +242,45 @@ export class TableService {
     }
   }
 
+  private async callTableSup<Reply> (request: { whichChildren: true } | { whichChild: string }): Promise<Reply> {
+    try {
+      return await this.node.call<Reply>(TABLE_SUP, request, { timeout: this.options.writeTimeout, waitForName: true })
+    } catch (error) {
+      if (!(error instanceof CallError)) throw error
+      throw unavailable(`table_sup is restarting (${error.message}); retry`)
+    }
+  }
+
+  /** The handlers under table_sup, with their restart counts. */
+  private handlers (): Promise<ChildInfo[]> {
+    return this.callTableSup<ChildInfo[]>({ whichChildren: true })
+  }
+
   private record (name: string): TableRecord {
     const record = this.catalog.get(name)
     if (!record) throw new HeirloomError('table_not_found', `no table ${name}`)
     return record
   }
 
-  private describe (record: TableRecord, restarts: Map<string, number>): TableInfo {
+  private describe (record: TableRecord, restarts: number): TableInfo {
     const entry = this.node.tables.get(record.name)
-    const table = entry?.table as Table | undefined
     return {
       name: record.name,
       type: record.type,
-      size: table?.size ?? 0,
-      memory: table?.memory ?? 0,
+      size: entry?.table.size ?? 0,
+      memory: entry?.table.memory ?? 0,
       owner: entry?.owner ?? null,
-      heir: this.node.whereis(MANAGER) ?? null,
-      heirName: MANAGER,
+      ...this.node.tables.heirOf(record.name),
       protection: 'protected',
       keypos: 1,
       created: record.created,
-      restarts: restarts.get(record.name) ?? 0,
+      restarts,
     }
-  }
-
-  private handlerRestarts (): Map<string, number> {
-    const sup = this.node.whereis(TABLE_SUP)
-    const children = (sup && this.node.inspect(sup)?.children) as ChildInfo[] | undefined
-    return new Map((children ?? []).map(c => [c.id, c.restarts]))
   }
 
   // ── processes and faults ─────────────────────────────────────────────
 
-  /** The supervision tree from the root down, with the holding pen. */
+  /** The supervision tree from the root down, with the holding pen: a view for people. */
   processes (): { tree: ProcessTree | null; heirs: HeirView[]; holdingPen: Record<string, string[]> } {
     const view = (pid: Pid): ProcessTree | null => {
       const v = this.node.inspect(pid)
@@ -297,13 +295,11 @@ export class TableService {
         }),
       }
     }
-    const heirs = this.node.tables.names().map(name => {
-      const entry = this.node.tables.get(name)!
-      const heir = entry.heir
-      const heirName = heir && 'name' in heir ? heir.name : null
-      const heirPid = heir === undefined ? null : 'pid' in heir ? heir.pid : this.node.whereis(heir.name) ?? null
-      return { table: name, owner: entry.owner ?? null, heir: heirPid, heirName }
-    })
+    const heirs = this.node.tables.names().map(table => ({
+      table,
+      owner: this.node.tables.get(table)?.owner ?? null,
+      ...this.node.tables.heirOf(table),
+    }))
     return { tree: this.root ? view(this.root) : null, heirs, holdingPen: this.node.tables.held() }
   }
 
@@ -329,16 +325,6 @@ export class TableService {
     const pids = targets.map(target => this.living(target.process === 'table_manager' ? MANAGER : handlerName(target.table)))
     for (const pid of pids) this.node.exit(pid, new Crash(new Error('fault injected')))
     return pids
-  }
-}
-
-/** Keys a write may add to a table. */
-function storedKeys (op: WriteOp): Term[] {
-  switch (op.op) {
-    case 'insert':
-    case 'insert_new': return op.objects.map(o => o.key)
-    case 'update_counter': return [op.key]
-    default: return []
   }
 }
 

@@ -2,6 +2,7 @@
 // are memory tables), a dropped table stays gone, and a data directory
 // serves one server at a time.
 import t from 'tap'
+import { withDefaults } from '../../src/config.js'
 import { buildServer } from '../../src/server.js'
 import { DataDirError } from '../../src/tables/catalog.js'
 import { build, tempDir } from '../helpers.js'
@@ -12,7 +13,7 @@ const TYPES = ['set', 'ordered_set', 'bag', 'duplicate_bag']
 
 t.test('every_table_comes_back_empty_with_a_running_handler', async t => {
   const dataDir = await tempDir(t)
-  const first = await buildServer({ dataDir })
+  const first = await buildServer(withDefaults({ dataDir }))
   for (const type of TYPES) {
     t.equal((await first.inject({ method: 'POST', url: '/v1/tables', payload: { name: `t_${type}`, type } })).statusCode, 201)
     await first.inject({ method: 'PUT', url: `/v1/tables/t_${type}/objects/k`, payload: { value: type } })
@@ -40,7 +41,7 @@ t.test('every_table_comes_back_empty_with_a_running_handler', async t => {
 
 t.test('a_dropped_table_stays_gone_after_a_restart', async t => {
   const dataDir = await tempDir(t)
-  const first = await buildServer({ dataDir })
+  const first = await buildServer(withDefaults({ dataDir }))
   await first.inject({ method: 'POST', url: '/v1/tables', payload: { name: 'kept' } })
   await first.inject({ method: 'POST', url: '/v1/tables', payload: { name: 'dropped' } })
   t.equal((await first.inject({ method: 'DELETE', url: '/v1/tables/dropped' })).statusCode, 204)
@@ -57,7 +58,7 @@ t.test('a_locked_data_dir_fails_with_a_one_line_message_naming_it', async t => {
   const dataDir = await tempDir(t)
   const first = await build(t, { dataDir })
   await first.inject({ method: 'POST', url: '/v1/tables', payload: { name: 'users' } })
-  const error = await buildServer({ dataDir }).then(() => undefined, (e: unknown) => e)
+  const error = await buildServer(withDefaults({ dataDir })).then(() => undefined, (e: unknown) => e)
   t.type(error, DataDirError)
   const message = (error as Error).message
   t.ok(message.includes(dataDir), `names the directory: ${message}`)

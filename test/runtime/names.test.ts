@@ -8,7 +8,7 @@ t.setTimeout(10_000)
 t.test('name_is_registered_before_init', async t => {
   const node = new Node()
   let seen: string | undefined
-  const pid = await node.start(ctx => ({ init () { seen = ctx.node.whereis('me') } }), { name: 'me' })
+  const pid = await node.start(ctx => ({ init () { seen = ctx.whereis('me') } }), { name: 'me' })
   t.equal(seen, pid)
   t.equal(node.whereis('me'), pid)
 })

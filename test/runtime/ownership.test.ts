@@ -73,7 +73,7 @@ t.test('create_refuses_a_taken_name_and_a_dead_owner', async t => {
 t.test('a_dead_owner_cannot_act_through_its_context', async t => {
   const { node, owner } = await setup()
   node.exit(owner.pid, 'kill')
-  t.throws(() => owner.ctx.tables, { code: 'process_dead' })
+  t.throws(() => owner.ctx.tables.delete('t'), { code: 'process_dead' })
 })
 
 t.test('rename_only_by_the_owner_to_a_free_name', async t => {

@@ -96,7 +96,7 @@ t.test('dead_process_code_after_await_is_fenced', async t => {
         () => ctx.link(target.pid),
         () => ctx.monitor(target.pid),
         () => ctx.startLink(idle),
-        () => ctx.tables,
+        () => ctx.tables.names(),
       ]) {
         try { act(); fenced.push('acted') } catch (error) { fenced.push(error) }
       }

@@ -27,7 +27,7 @@ t.test('an_escaped_v1_prefix_does_not_get_past_the_token', async t => {
     const res = await app.inject({ method: 'POST', url, payload: { name: 'pwned' } })
     t.equal(res.statusCode, 401, url)
   }
-  t.same(app.tables.list(), [], 'nothing was created')
+  t.same(await app.tables.list(), [], 'nothing was created')
   const unknown = await app.inject({ url: '/nope' })
   t.equal(unknown.statusCode, 401, 'unknown routes need the token too: nothing to learn without it')
 })

@@ -13,7 +13,7 @@ t.test('a_dump_follows_the_reader_and_sees_objects_added_while_it_waits', async 
   const { app, url } = await listen(t)
   await app.tables.create('big', 'set')
   for (let i = 0; i < OBJECTS; i += 10_000) {
-    await app.tables.insert('big', Array.from({ length: 10_000 }, (_, j) => ({ key: i + j, value: { n: i + j } })))
+    await app.tables.write('big', 'insert', { objects: Array.from({ length: 10_000 }, (_, j) => ({ key: i + j, value: { n: i + j } })) })
   }
   const response = await new Promise<IncomingMessage>(resolve => get(`${url}/v1/tables/big/dump`, resolve))
   t.equal(response.statusCode, 200)
@@ -21,7 +21,7 @@ t.test('a_dump_follows_the_reader_and_sees_objects_added_while_it_waits', async 
   // Stop reading at once: a server that ignored back-pressure would have
   // walked the whole table by now, and would never see the object added next.
   response.pause()
-  await app.tables.insert('big', [{ key: 'added-while-paused', value: 1 }])
+  await app.tables.write('big', 'insert', { objects: [{ key: 'added-while-paused', value: 1 }] })
   let lines = 0
   let sawAdded = false
   for await (const line of createInterface({ input: response })) {

@@ -62,7 +62,7 @@ t.test('after_sigkill_the_catalog_is_intact', async t => {
   child.kill('SIGKILL')
   t.equal((await exited).signal, 'SIGKILL')
   const app = await build(t, { dataDir })
-  t.same(app.tables.list().map(info => [info.name, info.type]).sort(),
+  t.same((await app.tables.list()).map(info => [info.name, info.type]).sort(),
     [['bag', 'bag'], ['duplicate_bag', 'duplicate_bag'], ['ordered_set', 'ordered_set'], ['set', 'set']])
 })
 
@@ -80,7 +80,7 @@ t.test('a_catalog_that_cannot_be_written_answers_503_and_leaves_nothing_half_mad
   t.equal(res.headers['retry-after'], '1')
   t.equal(app.tables.node.tables.get('after'), undefined, 'no table')
   t.equal(app.tables.node.whereis(handlerName('after')), undefined, 'no handler')
-  t.same(app.tables.list().map(info => info.name), ['before'], 'no record')
+  t.same((await app.tables.list()).map(info => info.name), ['before'], 'no record')
   t.equal((await app.inject({ method: 'PUT', url: '/v1/tables/before/objects/a', payload: { value: 1 } })).statusCode, 204,
     'writes to existing tables go on (they are in memory)')
 })

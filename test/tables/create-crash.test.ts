@@ -8,7 +8,7 @@ import { Crash } from '../../src/runtime/types.js'
 import { CREATE_STEPS, type CreateStep } from '../../src/tables/manager.js'
 import { handlerName, MANAGER } from '../../src/tables/names.js'
 import type { TableService } from '../../src/tables/service.js'
-import { startService } from '../helpers.js'
+import { startService, valuesOf } from '../helpers.js'
 
 type Victim = 'manager' | 'handler' | 'both'
 
@@ -36,9 +36,9 @@ async function createWithCrash (t: Test, at: CreateStep, victim: Victim) {
 function assertWhole (t: Test, service: TableService) {
   t.ok(service.catalog.has('users'), 'catalogued')
   t.ok(service.node.tables.get('users'), 'table exists')
-  return service.insert('users', [{ key: 'k', value: 1 }]).then(() => {
+  return service.write('users', 'insert', { objects: [{ key: 'k', value: 1 }] }).then(async () => {
     t.equal(service.node.tables.get('users')?.owner, service.node.whereis(handlerName('users')), 'its handler owns it')
-    t.same(service.lookup('users', 'k'), [1])
+    t.same(await valuesOf(service, 'users', 'k'), [1])
   })
 }
 

@@ -2,8 +2,8 @@
  * Opaque cursors and continuations: the engine's position terms, as
  * base64url JSON, so clients pass them back without looking inside.
  */
-import type { Term } from '../src/ets/term.js'
-import { HeirloomError } from '../src/errors.js'
+import type { Term } from '../ets/term.js'
+import { HeirloomError } from '../errors.js'
 
 export function encodeCursor (position: Term): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url')

@@ -1,0 +1,166 @@
+/**
+ * The Heirloom app, as a Fastify plugin over a started table service
+ * (fastify/demo's shape): body parsing, auth, problem details, the API
+ * document and the routes. It opens nothing and listens nowhere; start-up
+ * (server.ts) gives it a service, and main.ts listens.
+ */
+import cors from '@fastify/cors'
+import swagger from '@fastify/swagger'
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import {
+  hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject,
+  serializerCompiler, validatorCompiler,
+} from 'fastify-type-provider-zod'
+import secureJson from 'secure-json-parse'
+import { faultRoutes, poisonRoutes } from '../routes/faults.js'
+import { healthRoutes } from '../routes/health.js'
+import { objectRoutes } from '../routes/objects.js'
+import { operationRoutes } from '../routes/operations.js'
+import { problem, PROBLEM_CONTENT_TYPE } from '../routes/problem.js'
+import { processRoutes } from '../routes/processes.js'
+import { tableRoutes } from '../routes/tables.js'
+import { bearerAuth } from './auth.js'
+import { type Config, flagOf } from './config.js'
+import { EtsError } from './ets/errors.js'
+import { type ErrorCode, HeirloomError } from './errors.js'
+import type { TableService } from './tables/service.js'
+import { version } from './version.js'
+
+export type AppSettings = Pick<Config, 'faults' | 'maxDepth' | 'token' | 'corsOrigins'>
+
+export interface AppOptions extends AppSettings {
+  tables: TableService
+  /**
+   * Check every response against its zod schema before sending it. The
+   * tests turn it on, so that a response drifting from openapi.yaml fails
+   * them; in production responses are built from typed code and go out as
+   * plain JSON.stringify, which keeps reads about as fast as writes.
+   */
+  validateResponses?: boolean
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { tables: TableService }
+}
+
+/** Milliseconds for a whole request to arrive: the server's requestTimeout, named in 408 answers. */
+export const REQUEST_TIMEOUT = 30_000
+
+const heirloom: FastifyPluginAsync<AppOptions> = async (app, options) => {
+  // JSON only: a text/plain body is 415, not a string that fails the schema.
+  app.removeContentTypeParser('text/plain')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJson)
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(options.validateResponses === true ? serializerCompiler : () => data => JSON.stringify(data))
+  app.decorate('tables', options.tables)
+  app.setErrorHandler(sendError)
+  if (options.token !== '') app.addHook('onRequest', bearerAuth(options.token, { cors: options.corsOrigins.length > 0 }))
+  const { maxDepth } = options
+  app.addHook('preValidation', async request => {
+    if (request.body !== undefined && depthExceeds(request.body, maxDepth)) {
+      throw new HeirloomError('limit_exceeded', `the body nests deeper than ${maxDepth} levels`, { setting: 'maxDepth' })
+    }
+  })
+  if (options.corsOrigins.length > 0) await app.register(cors, { origin: options.corsOrigins })
+  app.setNotFoundHandler((request, reply) => {
+    sendProblem(reply, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request)
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Heirloom',
+        version,
+        description: 'An HTTP/JSON table server that never loses its tables: ETS tables owned by supervised handlers, with a LevelDB catalog.',
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  })
+  await app.register(healthRoutes)
+  await app.register(tableRoutes, { prefix: '/v1' })
+  await app.register(objectRoutes, { prefix: '/v1' })
+  await app.register(operationRoutes, { prefix: '/v1' })
+  await app.register(processRoutes, { prefix: '/v1' })
+  if (options.faults) {
+    await app.register(faultRoutes, { prefix: '/v1' })
+    await app.register(poisonRoutes, { prefix: '/v1' })
+  }
+}
+
+/** Not encapsulated: the parsers, error handler and hooks apply to the whole server. */
+export const heirloomApp = fp(heirloom, { name: 'heirloom', fastify: '5.x' })
+
+export function sendError (thrown: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const error = thrown instanceof EtsError ? HeirloomError.fromEngine(thrown) : thrown
+  if (error instanceof HeirloomError) {
+    if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter))
+    if (error.status >= 500) request.log.warn({ err: error }, error.message)
+    const detail = error.setting === undefined ? error.message : `${error.message} (${flagOf(error.setting)})`
+    sendProblem(reply, error.code, detail, request)
+  } else if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = error.validationContext ?? 'request'
+    const issues = error.validation.map(issue => ({ path: `${where}${issue.instancePath}`, message: issue.message }))
+    const body = problem('validation_failed', issues.map(i => `${i.path}: ${i.message}`).join('; '), request.url)
+    reply.code(400).type(PROBLEM_CONTENT_TYPE).send({ ...body, issues })
+  } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    sendProblem(reply, clientErrorCode(error), error.message, request)
+  } else {
+    request.log.error({ err: error }, 'internal error')
+    sendProblem(reply, 'internal', undefined, request)
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * JSON bodies must be UTF-8 (RFC 8259 §8.1): invalid bytes are refused, not
+ * replaced. Member names __proto__ and constructor are refused too, never
+ * merged into objects.
+ */
+function parseJson (_request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void): void {
+  let text: string
+  try {
+    text = utf8.decode(body)
+  } catch (error) {
+    done(new HeirloomError('bad_request', 'the body is not valid UTF-8', { cause: error }))
+    return
+  }
+  if (text.trim() === '') {
+    done(new HeirloomError('bad_request', 'the JSON body is empty'))
+    return
+  }
+  try {
+    done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }))
+  } catch (error) {
+    done(new HeirloomError('bad_request', `the body is not JSON: ${(error as Error).message}`, { cause: error }))
+  }
+}
+
+/** Whether `value` nests deeper than `max` arrays and objects. Iterative: no stack to overflow. O(size). */
+function depthExceeds (value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]]
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!
+    if (typeof v !== 'object' || v === null) continue
+    if (depth >= max) return true
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1])
+  }
+  return false
+}
+
+function clientErrorCode (error: FastifyError): ErrorCode {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': return 'payload_too_large'
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return 'unsupported_media_type'
+    default: return 'bad_request'
+  }
+}
+
+export function sendProblem (reply: FastifyReply, code: ErrorCode, detail: string | undefined, request: FastifyRequest): void {
+  const body = problem(code, detail, request.url)
+  reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body)
+}

@@ -1,0 +1,375 @@
+/**
+ * The operation registry: what each table operation *is*, in one entry.
+ *
+ * An entry says whether the operation reads or writes, the schema of its
+ * arguments (the route's request body) and of its result (the route's
+ * answer; none for an answer without a body), how its arguments are
+ * prepared once before anything runs (match specs compiled, cursors
+ * decoded), which keys a write may store (admission checks their size),
+ * whether it can only shrink a table (such writes pass the memory quota),
+ * and the engine call. The handler, the batch, the service's admission and
+ * the routes are all driven by it: adding an operation is one entry, its
+ * engine method and its tests.
+ *
+ * Writes run in the table's handler inside `Table.transact`, so each one
+ * (a batch too) is atomic: what it changed is undone if it fails, and what
+ * it changed is known when it succeeds.
+ */
+import { z } from 'zod'
+import type { CounterOps } from '../ets/counter.js'
+import { EtsError } from '../ets/errors.js'
+import { type CompiledMatchSpec, compileMatchSpec } from '../ets/match-spec.js'
+import type { EtsObject, SelectContinuation, Table } from '../ets/table.js'
+import type { Term } from '../ets/term.js'
+import { decodeCursor, encodeCursor } from './cursor.js'
+import { EtsObjectSchema, Json, Lookup } from './schemas.js'
+
+/** Most keys or objects named by one list argument. */
+export const MAX_LIST = 10_000
+/** Most operations in one batch. */
+export const MAX_BATCH = 1000
+
+export interface Operation<Args, Prepared, Result> {
+  kind: 'read' | 'write'
+  summary: string
+  /** The arguments, as a request body. */
+  args: z.ZodType<Args>
+  /** The result, as an answer body; absent: the operation answers nothing (HTTP 204). */
+  result?: z.ZodType<Result>
+  /** Runs once, before the write is queued or the read runs: a bad argument never reaches the handler. */
+  prepare: (args: Args) => Prepared
+  /** Keys a write may add to the table: admission refuses oversized ones before queueing. */
+  storedKeys?: (args: Prepared) => Iterable<Term>
+  /** Whether the write can only remove objects: such writes pass a spent memory quota. */
+  shrinks?: (args: Prepared) => boolean
+  apply: (table: Table, args: Prepared) => Result
+}
+
+
+/** An entry of the registry; the types of its arguments and result are inferred from its schemas and calls. */
+function writeOp<A, P, R> (spec: Omit<Operation<A, P, R>, 'kind'>): Operation<A, P, R> {
+  return { kind: 'write', ...spec }
+}
+
+function readOp<A, P, R> (spec: Omit<Operation<A, P, R>, 'kind'>): Operation<A, P, R> {
+  return { kind: 'read', ...spec }
+}
+const always = (): true => true
+
+// ── argument schemas ─────────────────────────────────────────────────────
+
+const ObjectList = z.array(EtsObjectSchema).max(MAX_LIST)
+const Objects = z.strictObject({
+  objects: ObjectList.optional().describe('Objects inserted in one turn, in list order'),
+  key: Json.optional().describe('Or one object: its key…'),
+  value: Json.optional().describe('…and its value'),
+}).superRefine((body, ctx) => {
+  const one = body.key !== undefined || body.value !== undefined
+  if (body.objects !== undefined && one) ctx.addIssue({ code: 'custom', message: 'give "objects" or one "key" and "value", not both' })
+  else if (body.objects === undefined && (body.key === undefined || body.value === undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'give "objects": [{"key", "value"}…], or one "key" and "value"' })
+  }
+}).meta({ id: 'Objects' })
+type ObjectsArgs = z.infer<typeof Objects>
+const KeyBody = z.strictObject({ key: Json })
+const NoBody = z.object({}).strict().nullish().describe('No arguments')
+type NoArgs = z.infer<typeof NoBody>
+const Keys = z.union([KeyBody, z.strictObject({ keys: z.array(Json).max(MAX_LIST) })]).meta({ id: 'Keys' })
+// Integers, as ETS wants; checked by the engine, so that a float is ETS's badarg.
+const CounterStep = z.strictObject({
+  incr: z.number(),
+  threshold: z.number().optional(),
+  setValue: z.number().optional(),
+  path: z.string().optional().describe('Member of an object value to count in'),
+})
+const CounterShape = {
+  key: Json,
+  ops: z.union([z.number(), CounterStep, z.array(CounterStep).min(1).max(100)])
+    .describe('An increment, a step, or a list of steps applied in order'),
+  default: EtsObjectSchema.optional().describe('Inserted first when the key is missing'),
+}
+const Counter = z.strictObject(CounterShape).meta({ id: 'UpdateCounter' })
+const MergePatch = z.strictObject({ key: Json, patch: Json.describe('An RFC 7396 JSON merge patch') }).meta({ id: 'MergePatch' })
+const Spec = z.array(Json).min(1).max(100)
+  .describe('A JSON match spec: a list of {"head", "guards", "result"} clauses')
+const SpecBody = z.strictObject({ spec: Spec }).meta({ id: 'SpecBody' })
+const Select = z.strictObject({
+  spec: Spec,
+  limit: z.number().int().min(1).max(MAX_LIST).optional(),
+  continuation: z.string().optional().describe('From the previous page of results'),
+}).meta({ id: 'Select' })
+const PageRequest = z.strictObject({
+  limit: z.number().int().min(1).max(MAX_LIST).default(100).describe('Keys per page'),
+  cursor: z.string().optional().describe('From the previous page'),
+  reverse: z.boolean().default(false),
+  from: Json.optional().describe('ordered_set: first key of an inclusive range'),
+  to: Json.optional().describe('ordered_set: last key of an inclusive range'),
+}).meta({ id: 'PageRequest' })
+
+// ── result schemas ───────────────────────────────────────────────────────
+
+const InsertNewResult = z.object({ inserted: z.boolean(), present: z.array(Json).describe('Keys already present') })
+const CounterResult = z.object({ values: z.array(z.number()).describe('The counter after each step') })
+const KeyOrEnd = z.union([z.object({ key: Json }), z.object({ end: z.literal(true) })])
+  .describe('The key, or {"end": true} past the last one (ETS\'s \'$end_of_table\')').meta({ id: 'KeyOrEnd' })
+type KeyOrEnd = z.infer<typeof KeyOrEnd>
+const PageResult = z.object({ objects: z.array(EtsObjectSchema), cursor: z.string().optional().describe('Pass back for the next page') })
+  .meta({ id: 'Page' })
+const SelectResult = z.object({ results: z.array(Json), continuation: z.string().optional() }).meta({ id: 'SelectResult' })
+
+const objectsOf = (args: ObjectsArgs): EtsObject[] =>
+  args.objects ?? [{ key: args.key as Term, value: args.value as Term }]
+
+const keyOrEnd = (key: Term | undefined): KeyOrEnd => key === undefined ? { end: true } : { key }
+
+const compiled = (args: { spec: Term[] }): CompiledMatchSpec => compileMatchSpec(args.spec)
+
+// ── the registry ─────────────────────────────────────────────────────────
+
+const writes = {
+  insert: writeOp({
+    summary: 'ets:insert — one object or a list, in one turn',
+    args: Objects,
+    prepare: objectsOf,
+    storedKeys: objects => objects.map(o => o.key),
+    apply: (table, objects) => { table.insert(objects) },
+  }),
+  insert_new: writeOp({
+    summary: 'ets:insert_new — all or nothing: inserts only if no key is present',
+    args: Objects,
+    result: InsertNewResult,
+    prepare: objectsOf,
+    storedKeys: objects => objects.map(o => o.key),
+    apply: (table, objects) => table.insertNew(objects),
+  }),
+  delete: writeOp({
+    summary: 'ets:delete/2 — every object of the key (204 also when none)',
+    args: KeyBody,
+    prepare: args => args,
+    shrinks: always,
+    apply: (table, { key }) => { table.delete(key) },
+  }),
+  delete_object: writeOp({
+    summary: 'ets:delete_object — the equal object; every copy in a duplicate_bag',
+    args: EtsObjectSchema,
+    prepare: args => args,
+    shrinks: always,
+    apply: (table, object) => { table.deleteObject(object) },
+  }),
+  delete_all_objects: writeOp({
+    summary: 'ets:delete_all_objects',
+    args: NoBody,
+    prepare: args => args,
+    shrinks: always,
+    apply: table => { table.deleteAllObjects() },
+  }),
+  take: writeOp({
+    summary: 'ets:take — return and remove the objects of the key',
+    args: KeyBody,
+    result: Lookup,
+    prepare: args => args,
+    shrinks: always,
+    apply: (table, { key }) => ({ key, values: table.take(key) }),
+  }),
+  update_counter: writeOp({
+    summary: 'ets:update_counter — set and ordered_set; nothing changes on failure',
+    args: Counter,
+    result: CounterResult,
+    prepare: args => args,
+    storedKeys: ({ key }) => [key],
+    apply: (table, { key, ops, default: defaultObject }) => ({ values: table.updateCounter(key, ops, defaultObject) }),
+  }),
+  merge_patch: writeOp({
+    summary: 'Partial update of a value (RFC 7396), set and ordered_set: ETS update_element\'s cousin',
+    args: MergePatch,
+    result: EtsObjectSchema,
+    prepare: args => args,
+    apply: (table, { key, patch }) => ({ key, value: table.mergePatch(key, patch) }),
+  }),
+  select_delete: writeOp({
+    summary: 'ets:select_delete — delete the objects whose result is true',
+    args: SpecBody,
+    result: z.object({ deleted: z.number().int() }),
+    prepare: compiled,
+    shrinks: always,
+    apply: (table, spec) => ({ deleted: table.selectDelete(spec) }),
+  }),
+  select_replace: writeOp({
+    summary: 'ets:select_replace — replace matched objects by the result (same key)',
+    args: SpecBody,
+    result: z.object({ replaced: z.number().int() }),
+    prepare: compiled,
+    apply: (table, spec) => ({ replaced: table.selectReplace(spec) }),
+  }),
+}
+
+interface CounterArgs { key: Term; ops: CounterOps; default?: EtsObject }
+
+type Writes = typeof writes
+type SingleWriteName = keyof Writes
+type ArgsOf<T> = T extends Operation<infer A, infer _P, infer _R> ? A : never
+type PreparedOf<T> = T extends Operation<infer _A, infer P, infer _R> ? P : never
+type ResultOf<T> = T extends Operation<infer _A, infer _P, infer R> ? R : never
+
+/** The writes as one mapped type, so that `apply` over any of them type-checks without casts. */
+type SingleWrites = { [N in SingleWriteName]: Operation<ArgsOf<Writes[N]>, PreparedOf<Writes[N]>, ResultOf<Writes[N]>> }
+const singleWrites: SingleWrites = writes
+
+/** One write of a batch, as prepared: the operation's name and its prepared arguments. */
+export type PreparedWrite = { [N in SingleWriteName]: { op: N; args: PreparedOf<Writes[N]> } }[SingleWriteName]
+
+function prepareOne<N extends SingleWriteName> (op: N, args: ArgsOf<Writes[N]>): { op: N; args: PreparedOf<Writes[N]> } {
+  return { op, args: singleWrites[op].prepare(args) }
+}
+
+function storedKeysOf<N extends SingleWriteName> (write: { op: N; args: PreparedOf<Writes[N]> }): Iterable<Term> {
+  return singleWrites[write.op].storedKeys?.(write.args) ?? []
+}
+
+function shrinks<N extends SingleWriteName> (write: { op: N; args: PreparedOf<Writes[N]> }): boolean {
+  return singleWrites[write.op].shrinks?.(write.args) === true
+}
+
+function applyOne<N extends SingleWriteName> (table: Table, write: { op: N; args: PreparedOf<Writes[N]> }): ResultOf<Writes[N]> | true {
+  const result = singleWrites[write.op].apply(table, write.args)
+  // In a batch, operations that answer nothing alone count as `true`.
+  return result === undefined ? true : result
+}
+
+/** A batch operation in a request: the operation's name beside its arguments. */
+const BatchOp = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('insert'), objects: ObjectList }),
+  z.strictObject({ op: z.literal('insert_new'), objects: ObjectList }),
+  z.strictObject({ op: z.literal('delete'), ...KeyBody.shape }),
+  z.strictObject({ op: z.literal('delete_object'), ...EtsObjectSchema.shape }),
+  z.strictObject({ op: z.literal('take'), ...KeyBody.shape }),
+  z.strictObject({ op: z.literal('update_counter'), ...CounterShape }),
+  z.strictObject({ op: z.literal('merge_patch'), ...MergePatch.shape }),
+  z.strictObject({ op: z.literal('delete_all_objects') }),
+  z.strictObject({ op: z.literal('select_delete'), ...SpecBody.shape }),
+  z.strictObject({ op: z.literal('select_replace'), ...SpecBody.shape }),
+])
+const Batch = z.strictObject({ ops: z.array(BatchOp).min(1).max(MAX_BATCH) }).meta({ id: 'Batch' })
+type BatchArgs = z.infer<typeof Batch>
+
+const batch = writeOp({
+  summary: 'Write operations applied in one handler turn, all or nothing',
+  args: Batch,
+  result: z.object({ results: z.array(z.unknown()).describe('One result per operation; true for those answering 204 alone') }),
+  prepare: ({ ops }) => ops.map(({ op, ...args }) => prepareOne(op, args)),
+  storedKeys: function * (ops) {
+    for (const write of ops) yield * storedKeysOf(write)
+  },
+  shrinks: ops => ops.every(shrinks),
+  apply: (table, ops) => {
+    const results: unknown[] = []
+    try {
+      for (const write of ops) results.push(applyOne(table, write))
+    } catch (error) {
+      if (!(error instanceof EtsError)) throw error
+      const at = `ops[${results.length}]`
+      throw new EtsError(error.code, `${at} (${ops[results.length].op}): ${error.message}`, { path: error.path && `${at}.${error.path}`, cause: error })
+    }
+    return { results }
+  },
+})
+
+const reads = {
+  lookup: readOp({
+    summary: 'ets:lookup — one key, or many in one request',
+    args: Keys,
+    result: z.union([Lookup, z.object({ results: z.array(Lookup) })]),
+    prepare: args => args,
+    apply: (table, args) => 'key' in args
+      ? { key: args.key, values: table.lookup(args.key) }
+      : { results: args.keys.map(key => ({ key, values: table.lookup(key) })) },
+  }),
+  member: readOp({
+    summary: 'ets:member',
+    args: KeyBody,
+    result: z.object({ member: z.boolean() }),
+    prepare: args => args,
+    apply: (table, { key }) => ({ member: table.member(key) }),
+  }),
+  first: endRead('first'),
+  last: endRead('last'),
+  next: stepRead('next'),
+  prev: stepRead('prev'),
+  page: readOp({
+    summary: 'A page of objects with an opaque cursor that survives deletes; ordered_set key ranges',
+    args: PageRequest,
+    result: PageResult,
+    prepare: ({ cursor, ...rest }) => ({ ...rest, after: cursor === undefined ? undefined : decodeCursor(cursor) }),
+    apply: (table, options) => {
+      const page = table.page(options)
+      return { objects: page.objects, cursor: page.nextAfter === undefined ? undefined : encodeCursor(page.nextAfter) }
+    },
+  }),
+  select: readOp({
+    summary: 'ets:select, with limit and continuation like ets:select/3',
+    args: Select,
+    result: SelectResult,
+    prepare: ({ spec, limit, continuation }) => ({
+      spec: compileMatchSpec(spec),
+      limit,
+      continuation: continuation === undefined ? undefined : decodeCursor(continuation) as SelectContinuation,
+    }),
+    apply: (table, { spec, limit, continuation }) => {
+      const chunk = table.select(spec, { limit, continuation })
+      return { results: chunk.results, continuation: chunk.continuation && encodeCursor(chunk.continuation) }
+    },
+  }),
+  select_count: readOp({
+    summary: 'ets:select_count — objects whose result is true',
+    args: SpecBody,
+    result: z.object({ count: z.number().int() }),
+    prepare: compiled,
+    apply: (table, spec) => ({ count: table.selectCount(spec) }),
+  }),
+}
+
+interface PageOptionsPrepared { limit: number; reverse: boolean; from?: Term; to?: Term; after?: Term }
+interface SelectPrepared { spec: CompiledMatchSpec; limit?: number; continuation?: SelectContinuation }
+
+function endRead (end: 'first' | 'last'): Operation<NoArgs, NoArgs, KeyOrEnd> {
+  return readOp({
+    summary: `ets:${end} — in term order for ordered_set, insertion order otherwise`,
+    args: NoBody,
+    result: KeyOrEnd,
+    prepare: args => args,
+    apply: table => keyOrEnd(table[end]()),
+  })
+}
+
+function stepRead (step: 'next' | 'prev'): Operation<{ key: Term }, { key: Term }, KeyOrEnd> {
+  return readOp({
+    summary: `ets:${step} — hash tables need a key that is present; use page for cursors`,
+    args: KeyBody,
+    result: KeyOrEnd,
+    prepare: args => args,
+    apply: (table, { key }) => keyOrEnd(table[step](key)),
+  })
+}
+
+/** Every operation by name: the routes are made from this. */
+export const operations = { ...writes, batch, ...reads }
+
+type Operations = typeof operations
+export type OperationName = keyof Operations
+export type WriteName = SingleWriteName | 'batch'
+export type ReadName = keyof typeof reads
+export type Args<N extends OperationName> = ArgsOf<Operations[N]>
+export type Prepared<N extends OperationName> = PreparedOf<Operations[N]>
+export type Result<N extends OperationName> = ResultOf<Operations[N]>
+
+/** The registry as one mapped type: indexing it by a name parameter keeps the types (no casts). */
+export type Registry = { [N in OperationName]: Operation<Args<N>, Prepared<N>, Result<N>> }
+export const registry: Registry = operations
+
+/** A write as the handler receives it: prepared, ready to apply. */
+export interface WriteRequest<N extends WriteName = WriteName> { op: N; args: Prepared<N> }
+
+/** Applies a prepared operation to a table (a write: inside the handler's `transact`). */
+export function apply<N extends OperationName> (table: Table, op: N, args: Prepared<N>): Result<N> {
+  return registry[op].apply(table, args)
+}

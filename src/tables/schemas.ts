@@ -1,0 +1,54 @@
+/**
+ * The zod schemas of the table service's arguments and answers: the one
+ * home of each shape. Routes use them as request and response schemas, the
+ * types come from them (never written twice), and openapi.yaml is generated
+ * from them.
+ */
+import { z } from 'zod'
+import { TABLE_TYPES, type TableType } from '../ets/table.js'
+import type { Term } from '../ets/term.js'
+
+/** Table names: used in paths and registered names, so kept plain. */
+export const TableName = z.string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'a table name is 1 to 128 letters, digits, _ . or -, not starting with . or -')
+  .describe('Table name')
+
+export const TableTypeSchema = z.enum(TABLE_TYPES as [TableType, ...TableType[]]).describe('ETS table type')
+
+/**
+ * Any JSON value: an ETS term (src/ets/term.ts). Its nesting depth is
+ * checked by the server's body parser and the engine. Typed as `Term`
+ * here, once: a parsed JSON body holds nothing else.
+ */
+export const Json: z.ZodType<Term> = z.unknown().refine(value => value !== undefined, 'a JSON value is required')
+  .describe('Any JSON value') as z.ZodType<Term>
+
+/** One object of a table: ETS's `{Key, Value}` tuple. */
+export const EtsObjectSchema = z.strictObject({ key: Json, value: Json }).meta({ id: 'EtsObject' })
+
+/** The objects of a key: what lookup, take and GET …/objects/{key} answer. */
+export const Lookup = z.object({ key: Json, values: z.array(Json).describe('In insertion order') }).meta({ id: 'Lookup' })
+
+export const TableInfoSchema = z.object({
+  name: z.string(),
+  type: TableTypeSchema,
+  size: z.number().int().describe('Number of objects'),
+  memory: z.number().int().describe('Estimated bytes held'),
+  owner: z.string().nullable().describe('Pid of the owning handler; null while the table waits in the holding pen'),
+  heir: z.string().nullable().describe('Pid of the living heir (the table manager), if any'),
+  heirName: z.string().nullable().describe('Registered name of the heir'),
+  protection: z.literal('protected').describe('Only the owner (the handler) writes; anyone reads'),
+  keypos: z.literal(1).describe('As ETS keypos: the key is the first element of each {key, value} object'),
+  created: z.string().describe('ISO 8601 creation time'),
+  restarts: z.number().int().describe('Times the table handler was restarted'),
+}).meta({ id: 'TableInfo' })
+
+export type TableInfo = z.infer<typeof TableInfoSchema>
+
+/** A process a fault can crash. */
+export const CrashTargetSchema = z.discriminatedUnion('process', [
+  z.strictObject({ process: z.literal('table_manager') }),
+  z.strictObject({ process: z.literal('table_handler'), table: TableName }),
+])
+
+export type CrashTarget = z.infer<typeof CrashTargetSchema>
