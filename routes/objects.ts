@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { HeirloomError } from '../src/errors.js'
 import { EtsObjectSchema } from '../src/tables/schemas.js'
 import { problemResponses } from './problem.js'
-import { Json, Lookup, ObjectParams } from './schemas.js'
+import { Json, Lookup, ObjectParams, REVISION_HEADER } from './schemas.js'
 
 const PutObject = z.strictObject({ value: Json }).meta({ id: 'PutObject' })
 
@@ -35,7 +35,8 @@ export const objectRoutes: FastifyPluginAsyncZod = async app => {
   }, async (request, reply) => {
     const { table, key } = request.params
     const { value } = request.body
-    await app.tables.write(table, 'insert', { key, value })
+    const { revision } = await app.tables.write(table, 'insert', { key, value })
+    reply.header(REVISION_HEADER, revision)
     if (!wantsRepresentation(request.headers.prefer)) return reply.code(204).send()
     return reply.code(200).header('preference-applied', 'return=representation').send({ key, value })
   })
@@ -62,7 +63,8 @@ export const objectRoutes: FastifyPluginAsyncZod = async app => {
       response: { 204: z.undefined(), ...problemResponses(400, 404, 500, 503) },
     },
   }, async (request, reply) => {
-    await app.tables.write(request.params.table, 'delete', { key: request.params.key })
+    const { revision } = await app.tables.write(request.params.table, 'delete', { key: request.params.key })
+    reply.header(REVISION_HEADER, revision)
     return reply.code(204).send()
   })
 }

@@ -6,13 +6,14 @@
  * in, one service call, HTTP out. Plus the streamed NDJSON dump.
  */
 import { Readable } from 'node:stream'
+import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { EtsObject } from '../src/ets/table.js'
 import { type Args, type OperationName, operations, type ReadName, registry, type WriteName } from '../src/tables/operations.js'
 import { EtsObjectSchema } from '../src/tables/schemas.js'
 import { problemResponses } from './problem.js'
-import { TableParams } from './schemas.js'
+import { REVISION_HEADER, TableParams } from './schemas.js'
 
 const writeErrors = problemResponses(400, 404, 413, 415, 500, 503, 507)
 const readErrors = problemResponses(400, 404, 503)
@@ -36,7 +37,7 @@ const isRead = (name: OperationName): name is ReadName => operations[name].kind 
 
 export const operationRoutes: FastifyPluginAsyncZod = async app => {
   const tables = app.tables
-  const route = <N extends OperationName>(name: N, call: (table: string, args: Args<N>) => Promise<unknown>): void => {
+  const route = <N extends OperationName>(name: N, call: (table: string, args: Args<N>, reply: FastifyReply) => Promise<unknown>): void => {
     const { summary, args, result, kind } = registry[name]
     app.post(`/tables/:table/${name}`, {
       schema: {
@@ -48,11 +49,17 @@ export const operationRoutes: FastifyPluginAsyncZod = async app => {
       },
     }, async (request, reply) => {
       // The type provider wraps the body's type; it is the schema's output, Args<N>.
-      const answer = await call(request.params.table, request.body as Args<N>)
+      const answer = await call(request.params.table, request.body as Args<N>, reply)
       return result ? answer : reply.code(204).send()
     })
   }
-  for (const name of names.filter(isWrite)) route(name, (table, args) => tables.write(table, name, args))
+  for (const name of names.filter(isWrite)) {
+    route(name, async (table, args, reply) => {
+      const { result, revision } = await tables.write(table, name, args)
+      reply.header(REVISION_HEADER, revision)
+      return result
+    })
+  }
   for (const name of names.filter(isRead)) route(name, (table, args) => tables.read(table, name, args))
 
   app.get('/tables/:table/dump', {

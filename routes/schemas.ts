@@ -4,6 +4,9 @@ import { TableName } from '../src/tables/schemas.js'
 
 export { Json, Lookup, TableName } from '../src/tables/schemas.js'
 
+/** The table's revision after a write (DESIGN §6): 0 at create, +1 per write that changed it. */
+export const REVISION_HEADER = 'heirloom-revision'
+
 export const TableParams = z.object({ table: TableName })
 
 export const ObjectParams = z.object({

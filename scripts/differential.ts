@@ -35,7 +35,7 @@ const RUNS_PER_BATCH = 20
 interface Found { type: TableType; seed: number; message: string }
 
 /** Batches of sequences on one type until its share of operations is spent; one seed per batch. */
-async function check(url: string, type: TableType, budget: number, found: Found[]): Promise<number> {
+async function check (url: string, type: TableType, budget: number, found: Found[]): Promise<number> {
   const driver = new EtsDriver()
   let ops = 0
   try {
@@ -58,7 +58,7 @@ async function check(url: string, type: TableType, budget: number, found: Found[
   return ops
 }
 
-async function main(): Promise<number> {
+async function main (): Promise<number> {
   const dataDir = await mkdtemp(join(tmpdir(), 'heirloom-differential-'))
   const app = await buildServer(withDefaults({ dataDir }))
   const started = Date.now()

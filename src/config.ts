@@ -50,7 +50,7 @@ const camel = (flag: string): string => flag.replace(/-(.)/g, (_, c: string) => 
  * below repeats a default.
  */
 export const DEFAULTS: Config = Object.freeze(Object.fromEntries(
-  Object.entries(SETTINGS).map(([flag, s]) => [camel(flag), s.default]),
+  Object.entries(SETTINGS).map(([flag, s]) => [camel(flag), s.default])
 )) as Config
 
 /** The defaults with some settings changed: what tests and benchmarks start servers with. */

@@ -47,7 +47,7 @@ export class HeirloomError extends Error {
   constructor (
     readonly code: ErrorCode,
     detail?: string,
-    options?: { cause?: unknown; retryAfter?: number; setting?: SettingName },
+    options?: { cause?: unknown; retryAfter?: number; setting?: SettingName }
   ) {
     super(detail ?? errors[code].title, { cause: options?.cause })
     this.name = 'HeirloomError'

@@ -20,14 +20,14 @@ export type CounterOps = number | CounterOp | readonly CounterOp[]
 const OP_MEMBERS = new Set(['incr', 'threshold', 'setValue', 'path'])
 
 /** Validates the steps up front, so a bad one fails before anything is read. */
-export function parseCounterOps(ops: CounterOps): CounterOp[] {
+export function parseCounterOps (ops: CounterOps): CounterOp[] {
   if (typeof ops === 'number') return [parseCounterOp({ incr: ops })]
   return (Array.isArray(ops) ? ops : [ops as CounterOp]).map(parseCounterOp)
 }
 
 // Counters are integers, as in ETS (it refuses floats with badarg): a JSON
 // number is a double, so only safe integers (|n| < 2^53) count exactly.
-function parseCounterOp(op: CounterOp): CounterOp {
+function parseCounterOp (op: CounterOp): CounterOp {
   if (typeof op !== 'object' || op === null || Array.isArray(op)) throw badarg('a counter step is {"incr": n, …}')
   for (const name of Object.keys(op)) if (!OP_MEMBERS.has(name)) throw badarg(`unknown counter step member ${name}`)
   if (!Number.isSafeInteger(op.incr)) throw badarg('incr must be an integer')
@@ -44,7 +44,7 @@ function parseCounterOp(op: CounterOp): CounterOp {
  * each step. Pure: throws badarg (non-integer counter, missing member,
  * overflow) before the caller stores anything. O(steps · members).
  */
-export function applyCounterOps(value: Term, ops: readonly CounterOp[]): { value: Term; results: number[] } {
+export function applyCounterOps (value: Term, ops: readonly CounterOp[]): { value: Term; results: number[] } {
   const results: number[] = []
   for (const op of ops) {
     const counter = op.path === undefined ? value : memberOf(value, op.path)
@@ -66,7 +66,7 @@ export function applyCounterOps(value: Term, ops: readonly CounterOp[]): { value
   return { value, results }
 }
 
-function memberOf(value: Term, name: string): Term | undefined {
+function memberOf (value: Term, name: string): Term | undefined {
   if (!isTermObject(value)) throw badarg(`path ${JSON.stringify(name)} needs an object value`)
   if (!Object.hasOwn(value, name)) throw badarg(`the value has no member ${JSON.stringify(name)} to count in`)
   return value[name]

@@ -19,13 +19,13 @@ export class EtsError extends Error {
   readonly code: EtsErrorCode
   readonly path?: string
 
-  constructor(code: EtsErrorCode, message: string, options: { path?: string; cause?: unknown } = {}) {
+  constructor (code: EtsErrorCode, message: string, options: { path?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     if (options.path !== undefined) this.path = options.path
   }
 }
 
-export function badarg(message: string): EtsError {
+export function badarg (message: string): EtsError {
   return new EtsError('badarg', message)
 }

@@ -1,4 +1,4 @@
-import { badarg, EtsError } from './errors.js'
+import { EtsError } from './errors.js'
 import type { Bucket, KeyIndex, WalkStart } from './key-index.js'
 import { termKey, type Term } from './term.js'
 
@@ -29,17 +29,17 @@ export class InsertionOrderIndex implements KeyIndex {
   private head = 0
 
   /** O(1). */
-  get size(): number {
+  get size (): number {
     return this.byHash.size
   }
 
   /** O(size of key). */
-  get(key: Term): Bucket | undefined {
+  get (key: Term): Bucket | undefined {
     return this.byHash.get(termKey(key))
   }
 
   /** O(size of key). */
-  bucketFor(key: Term): Bucket {
+  bucketFor (key: Term): Bucket {
     const hash = termKey(key)
     let bucket = this.byHash.get(hash)
     if (bucket === undefined) {
@@ -51,7 +51,7 @@ export class InsertionOrderIndex implements KeyIndex {
   }
 
   /** O(1) amortised. */
-  remove(bucket: Bucket): void {
+  remove (bucket: Bucket): void {
     const hashBucket = bucket as HashBucket
     if (!hashBucket.live) return
     this.byHash.delete(hashBucket.hash)
@@ -70,7 +70,7 @@ export class InsertionOrderIndex implements KeyIndex {
   }
 
   /** O(n). Sequence numbers keep growing, so old cursors never point into new objects' past. */
-  clear(): void {
+  clear (): void {
     for (const bucket of this.order) bucket.live = false
     this.byHash.clear()
     this.order = []
@@ -79,7 +79,7 @@ export class InsertionOrderIndex implements KeyIndex {
   }
 
   /** O(log n) to the start, then O(1) amortised per bucket. */
-  *walk(reverse: boolean, start?: WalkStart): IterableIterator<Bucket> {
+  * walk (reverse: boolean, start?: WalkStart): IterableIterator<Bucket> {
     const order = this.order // a snapshot: compaction replaces the array
     let i: number
     if (start === undefined && reverse) {
@@ -102,20 +102,20 @@ export class InsertionOrderIndex implements KeyIndex {
     }
   }
 
-  cursorOf(bucket: Bucket): Term {
+  cursorOf (bucket: Bucket): Term {
     return { seq: bucket.seq }
   }
 
-  cursorForKey(key: Term): Term | undefined {
+  cursorForKey (key: Term): Term | undefined {
     const bucket = this.get(key)
     return bucket === undefined ? undefined : this.cursorOf(bucket)
   }
 
-  compareToCursor(bucket: Bucket, cursor: Term): number {
+  compareToCursor (bucket: Bucket, cursor: Term): number {
     return Math.sign(bucket.seq - seqOf(cursor))
   }
 
-  checkValid(): void {
+  checkValid (): void {
     let live = 0
     if (this.head > this.order.length) throw new Error('head past the end')
     if (this.order.length > 0 && !this.order[this.order.length - 1].live) throw new Error('dead bucket at the end')
@@ -134,14 +134,14 @@ export class InsertionOrderIndex implements KeyIndex {
   }
 }
 
-function seqOf(cursor: Term): number {
+function seqOf (cursor: Term): number {
   const seq = typeof cursor === 'object' && cursor !== null && !Array.isArray(cursor) ? cursor.seq : undefined
   if (!Number.isSafeInteger(seq)) throw new EtsError('bad_cursor', 'a cursor of a hash table is {"seq": <integer>}')
   return seq as number
 }
 
 /** First index whose seq is >= seq. */
-function lowerBound(order: readonly Bucket[], seq: number): number {
+function lowerBound (order: readonly Bucket[], seq: number): number {
   let lo = 0
   let hi = order.length
   while (lo < hi) {

@@ -7,41 +7,41 @@ import { compareTerms, isTermObject, putMember, termEquals, type Term, type Term
 /** Thrown by a guard that raises; caught per clause. A constant: raising is common and must be cheap. */
 export const GUARD_RAISED: unique symbol = Symbol('guard raised')
 
-function raise(): never {
+function raise (): never {
   throw GUARD_RAISED
 }
 
-function num(x: Term): number {
+function num (x: Term): number {
   return typeof x === 'number' ? x : raise()
 }
 
-function int(x: Term): number {
+function int (x: Term): number {
   return Number.isInteger(x) ? (x as number) : raise()
 }
 
-function nonZero(n: number): number {
+function nonZero (n: number): number {
   return n === 0 ? raise() : n
 }
 
-function bool(x: Term): boolean {
+function bool (x: Term): boolean {
   return typeof x === 'boolean' ? x : raise()
 }
 
-function list(x: Term): Term[] {
+function list (x: Term): Term[] {
   return Array.isArray(x) ? x : raise()
 }
 
-function map(x: Term): TermObject {
+function map (x: Term): TermObject {
   return isTermObject(x) ? x : raise()
 }
 
-function nonEmpty(x: Term): Term[] {
+function nonEmpty (x: Term): Term[] {
   const l = list(x)
   return l.length > 0 ? l : raise()
 }
 
 /** JSON has no Infinity: an overflow raises, as Erlang's float overflow does. */
-function finite(n: number): number {
+function finite (n: number): number {
   return Number.isFinite(n) ? n + 0 : raise() // + 0 turns -0 into 0
 }
 
@@ -108,7 +108,7 @@ const FUNCTIONS: Record<string, GuardFunction> = {
  * `andalso`/`orelse` take any number of operands and stop at the first
  * that decides, as Erlang's do.
  */
-export function compileExpression(x: Term, path: string, scope: Scope): Expr {
+export function compileExpression (x: Term, path: string, scope: Scope): Expr {
   if (typeof x === 'string') return compileReference(x, path, scope) ?? (() => x)
   if (isTermObject(x)) return compileObject(x, path, scope, compileExpression)
   if (!Array.isArray(x) || x.length === 0) return () => x
@@ -131,7 +131,7 @@ export function compileExpression(x: Term, path: string, scope: Scope): Expr {
 }
 
 // Every operand but the last must be a boolean; the last is returned as is.
-function shortCircuit(decidesOn: boolean, args: Expr[]): Expr {
+function shortCircuit (decidesOn: boolean, args: Expr[]): Expr {
   return (ctx: MatchContext) => {
     for (let i = 0; i < args.length - 1; i++) {
       if (bool(args[i](ctx)) === decidesOn) return decidesOn
@@ -141,7 +141,7 @@ function shortCircuit(decidesOn: boolean, args: Expr[]): Expr {
 }
 
 /** Builds an object member by member, each compiled with `compile`. */
-export function compileObject(x: TermObject, path: string, scope: Scope, compile: (x: Term, path: string, scope: Scope) => Expr): Expr {
+export function compileObject (x: TermObject, path: string, scope: Scope, compile: (x: Term, path: string, scope: Scope) => Expr): Expr {
   const members = Object.keys(x).map(name => [name, compile(x[name], childPath(path, name), scope)] as const)
   return ctx => {
     const out: TermObject = {}

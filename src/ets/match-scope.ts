@@ -14,12 +14,12 @@ export interface MatchContext {
 export type Expr = (ctx: MatchContext) => Term
 
 /** `$<digits>` is a variable; its number, or undefined for any other string. */
-export function variableNumber(s: string): number | undefined {
+export function variableNumber (s: string): number | undefined {
   return /^\$(?:0|[1-9][0-9]{0,8})$/.test(s) ? Number(s.slice(1)) : undefined
 }
 
 /** `_`, `$N`, `$_` and `$$` are not literal strings in a head. */
-export function isSpecialString(s: string): boolean {
+export function isSpecialString (s: string): boolean {
   return s === '_' || s === '$_' || s === '$$' || variableNumber(s) !== undefined
 }
 
@@ -27,24 +27,24 @@ export function isSpecialString(s: string): boolean {
 export class Scope {
   private readonly slots = new Map<number, number>()
 
-  get size(): number {
+  get size (): number {
     return this.slots.size
   }
 
   /** The slot of a head variable and whether this occurrence binds it (later ones must match it). */
-  bind(variable: number): { slot: number; first: boolean } {
+  bind (variable: number): { slot: number; first: boolean } {
     const known = this.slots.get(variable)
     if (known !== undefined) return { slot: known, first: false }
     this.slots.set(variable, this.slots.size)
     return { slot: this.slots.size - 1, first: true }
   }
 
-  slotOf(variable: number): number | undefined {
+  slotOf (variable: number): number | undefined {
     return this.slots.get(variable)
   }
 
   /** Slots in variable-number order, which is the order `$$` lists them. */
-  slotsInOrder(): number[] {
+  slotsInOrder (): number[] {
     return [...this.slots.entries()].sort((a, b) => a[0] - b[0]).map(([, slot]) => slot)
   }
 }
@@ -53,7 +53,7 @@ export class Scope {
  * Compiles `$_`, `$$` and `$N` in a guard or result; undefined for a literal
  * string. A variable the head does not bind is a spec error, as in ETS.
  */
-export function compileReference(s: string, path: string, scope: Scope): Expr | undefined {
+export function compileReference (s: string, path: string, scope: Scope): Expr | undefined {
   if (s === '$_') return ctx => ({ key: ctx.key, value: ctx.value })
   if (s === '$$') {
     const slots = scope.slotsInOrder()
@@ -66,12 +66,12 @@ export function compileReference(s: string, path: string, scope: Scope): Expr | 
   return ctx => ctx.vars[slot]
 }
 
-export function specError(path: string, message: string): EtsError {
+export function specError (path: string, message: string): EtsError {
   return new EtsError('bad_match_spec', `${path || 'match spec'}: ${message}`, { path })
 }
 
 /** `path[3]` for an index, `path.name` or `path["odd name"]` for a member. */
-export function childPath(path: string, child: number | string): string {
+export function childPath (path: string, child: number | string): string {
   if (typeof child === 'number') return `${path}[${child}]`
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(child) ? `${path}.${child}` : `${path}[${JSON.stringify(child)}]`
 }

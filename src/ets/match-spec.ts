@@ -46,7 +46,7 @@ export class CompiledMatchSpec {
   /** Every clause keeps the key: ETS's condition for select_replace (db_match_keeps_key). */
   readonly keepsKey: boolean
 
-  constructor(private readonly clauses: readonly Clause[]) {
+  constructor (private readonly clauses: readonly Clause[]) {
     // Clauses that can match nothing do not stop the others' keys being looked up (as in ETS).
     const literal = clauses.map(c => c.literalKey).filter(k => k !== NEVER)
     this.keys = literal.every(k => k !== undefined) ? distinctTerms(literal.map(k => k!.key)) : undefined
@@ -54,7 +54,7 @@ export class CompiledMatchSpec {
   }
 
   /** The result of the first matching clause, or NO_MATCH. O(size of spec + matched terms). */
-  match(key: Term, value: Term): Term | typeof NO_MATCH {
+  match (key: Term, value: Term): Term | typeof NO_MATCH {
     for (const clause of this.clauses) {
       const vars: Term[] = new Array(clause.slots)
       if (!clause.head(key, value, vars)) continue
@@ -70,12 +70,12 @@ export class CompiledMatchSpec {
 }
 
 /** Compiles a JSON match spec; throws EtsError 'bad_match_spec' with the path of the first fault. */
-export function compileMatchSpec(spec: Term): CompiledMatchSpec {
+export function compileMatchSpec (spec: Term): CompiledMatchSpec {
   if (!Array.isArray(spec)) throw specError('', 'a match spec is a list of clauses')
   return new CompiledMatchSpec(spec.map((clause, i) => compileClause(clause, `[${i}]`)))
 }
 
-function compileClause(clause: Term, path: string): Clause {
+function compileClause (clause: Term, path: string): Clause {
   if (!isTermObject(clause)) throw specError(path, 'a clause is {"head", "guards", "result"}')
   for (const name of Object.keys(clause)) {
     if (!CLAUSE_MEMBERS.has(name)) throw specError(childPath(path, name), 'unknown clause member')
@@ -102,7 +102,7 @@ function compileClause(clause: Term, path: string): Clause {
  * the head's key pattern as written (variables, literals and arrays of
  * them; no "_", no object pattern), or ["const", K] for a literal key.
  */
-function keepsKey(head: Term, result: Term): boolean {
+function keepsKey (head: Term, result: Term): boolean {
   if (result === '$_') return true
   if (!isTermObject(head) || !Object.hasOwn(head, 'key') || !keyPatternKeepable(head.key)) return false
   if (Object.keys(head).some(name => name !== 'key' && name !== 'value')) return false
@@ -112,14 +112,14 @@ function keepsKey(head: Term, result: Term): boolean {
   return Array.isArray(k) && k.length === 2 && k[0] === 'const' && isLiteral(head.key) && termEquals(k[1], head.key)
 }
 
-function keyPatternKeepable(pattern: Term): boolean {
+function keyPatternKeepable (pattern: Term): boolean {
   if (pattern === '_' || isTermObject(pattern)) return false
   return Array.isArray(pattern) ? pattern.every(keyPatternKeepable) : true
 }
 
 // The matched object is {key, value}; a head that is an object pattern is
 // matched against the two fields without building that object.
-function compileHead(head: Term, path: string, scope: Scope): { head: HeadMatcher; literalKey?: { key: Term } } {
+function compileHead (head: Term, path: string, scope: Scope): { head: HeadMatcher; literalKey?: { key: Term } } {
   if (!isTermObject(head)) {
     const match = compilePattern(head, path, scope)
     // Only "_" or a variable can match an object; an array, number… never does.
@@ -139,14 +139,14 @@ function compileHead(head: Term, path: string, scope: Scope): { head: HeadMatche
 }
 
 /** A pattern with no wildcard and no variable anywhere: it names one term. */
-function isLiteral(pattern: Term): boolean {
+function isLiteral (pattern: Term): boolean {
   if (typeof pattern === 'string') return !isSpecialString(pattern)
   if (Array.isArray(pattern)) return pattern.every(isLiteral)
   if (isTermObject(pattern)) return Object.values(pattern).every(isLiteral)
   return true
 }
 
-function compilePattern(pattern: Term, path: string, scope: Scope): Matcher {
+function compilePattern (pattern: Term, path: string, scope: Scope): Matcher {
   if (typeof pattern === 'string') return compileStringPattern(pattern, path, scope)
   if (Array.isArray(pattern)) {
     const elements = pattern.map((p, i) => compilePattern(p, childPath(path, i), scope))
@@ -159,7 +159,7 @@ function compilePattern(pattern: Term, path: string, scope: Scope): Matcher {
   return t => t === pattern // numbers, booleans, null; -0 === 0 as the term order says
 }
 
-function compileStringPattern(pattern: string, path: string, scope: Scope): Matcher {
+function compileStringPattern (pattern: string, path: string, scope: Scope): Matcher {
   if (pattern === '_') return () => true
   if (pattern === '$_' || pattern === '$$') throw specError(path, `${pattern} is only allowed in guards and result`)
   const variable = variableNumber(pattern)
@@ -175,7 +175,7 @@ function compileStringPattern(pattern: string, path: string, scope: Scope): Matc
 }
 
 /** A result: "$_", "$$", a variable, or a template built from them; ["const", x] is x. */
-function compileTemplate(x: Term, path: string, scope: Scope): Expr {
+function compileTemplate (x: Term, path: string, scope: Scope): Expr {
   if (typeof x === 'string') return compileReference(x, path, scope) ?? (() => x)
   if (isTermObject(x)) return compileObject(x, path, scope, compileTemplate)
   if (!Array.isArray(x)) return () => x

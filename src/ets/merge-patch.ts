@@ -6,7 +6,7 @@ import { copyObject, isTermObject, putMember, type Term } from './term.js'
  * arguments untouched (stored terms are shared, see Term). Complexity:
  * O(|patch| + members of the objects it reaches).
  */
-export function applyMergePatch(target: Term, patch: Term): Term {
+export function applyMergePatch (target: Term, patch: Term): Term {
   if (!isTermObject(patch)) return patch
   const out = isTermObject(target) ? copyObject(target) : {}
   for (const name of Object.keys(patch)) {

@@ -13,17 +13,17 @@ export class TermOrderIndex implements KeyIndex {
   private readonly tree = new BTree<Term, Bucket>(undefined, compareTerms)
 
   /** O(1). */
-  get size(): number {
+  get size (): number {
     return this.tree.size
   }
 
   /** O(log n) comparisons. */
-  get(key: Term): Bucket | undefined {
+  get (key: Term): Bucket | undefined {
     return this.tree.get(key)
   }
 
   /** O(log n) comparisons. */
-  bucketFor(key: Term): Bucket {
+  bucketFor (key: Term): Bucket {
     let bucket = this.tree.get(key)
     if (bucket === undefined) {
       bucket = { key, values: [], seq: 0, live: true }
@@ -33,20 +33,20 @@ export class TermOrderIndex implements KeyIndex {
   }
 
   /** O(log n) comparisons. */
-  remove(bucket: Bucket): void {
+  remove (bucket: Bucket): void {
     if (!bucket.live) return
     this.tree.delete(bucket.key)
     bucket.live = false
   }
 
   /** O(n): marks every bucket removed for walks in progress. */
-  clear(): void {
+  clear (): void {
     for (const bucket of this.tree.values()) bucket.live = false
     this.tree.clear()
   }
 
   /** O(log n) to the start, then O(1) amortised per bucket. */
-  *walk(reverse: boolean, start?: WalkStart): IterableIterator<Bucket> {
+  * walk (reverse: boolean, start?: WalkStart): IterableIterator<Bucket> {
     const entries = reverse
       ? this.tree.entriesReversed(start?.cursor, undefined, start !== undefined && !start.inclusive)
       : this.tree.entries(start?.cursor)
@@ -61,19 +61,19 @@ export class TermOrderIndex implements KeyIndex {
     }
   }
 
-  cursorOf(bucket: Bucket): Term {
+  cursorOf (bucket: Bucket): Term {
     return bucket.key
   }
 
-  cursorForKey(key: Term): Term {
+  cursorForKey (key: Term): Term {
     return key
   }
 
-  compareToCursor(bucket: Bucket, cursor: Term): number {
+  compareToCursor (bucket: Bucket, cursor: Term): number {
     return compareTerms(bucket.key, cursor)
   }
 
-  checkValid(): void {
+  checkValid (): void {
     this.tree.checkValid()
     let previous: Bucket | undefined
     for (const [key, bucket] of this.tree.entries()) {

@@ -27,7 +27,7 @@ const POLICY: Record<TableType, KeyPolicy> = {
 }
 
 /** Creates an empty table of the given type. */
-export function createTable(type: TableType): Table {
+export function createTable (type: TableType): Table {
   return new Table(type)
 }
 
@@ -48,8 +48,14 @@ export class Table {
   private objectCount = 0
   private bytes = 0
   private scans = 0
+  /**
+   * Committed writes that changed the table (see `transact`): 0 when made,
+   * never going back. It moves with the table from owner to heir, so no
+   * crash of a process resets it; a durable table's load sets it from disk.
+   */
+  revision = 0
 
-  constructor(type: TableType) {
+  constructor (type: TableType) {
     if (!TABLE_TYPES.includes(type)) throw badarg(`unknown table type ${JSON.stringify(type)}`)
     this.type = type
     this.policy = POLICY[type]
@@ -57,7 +63,9 @@ export class Table {
   }
 
   /**
-   * Runs `write` as one atomic step and says what it changed. If it throws,
+   * Runs `write` as one atomic step and says what it changed: undefined when
+   * nothing, else the new revision and every changed key with its values
+   * after the write (a reset: the table was emptied first). If it throws,
    * every change it made is undone, newest first, and the error rethrown.
    * Recording costs O(1) per object changed (an append keeps the old
    * length, a replaced value list is kept by reference, emptying the table
@@ -66,14 +74,25 @@ export class Table {
    * An undone delete puts its key back at the end of a hash table's order,
    * which ETS leaves unspecified.
    */
-  transact<R>(write: () => R): { result: R; changes: Changes } {
+  transact<R>(write: () => R): { result: R; commit: Commit | undefined } {
     if (this.journal !== undefined) throw new Error('transact is not reentrant')
     const journal: UndoRecord[] = []
     this.journal = journal
     try {
       const result = write()
-      for (const record of journal) if (record.kind === 'reset') record.index.clear()
-      return { result, changes: new Changes(journal) }
+      if (journal.length === 0) return { result, commit: undefined }
+      let reset = false
+      const keys = new Map<string, Term>()
+      for (const record of journal) {
+        if (record.kind === 'reset') {
+          reset = true
+          record.index.clear()
+        } else {
+          keys.set(termKey(record.key), record.key)
+        }
+      }
+      const changes = [...keys.values()].map(key => ({ key, values: this.lookup(key) }))
+      return { result, commit: { revision: ++this.revision, reset, changes } }
     } catch (error) {
       for (let i = journal.length - 1; i >= 0; i--) this.undo(journal[i])
       throw error
@@ -83,12 +102,12 @@ export class Table {
   }
 
   /** Number of objects. O(1). */
-  get size(): number {
+  get size (): number {
     return this.objectCount
   }
 
   /** Estimated bytes held, kept up to date by every write. O(1). */
-  get memory(): number {
+  get memory (): number {
     return this.bytes
   }
 
@@ -100,30 +119,30 @@ export class Table {
    * O(m·(|object| + log n)) for ordered_set, O(m·(|object| + k)) for hash
    * tables (a bag compares with the key's objects, as ETS does).
    */
-  insert(objects: readonly EtsObject[]): void {
+  insert (objects: readonly EtsObject[]): void {
     const checked = checkObjects(objects)
     for (let i = 0; i < objects.length; i++) this.put(objects[i].key, objects[i].value, checked[i])
   }
 
   /** Values of the key in insertion order (at most one for set types). O(|key| + k), or O(log n) for ordered_set. */
-  lookup(key: Term): Term[] {
+  lookup (key: Term): Term[] {
     const bucket = this.index.get(key)
     return bucket === undefined ? [] : bucket.values.slice()
   }
 
   /** O(|key|) hash, O(log n) ordered_set. */
-  member(key: Term): boolean {
+  member (key: Term): boolean {
     return this.index.get(key) !== undefined
   }
 
   /** Deletes every object of the key; absent keys are fine, as in ETS. O(|key| + k·|object|). */
-  delete(key: Term): void {
+  delete (key: Term): void {
     const bucket = this.index.get(key)
     if (bucket !== undefined) this.setValues(bucket, [])
   }
 
   /** All objects in table order. Changes made while iterating may or may not be seen. O(1) per object. */
-  *objects(): IterableIterator<EtsObject> {
+  * objects (): IterableIterator<EtsObject> {
     for (const bucket of this.index.walk(false)) {
       for (const value of bucket.values) yield { key: bucket.key, value }
     }
@@ -135,7 +154,7 @@ export class Table {
    * list are checked against the table only, as ETS does.
    * O(m·|object|) plus the lookups.
    */
-  insertNew(objects: readonly EtsObject[]): { inserted: boolean; present: Term[] } {
+  insertNew (objects: readonly EtsObject[]): { inserted: boolean; present: Term[] } {
     const checked = checkObjects(objects)
     const present = distinctTerms(objects.map(o => o.key).filter(key => this.member(key)))
     if (present.length > 0) return { inserted: false, present }
@@ -144,7 +163,7 @@ export class Table {
   }
 
   /** Deletes the object equal to this one; every copy in a duplicate_bag. O(k·|object|) after the lookup. */
-  deleteObject(object: EtsObject): void {
+  deleteObject (object: EtsObject): void {
     checkObject(object)
     const bucket = this.index.get(object.key)
     if (bucket === undefined) return
@@ -153,7 +172,7 @@ export class Table {
   }
 
   /** Empties the table. O(n) (walks in progress are told their buckets are gone). */
-  deleteAllObjects(): void {
+  deleteAllObjects (): void {
     if (this.objectCount === 0) return
     if (this.journal === undefined) {
       this.index.clear()
@@ -167,7 +186,7 @@ export class Table {
   }
 
   /** Removes the key's objects and returns their values, in insertion order. Cost of lookup + delete. */
-  take(key: Term): Term[] {
+  take (key: Term): Term[] {
     const bucket = this.index.get(key)
     if (bucket === undefined) return []
     const values = bucket.values
@@ -182,7 +201,7 @@ export class Table {
    * ETS) and is inserted; without one it is badarg. Any failure changes
    * nothing. O(lookup + steps·|value|).
    */
-  updateCounter(key: Term, ops: CounterOps, defaultObject?: EtsObject): number[] {
+  updateCounter (key: Term, ops: CounterOps, defaultObject?: EtsObject): number[] {
     this.requireOnePerKey('update_counter')
     const steps = parseCounterOps(ops)
     const bucket = this.index.get(key)
@@ -205,7 +224,7 @@ export class Table {
    * value; set and ordered_set only; a missing key is `not_found`.
    * O(lookup + |patch| + members reached).
    */
-  mergePatch(key: Term, patch: Term): Term {
+  mergePatch (key: Term, patch: Term): Term {
     this.requireOnePerKey('merge_patch')
     termBytes(patch)
     const bucket = this.index.get(key)
@@ -216,12 +235,12 @@ export class Table {
   }
 
   /** The first key in table order, or undefined when empty. O(1) hash, O(log n) ordered_set. */
-  first(): Term | undefined {
+  first (): Term | undefined {
     return this.keyAfter(undefined, false)
   }
 
   /** The last key in table order, or undefined when empty. O(1) amortised hash, O(log n) ordered_set. */
-  last(): Term | undefined {
+  last (): Term | undefined {
     return this.keyAfter(undefined, true)
   }
 
@@ -231,12 +250,12 @@ export class Table {
    * ETS without safe_fixtable): use `page` for cursors that survive deletes.
    * O(log n) plus deleted keys skipped.
    */
-  next(key: Term): Term | undefined {
+  next (key: Term): Term | undefined {
     return this.keyAfter(key, false)
   }
 
   /** As `next`, backwards. The hash types go back in insertion order (ETS has no order for them). */
-  prev(key: Term): Term | undefined {
+  prev (key: Term): Term | undefined {
     return this.keyAfter(key, true)
   }
 
@@ -245,7 +264,7 @@ export class Table {
    * ordered_set may bound the keys with an inclusive range [from, to].
    * O(log n + objects returned), plus deleted hash keys skipped.
    */
-  page(options: PageOptions): Page {
+  page (options: PageOptions): Page {
     const limit = checkLimit(options.limit)
     const { after, from, to } = options
     for (const t of [after, from, to]) if (t !== undefined) termBytes(t)
@@ -277,7 +296,7 @@ export class Table {
    * A spec whose every head names a literal key looks those keys up;
    * else O(objects) scan.
    */
-  select(spec: MatchSpec, options: SelectOptions = {}): SelectChunk {
+  select (spec: MatchSpec, options: SelectOptions = {}): SelectChunk {
     const compiled = toCompiled(spec)
     const limit = options.limit === undefined ? Infinity : checkLimit(options.limit)
     const resume = options.continuation === undefined ? undefined : checkContinuation(options.continuation)
@@ -296,7 +315,7 @@ export class Table {
   }
 
   /** ETS select_count: objects for which the spec's result is `true`. Cost as select. */
-  selectCount(spec: MatchSpec): number {
+  selectCount (spec: MatchSpec): number {
     const compiled = toCompiled(spec)
     let count = 0
     for (const bucket of this.candidates(compiled)) {
@@ -306,7 +325,7 @@ export class Table {
   }
 
   /** ETS select_delete: deletes the objects for which the result is `true`; returns how many. Cost as select. */
-  selectDelete(spec: MatchSpec): number {
+  selectDelete (spec: MatchSpec): number {
     const compiled = toCompiled(spec)
     const changes: Array<[Bucket, Term[]]> = []
     let deleted = 0
@@ -326,7 +345,7 @@ export class Table {
    * replaced. Not for bags (ETS refuses them too: replacing could make two
    * objects identical). Returns the number of objects matched. Cost as select.
    */
-  selectReplace(spec: MatchSpec): number {
+  selectReplace (spec: MatchSpec): number {
     if (this.type === 'bag') throw badarg('select_replace does not support bag tables')
     const compiled = toCompiled(spec)
     if (!compiled.keepsKey) throw badarg('select_replace needs a spec that keeps the key: result "$_" or {"key": <the head\'s key pattern>, "value": …}')
@@ -348,12 +367,12 @@ export class Table {
   }
 
   /** Type, size, memory, number of keys, full scans so far. O(1). */
-  info(): TableInfo {
+  info (): TableInfo {
     return { type: this.type, size: this.objectCount, memory: this.bytes, keys: this.index.size, fullScans: this.scans }
   }
 
   /** Throws when an invariant is broken: index structure, bucket contents, size, memory. O(n·k·|object|). Tests call it. */
-  checkValid(): void {
+  checkValid (): void {
     this.index.checkValid()
     let count = 0
     let bytes = 0
@@ -374,7 +393,7 @@ export class Table {
     if (bytes !== this.bytes) throw new Error(`memory is ${this.bytes}, objects take ${bytes}`)
   }
 
-  private put(key: Term, value: Term, bytes: number): void {
+  private put (key: Term, value: Term, bytes: number): void {
     const bucket = this.index.bucketFor(key)
     const values = bucket.values
     if (this.policy === 'replace' && values.length > 0) {
@@ -390,7 +409,7 @@ export class Table {
     this.bytes += bytes
   }
 
-  private keyAfter(key: Term | undefined, reverse: boolean): Term | undefined {
+  private keyAfter (key: Term | undefined, reverse: boolean): Term | undefined {
     let start: WalkStart | undefined
     if (key !== undefined) {
       const cursor = this.index.cursorForKey(key)
@@ -402,7 +421,7 @@ export class Table {
   }
 
   /** The buckets a spec can match: its literal keys in table order, or all (a full scan). */
-  private candidates(spec: CompiledMatchSpec, start?: WalkStart): Iterable<Bucket> {
+  private candidates (spec: CompiledMatchSpec, start?: WalkStart): Iterable<Bucket> {
     if (spec.keys === undefined) {
       this.scans++
       return this.index.walk(false, start)
@@ -418,12 +437,12 @@ export class Table {
       .sort((a, b) => index.compareToCursor(a, index.cursorOf(b)))
   }
 
-  private requireOnePerKey(operation: string): void {
+  private requireOnePerKey (operation: string): void {
     if (this.policy !== 'replace') throw badarg(`${operation} needs a set or ordered_set table`)
   }
 
   /** Replaces a bucket's values, keeping size and memory right; an emptied bucket leaves the index. */
-  private setValues(bucket: Bucket, values: Term[]): void {
+  private setValues (bucket: Bucket, values: Term[]): void {
     let bytes = 0 // summed first: objectBytes may refuse a value, and then nothing must have changed
     for (const value of values) bytes += objectBytes(bucket.key, value)
     for (const value of bucket.values) bytes -= objectBytes(bucket.key, value)
@@ -434,12 +453,12 @@ export class Table {
     if (values.length === 0) this.index.remove(bucket)
   }
 
-  private newIndex(): KeyIndex {
+  private newIndex (): KeyIndex {
     return this.type === 'ordered_set' ? new TermOrderIndex() : new InsertionOrderIndex()
   }
 
   /** Reverts one change of a failed write: the key's values, or the whole index, as they were. */
-  private undo(record: UndoRecord): void {
+  private undo (record: UndoRecord): void {
     if (record.kind === 'reset') {
       this.index = record.index
       this.objectCount = record.objects
@@ -468,30 +487,18 @@ type UndoRecord =
   | { kind: 'append'; key: Term; length: number }
   | { kind: 'reset'; index: KeyIndex; objects: number; bytes: number }
 
-/** What a committed write changed: the table's durable log and change streams read it. */
-export class Changes {
-  constructor(private readonly journal: readonly UndoRecord[]) {}
-
-  /** Whether the write changed anything at all. O(1). */
-  get changed(): boolean {
-    return this.journal.length > 0
-  }
-
-  /** The table was emptied first: every key not in `keys` is gone. O(changes). */
-  get reset(): boolean {
-    return this.journal.some(record => record.kind === 'reset')
-  }
-
-  /** The keys whose objects changed, each once, in the order of their first change. O(changes · |key|). */
-  get keys(): Term[] {
-    const seen = new Map<string, Term>()
-    for (const record of this.journal) {
-      if (record.kind !== 'reset') seen.set(termKey(record.key), record.key)
-    }
-    return [...seen.values()]
-  }
+/**
+ * What a committed write changed: the table's durable log and its change
+ * streams read it. `changes` names each changed key once, in the order of
+ * its first change, with its values after the write (`[]`: the key is
+ * gone); with `reset`, every key not named is gone.
+ */
+export interface Commit {
+  revision: number
+  reset: boolean
+  changes: Array<{ key: Term; values: Term[] }>
 }
 
-function toCompiled(spec: MatchSpec): CompiledMatchSpec {
+function toCompiled (spec: MatchSpec): CompiledMatchSpec {
   return spec instanceof CompiledMatchSpec ? spec : compileMatchSpec(spec)
 }

@@ -18,7 +18,7 @@ export const MAX_TERM_DEPTH = 512
 // and the atoms false < null < true sort alphabetically as atoms do.
 const enum Rank { Number, False, Null, True, Object, Array, String }
 
-function rank(t: Term): Rank {
+function rank (t: Term): Rank {
   switch (typeof t) {
     case 'number': return Rank.Number
     case 'boolean': return t ? Rank.True : Rank.False
@@ -27,7 +27,7 @@ function rank(t: Term): Rank {
   }
 }
 
-export function isTermObject(t: Term): t is TermObject {
+export function isTermObject (t: Term): t is TermObject {
   return typeof t === 'object' && t !== null && !Array.isArray(t)
 }
 
@@ -37,7 +37,7 @@ export function isTermObject(t: Term): t is TermObject {
  * Complexity: O(size of the smaller term), plus sorting member names of
  * objects of equal size.
  */
-export function compareTerms(a: Term, b: Term): number {
+export function compareTerms (a: Term, b: Term): number {
   if (a === b) return 0
   const ra = rank(a)
   const rb = rank(b)
@@ -57,7 +57,7 @@ export function compareTerms(a: Term, b: Term): number {
  * units instead, and disagrees exactly when a surrogate (an astral code
  * point) meets a unit in U+E000..U+FFFF: there the surrogate must win.
  */
-export function compareStrings(a: string, b: string): number {
+export function compareStrings (a: string, b: string): number {
   if (a === b) return 0
   const n = Math.min(a.length, b.length)
   for (let i = 0; i < n; i++) {
@@ -73,7 +73,7 @@ export function compareStrings(a: string, b: string): number {
   return a.length < b.length ? -1 : a.length > b.length ? 1 : 0
 }
 
-function compareArrays(a: Term[], b: Term[]): number {
+function compareArrays (a: Term[], b: Term[]): number {
   const n = Math.min(a.length, b.length)
   for (let i = 0; i < n; i++) {
     const c = compareTerms(a[i], b[i])
@@ -84,7 +84,7 @@ function compareArrays(a: Term[], b: Term[]): number {
 
 // Erlang maps: smaller first, then the sorted keys pairwise, then the values
 // in key order.
-function compareObjects(a: TermObject, b: TermObject): number {
+function compareObjects (a: TermObject, b: TermObject): number {
   const na = Object.keys(a)
   const nb = Object.keys(b)
   if (na.length !== nb.length) return na.length < nb.length ? -1 : 1
@@ -105,7 +105,7 @@ function compareObjects(a: TermObject, b: TermObject): number {
  * Structural equality: object member order is irrelevant, -0 equals 0.
  * Same answer as `compareTerms(a, b) === 0`, faster. Complexity: O(size).
  */
-export function termEquals(a: Term, b: Term): boolean {
+export function termEquals (a: Term, b: Term): boolean {
   if (a === b) return true
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
   if (Array.isArray(a)) {
@@ -129,11 +129,11 @@ export function termEquals(a: Term, b: Term): boolean {
  * with `s`, which no other encoding does (they start with a digit, `-`,
  * `t`, `f`, `n`, `[` or `{`). Complexity: O(size), plus sorting member names.
  */
-export function termKey(t: Term): string {
+export function termKey (t: Term): string {
   return typeof t === 'string' ? 's' + t : encode(t)
 }
 
-function encode(t: Term): string {
+function encode (t: Term): string {
   switch (typeof t) {
     case 'string': return JSON.stringify(t)
     case 'number': return String(t) // String(-0) is "0": -0 and 0 are one key
@@ -160,11 +160,11 @@ function encode(t: Term): string {
  * MAX_TERM_DEPTH) with `badarg`, so it runs on everything a table stores.
  * Complexity: O(size).
  */
-export function termBytes(t: Term): number {
+export function termBytes (t: Term): number {
   return bytesOf(t, 0)
 }
 
-function bytesOf(t: unknown, depth: number): number {
+function bytesOf (t: unknown, depth: number): number {
   switch (typeof t) {
     case 'number':
       if (!Number.isFinite(t)) throw badarg(`${t} is not a JSON number`)
@@ -194,7 +194,7 @@ function bytesOf(t: unknown, depth: number): number {
  * prototype when name is `__proto__`; JSON.parse makes it an ordinary
  * member, and so must we.
  */
-export function putMember(obj: TermObject, name: string, value: Term): void {
+export function putMember (obj: TermObject, name: string, value: Term): void {
   if (name === '__proto__') {
     Object.defineProperty(obj, name, { value, enumerable: true, writable: true, configurable: true })
   } else {
@@ -203,13 +203,13 @@ export function putMember(obj: TermObject, name: string, value: Term): void {
 }
 
 /** A shallow copy of an object term, `__proto__` members included. */
-export function copyObject(obj: TermObject): TermObject {
+export function copyObject (obj: TermObject): TermObject {
   const out: TermObject = {}
   for (const name of Object.keys(obj)) putMember(out, name, obj[name])
   return out
 }
 
 /** The terms without repeats (structural equality), first occurrences kept in order. */
-export function distinctTerms(terms: readonly Term[]): Term[] {
+export function distinctTerms (terms: readonly Term[]): Term[] {
   return [...new Map(terms.map(t => [termKey(t), t])).values()]
 }

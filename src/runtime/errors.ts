@@ -11,7 +11,7 @@ export class CallError extends Error {
   constructor (
     readonly reason: 'noproc' | 'timeout' | 'exit',
     readonly delivered: boolean,
-    readonly exitReason?: ExitReason,
+    readonly exitReason?: ExitReason
   ) {
     super(reason === 'exit' ? `process exited: ${reasonText(exitReason!)}` : reason)
     this.name = 'CallError'

@@ -334,6 +334,7 @@ export class ProcessContext<T = unknown> {
   /** Who started this process linked to it (its supervisor), or the node. */
   get parent (): Pid { return this.process.parent }
 
+  get trapExit (): boolean { return this.process.trapExit }
   set trapExit (on: boolean) { this.process.trapExit = on }
 
   private live (): Node<T> {

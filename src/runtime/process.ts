@@ -36,6 +36,7 @@ export const POSTPONE = Symbol('postpone')
  * crash the process.
  */
 export class Refusal {
+  // eslint-disable-next-line n/handle-callback-err -- a parameter property, not a callback's error argument
   constructor (readonly error: Error) {}
 }
 
@@ -65,7 +66,7 @@ export class From {
   settled = false
   constructor (
     private readonly resolve: (value: unknown) => void,
-    private readonly reject: (error: Error) => void,
+    private readonly reject: (error: Error) => void
   ) {}
 
   reply (value: unknown): void {
@@ -113,7 +114,7 @@ export class Process {
     readonly name: string | undefined,
     /** Who started it linked (start_link), or the node: a supervisor's parent. */
     readonly parent: Pid,
-    private readonly onCrash: (process: Process, error: unknown) => void,
+    private readonly onCrash: (process: Process, error: unknown) => void
   ) {}
 
   enqueue (envelope: Envelope): void {

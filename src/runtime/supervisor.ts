@@ -90,7 +90,7 @@ class Supervisor<T> implements Behaviour<SupervisorRequest<T>, never, ExitMessag
     private readonly ctx: ProcessContext<T>,
     private readonly intensity: number,
     private readonly periodMs: number,
-    private readonly initial: Array<Child<T>['spec']>,
+    private readonly initial: Array<Child<T>['spec']>
   ) {}
 
   async init (): Promise<void> {

@@ -17,6 +17,7 @@ export type Destination = Pid | string
 export type ExitReason = 'normal' | 'shutdown' | 'kill' | 'killed' | 'noproc' | Crash
 
 export class Crash {
+  // eslint-disable-next-line n/handle-callback-err -- a parameter property, not a callback's error argument
   constructor (readonly error: unknown) {}
   toString (): string {
     const e = this.error

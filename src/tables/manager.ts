@@ -34,7 +34,7 @@ import type { ProcessContext, ProcessFactory } from '../runtime/node.js'
 import { type Behaviour, type CallResult, type Details, POSTPONE, refuse } from '../runtime/process.js'
 import type { SystemMessage } from '../runtime/types.js'
 import type { Catalog, TableRecord } from './catalog.js'
-import { type ClaimMessage, handlerSpec } from './handler.js'
+import { type ClaimMessage, handlerSpec, type OnCommit } from './handler.js'
 import { handlerName, MANAGER, TABLE_SUP } from './names.js'
 
 /** The steps of a create, in order; a fault can be injected after each. */
@@ -46,6 +46,8 @@ export interface ManagerOptions {
   maxTables: number
   /** Called after each create step (tests crash processes here). */
   afterCreateStep?: (step: CreateStep, table: string) => void
+  /** Told of every committed write that changed a table, by its handler (see handler.ts). */
+  onCommit: OnCommit
 }
 
 export type ManagerRequest =
@@ -228,7 +230,7 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
 
   private async startHandler (name: string): Promise<void> {
     try {
-      await this.ctx.call(TABLE_SUP, { startChild: handlerSpec(name) }, { waitForName: true })
+      await this.ctx.call(TABLE_SUP, { startChild: handlerSpec(name, this.options.onCommit) }, { waitForName: true })
     } catch (error) {
       if (!(error instanceof RuntimeError) || error.code !== 'already_started') throw error
     }

@@ -16,7 +16,6 @@
  * it changed is known when it succeeds.
  */
 import { z } from 'zod'
-import type { CounterOps } from '../ets/counter.js'
 import { EtsError } from '../ets/errors.js'
 import { type CompiledMatchSpec, compileMatchSpec } from '../ets/match-spec.js'
 import type { EtsObject, SelectContinuation, Table } from '../ets/table.js'
@@ -44,7 +43,6 @@ export interface Operation<Args, Prepared, Result> {
   shrinks?: (args: Prepared) => boolean
   apply: (table: Table, args: Prepared) => Result
 }
-
 
 /** An entry of the registry; the types of its arguments and result are inferred from its schemas and calls. */
 function writeOp<A, P, R> (spec: Omit<Operation<A, P, R>, 'kind'>): Operation<A, P, R> {
@@ -112,7 +110,6 @@ const InsertNewResult = z.object({ inserted: z.boolean(), present: z.array(Json)
 const CounterResult = z.object({ values: z.array(z.number()).describe('The counter after each step') })
 const KeyOrEnd = z.union([z.object({ key: Json }), z.object({ end: z.literal(true) })])
   .describe('The key, or {"end": true} past the last one (ETS\'s \'$end_of_table\')').meta({ id: 'KeyOrEnd' })
-type KeyOrEnd = z.infer<typeof KeyOrEnd>
 const PageResult = z.object({ objects: z.array(EtsObjectSchema), cursor: z.string().optional().describe('Pass back for the next page') })
   .meta({ id: 'Page' })
 const SelectResult = z.object({ results: z.array(Json), continuation: z.string().optional() }).meta({ id: 'SelectResult' })
@@ -120,7 +117,7 @@ const SelectResult = z.object({ results: z.array(Json), continuation: z.string()
 const objectsOf = (args: ObjectsArgs): EtsObject[] =>
   args.objects ?? [{ key: args.key as Term, value: args.value as Term }]
 
-const keyOrEnd = (key: Term | undefined): KeyOrEnd => key === undefined ? { end: true } : { key }
+const keyOrEnd = (key: Term | undefined): z.infer<typeof KeyOrEnd> => key === undefined ? { end: true } : { key }
 
 const compiled = (args: { spec: Term[] }): CompiledMatchSpec => compileMatchSpec(args.spec)
 
@@ -203,13 +200,12 @@ const writes = {
   }),
 }
 
-interface CounterArgs { key: Term; ops: CounterOps; default?: EtsObject }
-
 type Writes = typeof writes
 type SingleWriteName = keyof Writes
-type ArgsOf<T> = T extends Operation<infer A, infer _P, infer _R> ? A : never
-type PreparedOf<T> = T extends Operation<infer _A, infer P, infer _R> ? P : never
-type ResultOf<T> = T extends Operation<infer _A, infer _P, infer R> ? R : never
+type ArgsOf<T> = T extends Operation<infer A, infer P, infer R> ? Parts<A, P, R>['args'] : never
+type PreparedOf<T> = T extends Operation<infer A, infer P, infer R> ? Parts<A, P, R>['prepared'] : never
+type ResultOf<T> = T extends Operation<infer A, infer P, infer R> ? Parts<A, P, R>['result'] : never
+interface Parts<A, P, R> { args: A; prepared: P; result: R }
 
 /** The writes as one mapped type, so that `apply` over any of them type-checks without casts. */
 type SingleWrites = { [N in SingleWriteName]: Operation<ArgsOf<Writes[N]>, PreparedOf<Writes[N]>, ResultOf<Writes[N]>> }
@@ -250,7 +246,6 @@ const BatchOp = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('select_replace'), ...SpecBody.shape }),
 ])
 const Batch = z.strictObject({ ops: z.array(BatchOp).min(1).max(MAX_BATCH) }).meta({ id: 'Batch' })
-type BatchArgs = z.infer<typeof Batch>
 
 const batch = writeOp({
   summary: 'Write operations applied in one handler turn, all or nothing',
@@ -328,10 +323,7 @@ const reads = {
   }),
 }
 
-interface PageOptionsPrepared { limit: number; reverse: boolean; from?: Term; to?: Term; after?: Term }
-interface SelectPrepared { spec: CompiledMatchSpec; limit?: number; continuation?: SelectContinuation }
-
-function endRead (end: 'first' | 'last'): Operation<NoArgs, NoArgs, KeyOrEnd> {
+function endRead (end: 'first' | 'last'): Operation<NoArgs, NoArgs, z.infer<typeof KeyOrEnd>> {
   return readOp({
     summary: `ets:${end} — in term order for ordered_set, insertion order otherwise`,
     args: NoBody,
@@ -341,7 +333,7 @@ function endRead (end: 'first' | 'last'): Operation<NoArgs, NoArgs, KeyOrEnd> {
   })
 }
 
-function stepRead (step: 'next' | 'prev'): Operation<{ key: Term }, { key: Term }, KeyOrEnd> {
+function stepRead (step: 'next' | 'prev'): Operation<{ key: Term }, { key: Term }, z.infer<typeof KeyOrEnd>> {
   return readOp({
     summary: `ets:${step} — hash tables need a key that is present; use page for cursors`,
     args: KeyBody,

@@ -34,6 +34,7 @@ export const TableInfoSchema = z.object({
   type: TableTypeSchema,
   size: z.number().int().describe('Number of objects'),
   memory: z.number().int().describe('Estimated bytes held'),
+  revision: z.number().int().describe('0 at create, +1 for every acknowledged write that changed the table; never goes back'),
   owner: z.string().nullable().describe('Pid of the owning handler; null while the table waits in the holding pen'),
   heir: z.string().nullable().describe('Pid of the living heir (the table manager), if any'),
   heirName: z.string().nullable().describe('Registered name of the heir'),

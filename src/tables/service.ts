@@ -24,7 +24,7 @@ import { type CreateStep, manager, type ManagerRequest } from './manager.js'
 import { handlerName, MANAGER, ROOT, TABLE_SUP } from './names.js'
 import { apply, type Args, type ReadName, registry, type Result, type WriteName } from './operations.js'
 import type { CrashTarget, TableInfo } from './schemas.js'
-import type { HandlerCall } from './handler.js'
+import type { HandlerCall, OnCommit, Written } from './handler.js'
 
 /** The settings the service takes, whole (defaults are resolved in config.ts). */
 export type ServiceSettings = Pick<Config, 'dataDir' | 'repair' | 'maxTables' | 'writeTimeout' | 'maxQueue' | 'maxMemory' | 'maxKeyBytes'>
@@ -69,7 +69,7 @@ export class TableService {
   private constructor (
     readonly node: Node<Table>,
     readonly catalog: Catalog,
-    private readonly options: ServiceOptions,
+    private readonly options: ServiceOptions
   ) {}
 
   /**
@@ -82,9 +82,10 @@ export class TableService {
     const catalog = options.catalog ?? await Catalog.open(options.dataDir, { repair: options.repair })
     const service = new TableService(new Node<Table>(options.clock ?? systemClock), catalog, options)
     const { maxTables, afterCreateStep, restartIntensity } = options
+    const onCommit: OnCommit = () => {}
     const root = supervisor<Table>(restartIntensity?.root ?? RESTART_INTENSITY.root, [
       { id: TABLE_SUP, name: TABLE_SUP, start: supervisor(restartIntensity?.tableSup ?? RESTART_INTENSITY.tableSup), trapExit: true, shutdown: 30_000 },
-      { id: MANAGER, name: MANAGER, start: manager({ catalog, maxTables, afterCreateStep }) },
+      { id: MANAGER, name: MANAGER, start: manager({ catalog, maxTables, afterCreateStep, onCommit }) },
     ])
     try {
       service.root = await service.node.start(root, { name: ROOT, trapExit: true })
@@ -174,7 +175,7 @@ export class TableService {
    * before it is queued when a key is too large, the table's queue is full
    * or the memory quota is spent (except for writes that only delete).
    */
-  async write<N extends WriteName> (name: string, op: N, args: Args<N>): Promise<Result<N>> {
+  async write<N extends WriteName> (name: string, op: N, args: Args<N>): Promise<Written<Result<N>>> {
     const operation = registry[op]
     const prepared = operation.prepare(args)
     this.admit(name, operation.storedKeys?.(prepared) ?? [], operation.shrinks?.(prepared) === true)
@@ -187,7 +188,7 @@ export class TableService {
       const remaining = deadline - performance.now()
       if (remaining <= 0) throw unavailable(`the handler of ${name} did not come back within ${timeout} ms`)
       try {
-        return await this.node.call<Result<N>>(handlerName(name), request, { timeout: remaining, waitForName: true })
+        return await this.node.call<Written<Result<N>>>(handlerName(name), request, { timeout: remaining, waitForName: true })
       } catch (error) {
         if (!(error instanceof CallError)) throw error
         if (error.reason === 'timeout') throw unavailable(`the handler of ${name} did not answer within ${timeout} ms`)
@@ -269,6 +270,7 @@ export class TableService {
       type: record.type,
       size: entry?.table.size ?? 0,
       memory: entry?.table.memory ?? 0,
+      revision: entry?.table.revision ?? 0,
       owner: entry?.owner ?? null,
       ...this.node.tables.heirOf(record.name),
       protection: 'protected',

@@ -21,7 +21,7 @@ export interface Difference {
  * Runs the sequence on both sides; the first operation whose outcomes
  * differ, or undefined. Heirloom answers over HTTP while ETS runs.
  */
-export async function compareSequence(driver: EtsDriver, baseUrl: string, type: TableType, ops: Op[]): Promise<Difference | undefined> {
+export async function compareSequence (driver: EtsDriver, baseUrl: string, type: TableType, ops: Op[]): Promise<Difference | undefined> {
   const table = await HeirloomTable.create(baseUrl, type)
   const ets = driver.run(type, ops.map(toErlang))
   const heirloom: ETerm[] = []
@@ -44,7 +44,7 @@ export async function compareSequence(driver: EtsDriver, baseUrl: string, type: 
  * table). A select with a limit compares its chunk sizes and all results;
  * the empty chunk a continuation may end on is no chunk.
  */
-function normalise(type: TableType, op: Op, outcome: ETerm): ETerm {
+function normalise (type: TableType, op: Op, outcome: ETerm): ETerm {
   if (isError(outcome)) return outcome
   const hash = type !== 'ordered_set'
   const unordered = (e: ETerm): ETerm => (hash && e.t === 'list' ? list(sortedByText(e.v)) : e)
@@ -66,14 +66,14 @@ function normalise(type: TableType, op: Op, outcome: ETerm): ETerm {
   }
 }
 
-function sortedByText(terms: ETerm[]): ETerm[] {
+function sortedByText (terms: ETerm[]): ETerm[] {
   return terms.map(term => ({ term, text: canonical(term) }))
     .sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0))
     .map(({ term }) => term)
 }
 
 /** A difference for humans: the operations as JSON and as the driver's input, to replay either side. */
-export function describeDifference(d: Difference): string {
+export function describeDifference (d: Difference): string {
   const last = d.ops[d.ops.length - 1]
   return [
     `${d.type}: operation ${d.ops.length} ${JSON.stringify(last)}`,
@@ -92,7 +92,7 @@ export interface Tally { ops: number; shrinking: boolean }
  * table of the type agrees with ETS. Counts the operations of every run
  * until the first failure (later runs are shrinking).
  */
-export function agreesWithEts(driver: EtsDriver, baseUrl: string, type: TableType, length: number, tally: Tally) {
+export function agreesWithEts (driver: EtsDriver, baseUrl: string, type: TableType, length: number, tally: Tally) {
   return fc.asyncProperty(sequence(type, length), async steps => {
     const ops = steps.filter((step): step is Op => step !== undefined)
     if (!tally.shrinking) tally.ops += ops.length

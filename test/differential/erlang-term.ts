@@ -26,7 +26,7 @@ const fromUtf8 = new TextDecoder('utf-8', { fatal: true })
  * other number ↔ float, true/false/null ↔ atoms, array ↔ list, object ↔ map.
  * JSON cannot tell 1 from 1.0: an integral number is an integer here.
  */
-export function fromJson(x: Term): ETerm {
+export function fromJson (x: Term): ETerm {
   switch (typeof x) {
     case 'number': return Number.isInteger(x) ? { t: 'int', v: BigInt(x) } : { t: 'float', v: x }
     case 'string': return { t: 'bin', v: utf8.encode(x) }
@@ -41,7 +41,7 @@ export function fromJson(x: Term): ETerm {
 export const fromObject = (o: { key: Term; value: Term }): ETerm => tuple(fromJson(o.key), fromJson(o.value))
 
 /** Erlang source text, as file:consult and io:read read it. Binaries as bytes: no escaping to get wrong. */
-export function toSource(e: ETerm): string {
+export function toSource (e: ETerm): string {
   switch (e.t) {
     case 'int': return e.v.toString()
     case 'float': return floatSource(e.v)
@@ -54,7 +54,7 @@ export function toSource(e: ETerm): string {
 }
 
 // Erlang wants digits on both sides of the point: 1e-7 is written 1.0e-7.
-function floatSource(n: number): string {
+function floatSource (n: number): string {
   if (!Number.isFinite(n)) throw new Error(`${n} has no Erlang float`)
   const [mantissa, exponent] = String(n).split('e')
   const withPoint = mantissa.includes('.') ? mantissa : `${mantissa}.0`
@@ -68,7 +68,7 @@ function floatSource(n: number): string {
  * their members sorted. Integers and floats stay apart: an integral float
  * prints with `.0` (JSON would lose it, so it shows as a difference).
  */
-export function canonical(e: ETerm): string {
+export function canonical (e: ETerm): string {
   switch (e.t) {
     case 'int': return e.v.toString()
     case 'float': return Number.isInteger(e.v) ? `${e.v}.0` : String(e.v)
@@ -85,7 +85,7 @@ export function canonical(e: ETerm): string {
 /** The driver's `{'$error', Reason}`, which is no ETS object. */
 export const isError = (e: ETerm): boolean => e.t === 'tuple' && e.v[0]?.t === 'atom' && e.v[0].v === '$error'
 
-function binText(bytes: Uint8Array): string {
+function binText (bytes: Uint8Array): string {
   try {
     return JSON.stringify(fromUtf8.decode(bytes))
   } catch {
@@ -93,13 +93,13 @@ function binText(bytes: Uint8Array): string {
   }
 }
 
-function mapText(members: Array<[string, string]>): string {
+function mapText (members: Array<[string, string]>): string {
   members.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   return `#{${members.map(([k, v]) => `${k}:${v}`).join(',')}}`
 }
 
 /** Parses one term as printed by io:format("~w"). */
-export function parseTerm(text: string): ETerm {
+export function parseTerm (text: string): ETerm {
   const parser = new Parser(text)
   const term = parser.term()
   parser.end()
@@ -108,13 +108,13 @@ export function parseTerm(text: string): ETerm {
 
 class Parser {
   private i = 0
-  constructor(private readonly s: string) {}
+  constructor (private readonly s: string) {}
 
-  end(): void {
+  end (): void {
     if (this.i !== this.s.length) this.fail('trailing text')
   }
 
-  term(): ETerm {
+  term (): ETerm {
     const c = this.s[this.i]
     if (c === '[') return list(this.sequence('[', ']'))
     if (c === '{') return { t: 'tuple', v: this.sequence('{', '}') }
@@ -128,7 +128,7 @@ class Parser {
     return atom(m[0])
   }
 
-  private sequence(open: string, close: string): ETerm[] {
+  private sequence (open: string, close: string): ETerm[] {
     this.expect(open)
     const items: ETerm[] = []
     if (this.s[this.i] === close) {
@@ -144,7 +144,7 @@ class Parser {
     return items
   }
 
-  private map(): ETerm {
+  private map (): ETerm {
     this.expect('#')
     this.expect('{')
     const members: Array<[ETerm, ETerm]> = []
@@ -158,7 +158,7 @@ class Parser {
     return { t: 'map', v: members }
   }
 
-  private binary(): ETerm {
+  private binary (): ETerm {
     this.expect('<<')
     const end = this.s.indexOf('>>', this.i)
     if (end < 0) this.fail('>>')
@@ -167,7 +167,7 @@ class Parser {
     return { t: 'bin', v: Uint8Array.from(body === '' ? [] : body.split(',').map(Number)) }
   }
 
-  private quotedAtom(): string {
+  private quotedAtom (): string {
     this.expect("'")
     let out = ''
     while (this.s[this.i] !== "'") {
@@ -179,19 +179,19 @@ class Parser {
     return out
   }
 
-  private number(): ETerm {
+  private number (): ETerm {
     const m = /^-?\d+(\.\d+(e[-+]?\d+)?)?/.exec(this.s.slice(this.i))
     if (m === null) this.fail('a number')
     this.i += m[0].length
     return m[1] === undefined ? { t: 'int', v: BigInt(m[0]) } : { t: 'float', v: Number(m[0]) }
   }
 
-  private expect(token: string): void {
+  private expect (token: string): void {
     if (!this.s.startsWith(token, this.i)) this.fail(JSON.stringify(token))
     this.i += token.length
   }
 
-  private fail(what: string): never {
+  private fail (what: string): never {
     throw new Error(`cannot parse Erlang term: expected ${what} at ${this.i} in ${this.s.slice(0, 200)}`)
   }
 }

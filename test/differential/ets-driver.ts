@@ -10,7 +10,7 @@ import { atom, type ETerm, list, parseTerm, toSource, tuple } from './erlang-ter
 export const DRIVER = fileURLToPath(new URL('./driver.escript', import.meta.url))
 
 /** The text of one sequence as the driver reads it, from stdin or a file (file:consult). */
-export function sequenceSource(type: TableType, ops: ETerm[]): string {
+export function sequenceSource (type: TableType, ops: ETerm[]): string {
   return `${toSource(tuple(atom(type), list(ops)))}.\n`
 }
 
@@ -22,7 +22,7 @@ export class EtsDriver {
   private queue: Promise<unknown> = Promise.resolve()
   private stderr = ''
 
-  constructor() {
+  constructor () {
     this.child = spawn('escript', [DRIVER], { stdio: ['pipe', 'pipe', 'pipe'] })
     this.child.stderr.on('data', chunk => { this.stderr += chunk })
     this.child.on('error', error => this.fail(error))
@@ -31,20 +31,20 @@ export class EtsDriver {
   }
 
   /** ETS's result of every operation, each as the driver printed it, in order. One sequence at a time. */
-  run(type: TableType, ops: ETerm[]): Promise<ETerm[]> {
+  run (type: TableType, ops: ETerm[]): Promise<ETerm[]> {
     const answer = this.queue.then(() => this.exchange(sequenceSource(type, ops), ops.length))
     this.queue = answer.catch(() => undefined)
     return answer.then(lines => lines.map(parseTerm))
   }
 
-  async close(): Promise<void> {
+  async close (): Promise<void> {
     if (this.child.exitCode !== null) return
     const exited = new Promise(resolve => this.child.once('exit', resolve))
     this.child.stdin.end()
     await exited
   }
 
-  private exchange(text: string, count: number): Promise<string[]> {
+  private exchange (text: string, count: number): Promise<string[]> {
     if (this.failure !== undefined) return Promise.reject(this.failure)
     return new Promise((resolve, reject) => {
       this.waiting = { count, resolve, reject }
@@ -52,7 +52,7 @@ export class EtsDriver {
     })
   }
 
-  private take(line: string): void {
+  private take (line: string): void {
     if (line !== 'done') {
       this.lines.push(line)
       return
@@ -66,7 +66,7 @@ export class EtsDriver {
     else waiting.resolve(lines)
   }
 
-  private fail(error: Error): void {
+  private fail (error: Error): void {
     this.failure ??= error
     this.waiting?.reject(this.failure)
     this.waiting = undefined

@@ -54,7 +54,7 @@ const scalar = fc.oneof(smallInt, fc.constantFrom<Term>(1.5, -0.5, 'a', 'x', 'é
 const leafPattern: fc.Arbitrary<Term> = fc.oneof(variable, fc.constant('_'), scalar)
 const partialObjectPattern = fc.record(
   { n: leafPattern, m: leafPattern, a: leafPattern },
-  { requiredKeys: [] },
+  { requiredKeys: [] }
 ).filter(o => Object.keys(o).length > 0)
 
 const keyPattern: fc.Arbitrary<Term> = fc.oneof(
@@ -62,7 +62,7 @@ const keyPattern: fc.Arbitrary<Term> = fc.oneof(
   { weight: 3, arbitrary: variable },
   { weight: 2, arbitrary: fc.constant('_') },
   { weight: 1, arbitrary: fc.array(leafPattern, { minLength: 1, maxLength: 2 }) },
-  { weight: 1, arbitrary: partialObjectPattern },
+  { weight: 1, arbitrary: partialObjectPattern }
 )
 const valuePattern: fc.Arbitrary<Term> = fc.oneof(
   { weight: 2, arbitrary: value },
@@ -70,18 +70,18 @@ const valuePattern: fc.Arbitrary<Term> = fc.oneof(
   { weight: 2, arbitrary: fc.constant('_') },
   { weight: 1, arbitrary: fc.array(leafPattern, { minLength: 1, maxLength: 2 }) },
   { weight: 1, arbitrary: fc.tuple(leafPattern, fc.array(leafPattern, { maxLength: 1 })).map(([a, b]): Term => [a, b]) },
-  { weight: 2, arbitrary: partialObjectPattern },
+  { weight: 2, arbitrary: partialObjectPattern }
 )
 const head: fc.Arbitrary<Term> = fc.oneof(
   { weight: 12, arbitrary: fc.record({ key: keyPattern, value: valuePattern }) },
   { weight: 2, arbitrary: fc.record({ key: keyPattern }) },
   { weight: 2, arbitrary: fc.record({ value: valuePattern }) },
   { weight: 1, arbitrary: fc.constantFrom<Term>('_', '$1', {}) },
-  { weight: 1, arbitrary: fc.record({ key: keyPattern, other: leafPattern }) }, // matches nothing
+  { weight: 1, arbitrary: fc.record({ key: keyPattern, other: leafPattern }) } // matches nothing
 )
 
 /** Variables the head binds inside the key and value, and whether the head binds the whole object. */
-function boundVariables(h: Term): { data: string[]; whole?: string } {
+function boundVariables (h: Term): { data: string[]; whole?: string } {
   if (typeof h === 'string') return { data: [], whole: VARIABLES.includes(h) ? h : undefined }
   const found = new Set<string>()
   const visit = (p: Term): void => {
@@ -93,7 +93,7 @@ function boundVariables(h: Term): { data: string[]; whole?: string } {
   return { data: [...found].sort() }
 }
 
-function hasSpecialString(p: Term): boolean {
+function hasSpecialString (p: Term): boolean {
   if (typeof p === 'string') return p === '_' || VARIABLES.includes(p)
   if (Array.isArray(p)) return p.some(hasSpecialString)
   return isTermObject(p) && Object.values(p).some(hasSpecialString)
@@ -101,23 +101,23 @@ function hasSpecialString(p: Term): boolean {
 
 const literalOperand: fc.Arbitrary<Term> = fc.oneof(
   { weight: 3, arbitrary: scalar },
-  { weight: 1, arbitrary: fc.constantFrom<Term>([1, 2], ['x'], [], { n: 1 }, {}).map((x): Term => ['const', x]) },
+  { weight: 1, arbitrary: fc.constantFrom<Term>([1, 2], ['x'], [], { n: 1 }, {}).map((x): Term => ['const', x]) }
 )
 
 /** A term from the data: a variable, a literal, or a guard function of a variable. */
-function dataOperand(vars: string[]): fc.Arbitrary<Term> {
+function dataOperand (vars: string[]): fc.Arbitrary<Term> {
   if (vars.length === 0) return literalOperand
   const v = fc.constantFrom(...vars)
   return fc.oneof(
     { weight: 4, arbitrary: v },
     { weight: 2, arbitrary: literalOperand },
     { weight: 2, arbitrary: fc.tuple(fc.constantFrom<Term>(...MEMBER_NAMES), v).map(([n, x]): Term => ['map_get', n, x]) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('hd', 'tl', 'length', 'map_size'), v).map(([f, x]): Term => [f, x]) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('hd', 'tl', 'length', 'map_size'), v).map(([f, x]): Term => [f, x]) }
   )
 }
 
 /** A number, maybe computed; only ever compared by value (see the top of the file). */
-function numeric(vars: string[], depth: number): fc.Arbitrary<Term> {
+function numeric (vars: string[], depth: number): fc.Arbitrary<Term> {
   const leaf = fc.oneof(dataOperand(vars), smallInt, fc.constantFrom(0.5, -1.5))
   if (depth === 0) return leaf
   const sub = numeric(vars, depth - 1)
@@ -126,7 +126,7 @@ function numeric(vars: string[], depth: number): fc.Arbitrary<Term> {
     { weight: 3, arbitrary: leaf },
     { weight: 2, arbitrary: fc.tuple(fc.constantFrom('+', '-', '*', '/'), sub, sub).map(([f, a, b]): Term => [f, a, b]) },
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom('-', 'abs'), sub).map(([f, a]): Term => [f, a]) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('div', 'rem'), intLeaf, intLeaf).map(([f, a, b]): Term => [f, a, b]) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('div', 'rem'), intLeaf, intLeaf).map(([f, a, b]): Term => [f, a, b]) }
   )
 }
 
@@ -134,7 +134,7 @@ function numeric(vars: string[], depth: number): fc.Arbitrary<Term> {
 // match specs refuse it (badarg), so it is left out.
 const TYPE_TESTS = ['is_number', 'is_integer', 'is_float', 'is_atom', 'is_binary', 'is_list', 'is_map']
 
-function guard(vars: string[], depth: number): fc.Arbitrary<Term> {
+function guard (vars: string[], depth: number): fc.Arbitrary<Term> {
   const data = dataOperand(vars)
   const num = numeric(vars, 2)
   const holder = vars.length === 0 ? literalOperand : fc.oneof(fc.constantFrom(...vars), literalOperand)
@@ -143,7 +143,7 @@ function guard(vars: string[], depth: number): fc.Arbitrary<Term> {
     { weight: 3, arbitrary: fc.tuple(fc.constantFrom('=:=', '=/=', '<', '>=', '=='), data, data).map(([f, a, b]): Term => [f, a, b]) },
     { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...TYPE_TESTS), data).map(([f, a]): Term => [f, a]) },
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom<Term>(...MEMBER_NAMES, 1), holder).map(([n, m]): Term => ['is_map_key', n, m]) },
-    { weight: 1, arbitrary: data }, // a non-boolean guard fails; a variable holding true passes
+    { weight: 1, arbitrary: data } // a non-boolean guard fails; a variable holding true passes
   )
   if (depth === 0) return simple
   const sub = guard(vars, depth - 1)
@@ -151,29 +151,29 @@ function guard(vars: string[], depth: number): fc.Arbitrary<Term> {
     { weight: 5, arbitrary: simple },
     { weight: 1, arbitrary: sub.map((g): Term => ['not', g]) },
     { weight: 2, arbitrary: fc.tuple(fc.constantFrom('andalso', 'orelse', 'and', 'or', 'xor'), sub, sub).map(([f, a, b]): Term => [f, a, b]) },
-    { weight: 1, arbitrary: fc.tuple(sub, sub, sub).map((gs): Term => ['andalso', ...gs]) },
+    { weight: 1, arbitrary: fc.tuple(sub, sub, sub).map((gs): Term => ['andalso', ...gs]) }
   )
 }
 
 /** A result template over the data variables; `$$` only where it holds no whole object. */
-function dataTemplate(vars: string[], allVariables: boolean): fc.Arbitrary<Term> {
+function dataTemplate (vars: string[], allVariables: boolean): fc.Arbitrary<Term> {
   const v = vars.length === 0 ? scalar : fc.oneof(fc.constantFrom(...vars), scalar)
   return fc.oneof(
     { weight: 3, arbitrary: v },
     { weight: 1, arbitrary: allVariables ? fc.constant('$$') : v },
     { weight: 1, arbitrary: fc.constantFrom<Term>([1, 'x'], { n: 1 }, 'const').map((x): Term => ['const', x]) },
     { weight: 2, arbitrary: fc.array(v, { maxLength: 3 }) },
-    { weight: 2, arbitrary: fc.record({ n: v, m: v }, { requiredKeys: ['n'] }) },
+    { weight: 2, arbitrary: fc.record({ n: v, m: v }, { requiredKeys: ['n'] }) }
   )
 }
 
-function result(kind: SpecKind, h: Term): fc.Arbitrary<Term> {
+function result (kind: SpecKind, h: Term): fc.Arbitrary<Term> {
   const { data, whole } = boundVariables(h)
   if (kind === 'count') {
     return fc.oneof(
       { weight: 6, arbitrary: fc.constant(true) },
       { weight: 1, arbitrary: fc.constantFrom<Term>(false, '$_', '$$') },
-      { weight: 1, arbitrary: data.length === 0 ? fc.constant(true) : fc.constantFrom(...data) },
+      { weight: 1, arbitrary: data.length === 0 ? fc.constant(true) : fc.constantFrom(...data) }
     )
   }
   const values = dataTemplate(data, whole === undefined)
@@ -186,23 +186,23 @@ function result(kind: SpecKind, h: Term): fc.Arbitrary<Term> {
     return fc.oneof(
       { weight: 1, arbitrary: fc.constant('$_') },
       { weight: 5, arbitrary: fc.record({ key: sameKey, value: values }) },
-      { weight: 1, arbitrary: values }, // not an object: badarg
+      { weight: 1, arbitrary: values } // not an object: badarg
     )
   }
   return fc.oneof(
     { weight: 2, arbitrary: fc.constant('$_') },
     { weight: 4, arbitrary: values },
     { weight: 1, arbitrary: whole === undefined ? fc.constant('$$') : fc.constant(whole) },
-    { weight: 1, arbitrary: fc.record({ key: values, value: values }) },
+    { weight: 1, arbitrary: fc.record({ key: values, value: values }) }
   )
 }
 
-function clause(kind: SpecKind): fc.Arbitrary<Term> {
+function clause (kind: SpecKind): fc.Arbitrary<Term> {
   return head.chain(h => fc.record({
     head: fc.constant(h),
     guards: fc.oneof(
       { weight: 20, arbitrary: fc.array(guard(boundVariables(h).data, 2), { maxLength: 2 }) },
-      { weight: 1, arbitrary: fc.constant<Term[]>([['==', '$7', 1]]) }, // unbound: badarg in ETS, bad_match_spec in Heirloom
+      { weight: 1, arbitrary: fc.constant<Term[]>([['==', '$7', 1]]) } // unbound: badarg in ETS, bad_match_spec in Heirloom
     ),
     result: result(kind, h),
   }))
@@ -215,7 +215,7 @@ export const matchSpec = (kind: SpecKind): fc.Arbitrary<Term[]> => fc.array(clau
 const counterStep: fc.Arbitrary<CounterStep> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ incr: smallInt }) },
   { weight: 3, arbitrary: fc.record({ incr: smallInt, threshold: fc.integer({ min: -2, max: 8 }), setValue: fc.integer({ min: -1, max: 3 }) }) },
-  { weight: 1, arbitrary: fc.record({ incr: smallInt, threshold: smallInt }) }, // no setValue: badarg in both
+  { weight: 1, arbitrary: fc.record({ incr: smallInt, threshold: smallInt }) } // no setValue: badarg in both
 )
 const counterOps = fc.oneof(smallInt, counterStep, fc.array(counterStep, { minLength: 1, maxLength: 3 }))
 
@@ -227,7 +227,7 @@ const bare = (...names: Array<'delete_all_objects' | 'first' | 'last' | 'walk_ne
   fc.constantFrom(...names).map((name): Op => ({ op: name }))
 
 /** One operation, weighted for the table type (counters for set types, delete_object for bags, cursors for ordered_set). */
-export function operation(type: TableType): fc.Arbitrary<Op> {
+export function operation (type: TableType): fc.Arbitrary<Op> {
   const ordered = type === 'ordered_set'
   const oneKeyEach = type === 'set' || ordered
   const objects = fc.array(object, { minLength: 1, maxLength: 3 })
@@ -242,7 +242,7 @@ export function operation(type: TableType): fc.Arbitrary<Op> {
     op(1, keyed('take')),
     op(oneKeyEach ? 5 : 1, fc.record(
       { op: fc.constant('update_counter' as const), key, ops: counterOps, default: fc.record({ key, value }) },
-      { requiredKeys: ['op', 'key', 'ops'] },
+      { requiredKeys: ['op', 'key', 'ops'] }
     )),
     op(ordered ? 2 : 1, bare('first', 'last')),
     op(ordered ? 3 : 1, fc.oneof(keyed('next'), keyed('prev'))),
@@ -251,7 +251,7 @@ export function operation(type: TableType): fc.Arbitrary<Op> {
     op(2, fc.record({ op: fc.constant('select' as const), spec: matchSpec('select'), limit: fc.integer({ min: 1, max: 4 }) })),
     op(1, fc.record({ op: fc.constant('select_count' as const), spec: matchSpec('count') })),
     op(1, fc.record({ op: fc.constant('select_delete' as const), spec: matchSpec('count') })),
-    op(oneKeyEach ? 2 : 1, fc.record({ op: fc.constant('select_replace' as const), spec: matchSpec('replace') })),
+    op(oneKeyEach ? 2 : 1, fc.record({ op: fc.constant('select_replace' as const), spec: matchSpec('replace') }))
   )
 }
 
@@ -260,6 +260,6 @@ export function operation(type: TableType): fc.Arbitrary<Op> {
  * operation left out, skipped when run), so a failure shrinks to the few
  * operations that matter; generation practically never leaves one out.
  */
-export function sequence(type: TableType, length: number): fc.Arbitrary<Array<Op | undefined>> {
+export function sequence (type: TableType, length: number): fc.Arbitrary<Array<Op | undefined>> {
   return fc.array(fc.option(operation(type), { nil: undefined, freq: 1_000_000 }), { minLength: length, maxLength: length })
 }

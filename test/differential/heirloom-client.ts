@@ -15,7 +15,7 @@ interface Answer { status: number; body: any; text: string }
 
 /** Thrown for an answer that is neither a result nor badarg; becomes the outcome `{'$error', {http, Status, Text}}`. */
 class UnexpectedAnswer extends Error {
-  constructor(readonly answer: Answer) {
+  constructor (readonly answer: Answer) {
     super(`HTTP ${answer.status}: ${answer.text.slice(0, 500)}`)
   }
 }
@@ -24,22 +24,22 @@ let tables = 0
 
 /** One fresh Heirloom table of the given type; `drop` removes it. */
 export class HeirloomTable {
-  private constructor(private readonly base: string, private readonly path: string) {}
+  private constructor (private readonly base: string, private readonly path: string) {}
 
-  static async create(base: string, type: TableType): Promise<HeirloomTable> {
+  static async create (base: string, type: TableType): Promise<HeirloomTable> {
     const name = `differential_${type}_${process.pid}_${++tables}`
     const created = await request(base, 'POST', '/v1/tables', { name, type })
     if (created.status !== 201) throw new UnexpectedAnswer(created)
     return new HeirloomTable(base, `/v1/tables/${name}`)
   }
 
-  async drop(): Promise<void> {
+  async drop (): Promise<void> {
     const dropped = await request(this.base, 'DELETE', this.path)
     if (dropped.status !== 204) throw new UnexpectedAnswer(dropped)
   }
 
   /** The operation's outcome as ETS would print it; badarg and bad_match_spec as BADARG. */
-  async run(op: Op): Promise<ETerm> {
+  async run (op: Op): Promise<ETerm> {
     try {
       return await this.outcome(op)
     } catch (error) {
@@ -50,7 +50,7 @@ export class HeirloomTable {
     }
   }
 
-  private async outcome(op: Op): Promise<ETerm> {
+  private async outcome (op: Op): Promise<ETerm> {
     switch (op.op) {
       case 'insert':
         await this.post(op.op, { objects: op.objects }, 204)
@@ -91,7 +91,7 @@ export class HeirloomTable {
     }
   }
 
-  private async walk(start: 'first' | 'last', step: 'next' | 'prev'): Promise<ETerm[]> {
+  private async walk (start: 'first' | 'last', step: 'next' | 'prev'): Promise<ETerm[]> {
     const keys: ETerm[] = []
     let at = await this.post(start)
     while (at.end !== true) {
@@ -102,7 +102,7 @@ export class HeirloomTable {
   }
 
   // Every chunk, following continuations, as the driver gathers ETS's.
-  private async selectChunks(spec: Term[], limit: number): Promise<ETerm[]> {
+  private async selectChunks (spec: Term[], limit: number): Promise<ETerm[]> {
     const chunks: ETerm[] = []
     let continuation: string | undefined
     do {
@@ -113,13 +113,13 @@ export class HeirloomTable {
     return chunks
   }
 
-  private async dump(): Promise<Array<{ key: Term; value: Term }>> {
+  private async dump (): Promise<Array<{ key: Term; value: Term }>> {
     const answer = await request(this.base, 'GET', `${this.path}/dump`)
     if (answer.status !== 200) throw new UnexpectedAnswer(answer)
     return answer.text.split('\n').filter(line => line !== '').map(line => JSON.parse(line))
   }
 
-  private async post(operation: string, body?: unknown, status = 200): Promise<any> {
+  private async post (operation: string, body?: unknown, status = 200): Promise<any> {
     const answer = await request(this.base, 'POST', `${this.path}/${operation}`, body)
     if (answer.status !== status) throw new UnexpectedAnswer(answer)
     return answer.body
@@ -135,7 +135,7 @@ const keyOrEnd = (answer: { key?: Term; end?: true }): ETerm =>
 // node:http with keep-alive: several times faster per request than fetch here.
 const agent = new http.Agent({ keepAlive: true })
 
-function request(base: string, method: string, path: string, body?: unknown): Promise<Answer> {
+function request (base: string, method: string, path: string, body?: unknown): Promise<Answer> {
   const payload = body === undefined ? undefined : JSON.stringify(body)
   const headers: Record<string, string | number> = payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
   return new Promise((resolve, reject) => {

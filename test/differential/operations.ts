@@ -1,7 +1,7 @@
 // The operations of a differential sequence, as data, and their Erlang form
 // for the driver (driver.escript lists the Erlang side).
 import type { CounterOp } from '../../src/ets/counter.js'
-import type { EtsObject, TableType } from '../../src/ets/table.js'
+import type { EtsObject } from '../../src/ets/table.js'
 import { isTermObject, type Term } from '../../src/ets/term.js'
 import { atom, type ETerm, fromJson, fromObject, int, list, tuple } from './erlang-term.js'
 
@@ -18,7 +18,7 @@ export type Op =
   | { op: 'select_count' | 'select_delete' | 'select_replace'; spec: Term[] }
 
 /** The driver's form of an operation. */
-export function toErlang(op: Op): ETerm {
+export function toErlang (op: Op): ETerm {
   switch (op.op) {
     case 'insert':
     case 'insert_new':
@@ -44,13 +44,13 @@ export function toErlang(op: Op): ETerm {
 // Threshold, SetValue} with Pos 2, the value's position in {Key, Value}.
 // A step with only one of threshold/setValue becomes a 3-tuple: badarg in
 // ETS, as in Heirloom.
-function counterOps(ops: number | CounterStep | CounterStep[]): ETerm {
+function counterOps (ops: number | CounterStep | CounterStep[]): ETerm {
   if (typeof ops === 'number') return int(ops)
   if (Array.isArray(ops)) return list(ops.map(counterStep))
   return counterStep(ops)
 }
 
-function counterStep(step: CounterStep): ETerm {
+function counterStep (step: CounterStep): ETerm {
   const extra = [step.threshold, step.setValue].filter(n => n !== undefined).map(n => int(n))
   return tuple(int(2), int(step.incr), ...extra)
 }
@@ -64,11 +64,11 @@ function counterStep(step: CounterStep): ETerm {
 
 const isVariable = (s: string): boolean => /^\$(?:0|[1-9][0-9]{0,8})$/.test(s)
 
-function special(s: string): ETerm {
+function special (s: string): ETerm {
   return s === '_' || s === '$_' || s === '$$' || isVariable(s) ? atom(s) : fromJson(s)
 }
 
-export function matchSpec(spec: Term[]): ETerm {
+export function matchSpec (spec: Term[]): ETerm {
   return list(spec.map(clause => {
     if (!isTermObject(clause)) throw new Error('a generated clause is an object')
     const guards = (clause.guards ?? []) as Term[]
@@ -76,21 +76,21 @@ export function matchSpec(spec: Term[]): ETerm {
   }))
 }
 
-function head(h: Term): ETerm {
+function head (h: Term): ETerm {
   if (isTermObject(h) && Object.keys(h).every(name => name === 'key' || name === 'value')) {
     return tuple(pattern(Object.hasOwn(h, 'key') ? h.key : '_'), pattern(Object.hasOwn(h, 'value') ? h.value : '_'))
   }
   return pattern(h) // an object naming other members is a map pattern: it matches no {K, V}, as in Heirloom
 }
 
-function pattern(p: Term): ETerm {
+function pattern (p: Term): ETerm {
   if (typeof p === 'string') return special(p)
   if (Array.isArray(p)) return list(p.map(pattern))
   if (isTermObject(p)) return { t: 'map', v: Object.keys(p).map(name => [fromJson(name), pattern(p[name])]) }
   return fromJson(p)
 }
 
-function expression(x: Term): ETerm {
+function expression (x: Term): ETerm {
   if (typeof x === 'string') return special(x)
   if (isTermObject(x)) return { t: 'map', v: Object.keys(x).map(name => [fromJson(name), expression(x[name])]) }
   if (!Array.isArray(x) || x.length === 0) return fromJson(x)
@@ -100,14 +100,14 @@ function expression(x: Term): ETerm {
 
 // In a match spec body a tuple is written {{…}}: the top-level result
 // {"key": K, "value": V} is the object {K, V}, which select_replace needs.
-function result(r: Term): ETerm {
+function result (r: Term): ETerm {
   if (isTermObject(r) && Object.keys(r).length === 2 && Object.hasOwn(r, 'key') && Object.hasOwn(r, 'value')) {
     return tuple(tuple(template(r.key), template(r.value)))
   }
   return template(r)
 }
 
-function template(x: Term): ETerm {
+function template (x: Term): ETerm {
   if (typeof x === 'string') return special(x)
   if (isTermObject(x)) return { t: 'map', v: Object.keys(x).map(name => [fromJson(name), template(x[name])]) }
   if (!Array.isArray(x)) return fromJson(x)

@@ -5,15 +5,15 @@ import { compileMatchSpec } from '../../src/ets/match-spec.js'
 import { createTable, TABLE_TYPES, type Page, type PageOptions, type SelectContinuation, type Table, type TableType } from '../../src/ets/table.js'
 import type { Term } from '../../src/ets/term.js'
 
-function keys(table: Table): Term[] {
+function keys (table: Table): Term[] {
   return [...table.objects()].map(o => o.key)
 }
 
-function values(table: Table): Term[] {
+function values (table: Table): Term[] {
   return [...table.objects()].map(o => o.value)
 }
 
-function conformance(type: TableType, make: () => Table): void {
+function conformance (type: TableType, make: () => Table): void {
   const single = type === 'set' || type === 'ordered_set'
   const pick = <V>(expect: Record<TableType, V>): V => expect[type]
 

@@ -58,10 +58,13 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     weight: 2,
     arbitrary: fc.record(
       {
-        op: tag('updateCounter'), key, incr: fc.constantFrom(-2, 1, 3), path: fc.constant('n'),
+        op: tag('updateCounter'),
+        key,
+        incr: fc.constantFrom(-2, 1, 3),
+        path: fc.constant('n'),
         fallback: fc.record({ key, value: fc.constantFrom<Term>(0, { n: 5 }, 'x') }),
       },
-      { requiredKeys: ['op', 'key', 'incr'] },
+      { requiredKeys: ['op', 'key', 'incr'] }
     ),
   },
   { weight: 1, arbitrary: fc.record({ op: tag('walk') }) },
@@ -71,13 +74,13 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: tag('selectByKey'), key }) },
   { weight: 1, arbitrary: fc.record({ op: tag('selectCount'), value }) },
   { weight: 1, arbitrary: fc.record({ op: tag('selectDelete'), value }) },
-  { weight: 1, arbitrary: fc.record({ op: tag('selectReplace'), from: value, to: value }) },
+  { weight: 1, arbitrary: fc.record({ op: tag('selectReplace'), from: value, to: value }) }
 )
 
 const valueIs = (v: Term, result: Term): Term => [{ head: { key: '$1', value: '$2' }, guards: [['=:=', '$2', ['const', v]]], result }]
 
 /** Every result of a select, following continuations. */
-function selectAll(table: Table, spec: Term, limit?: number): Term[] {
+function selectAll (table: Table, spec: Term, limit?: number): Term[] {
   const results: Term[] = []
   let continuation: SelectContinuation | undefined
   do {
@@ -88,7 +91,7 @@ function selectAll(table: Table, spec: Term, limit?: number): Term[] {
   return results
 }
 
-function pageAll(table: Table, limit: number, reverse: boolean): EtsObject[] {
+function pageAll (table: Table, limit: number, reverse: boolean): EtsObject[] {
   const seen: EtsObject[] = []
   let after: Term | undefined
   do {
@@ -99,7 +102,7 @@ function pageAll(table: Table, limit: number, reverse: boolean): EtsObject[] {
   return seen
 }
 
-function walk(keys: Term[], next: (k: Term) => Term | undefined, first: Term | undefined): Term[] {
+function walk (keys: Term[], next: (k: Term) => Term | undefined, first: Term | undefined): Term[] {
   for (let k = first; k !== undefined; k = next(k)) keys.push(k)
   return keys
 }
@@ -109,17 +112,17 @@ type SameCall = Extract<Op, { op: 'insert' | 'insertNew' | 'lookup' | 'member' |
 
 const SAME_CALLS = new Set(['insert', 'insertNew', 'lookup', 'member', 'delete', 'deleteObject', 'deleteAllObjects', 'take', 'next'])
 
-function isSameCall(step: Op): step is SameCall {
+function isSameCall (step: Op): step is SameCall {
   return SAME_CALLS.has(step.op)
 }
 
-function call(target: Table | FullModelTable, step: SameCall): unknown {
+function call (target: Table | FullModelTable, step: SameCall): unknown {
   const method = target[step.op] as (this: unknown, argument?: unknown) => unknown
   const argument = 'objects' in step ? step.objects : 'object' in step ? step.object : 'key' in step ? step.key : undefined
   return method.call(target, argument)
 }
 
-function applyToTable(table: Table, step: Op): unknown {
+function applyToTable (table: Table, step: Op): unknown {
   if (isSameCall(step)) return call(table, step)
   switch (step.op) {
     case 'updateCounter': return table.updateCounter(step.key, { incr: step.incr, path: step.path }, step.fallback)
@@ -133,7 +136,7 @@ function applyToTable(table: Table, step: Op): unknown {
   }
 }
 
-function applyToModel(model: FullModelTable, step: Op): unknown {
+function applyToModel (model: FullModelTable, step: Op): unknown {
   const withValue = (v: Term) => model.ordered().filter(o => same(o.value, v))
   if (isSameCall(step)) return call(model, step)
   switch (step.op) {
@@ -154,14 +157,14 @@ function applyToModel(model: FullModelTable, step: Op): unknown {
   }
 }
 
-function hasWildcard(pattern: Term): boolean {
+function hasWildcard (pattern: Term): boolean {
   if (pattern === '_') return true
   if (Array.isArray(pattern)) return pattern.some(hasWildcard)
   return pattern !== null && typeof pattern === 'object' && Object.values(pattern).some(hasWildcard)
 }
 
 /** Head pattern semantics for patterns without variables: objects partial, the rest exact. */
-function patternMatches(pattern: Term, t: Term): boolean {
+function patternMatches (pattern: Term, t: Term): boolean {
   if (pattern === '_') return true
   if (Array.isArray(pattern)) return Array.isArray(t) && t.length === pattern.length && pattern.every((p, i) => patternMatches(p, t[i]))
   if (pattern !== null && typeof pattern === 'object') {
@@ -172,7 +175,7 @@ function patternMatches(pattern: Term, t: Term): boolean {
 }
 
 /** The result, or the error code: both sides must fail alike. */
-function attempt(f: () => unknown): unknown {
+function attempt (f: () => unknown): unknown {
   try {
     return f()
   } catch (error) {
@@ -184,7 +187,7 @@ function attempt(f: () => unknown): unknown {
 
 const show = (x: unknown): string => (x === undefined ? 'undefined' : canonical(x as Term))
 
-function run(type: TableType, steps: Op[]): void {
+function run (type: TableType, steps: Op[]): void {
   const table = createTable(type)
   const model = new FullModelTable(type)
   for (const [i, step] of steps.entries()) {
@@ -211,7 +214,7 @@ t.test('the naive order agrees with compareTerms', async t => {
       fc.string({ unit: 'binary', maxLength: 3 }),
       fc.constantFrom('\uFFFF', '\u{10000}', '\uE000', '\u{1F600}', 'a'),
       fc.array(tie('term') as fc.Arbitrary<Term>, { maxLength: 3 }),
-      fc.dictionary(fc.constantFrom('a', 'b', '\u{1F600}', '\uFFFF', '__proto__'), tie('term') as fc.Arbitrary<Term>, { maxKeys: 3, noNullPrototype: true }),
+      fc.dictionary(fc.constantFrom('a', 'b', '\u{1F600}', '\uFFFF', '__proto__'), tie('term') as fc.Arbitrary<Term>, { maxKeys: 3, noNullPrototype: true })
     ),
   })).term as fc.Arbitrary<Term>
   fc.assert(fc.property(term, term, (a, b) => {

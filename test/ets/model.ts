@@ -5,7 +5,7 @@ import type { EtsObject, TableType } from '../../src/ets/table.js'
 import type { Term } from '../../src/ets/term.js'
 
 /** Structure-revealing form: equal terms, and only they, print the same. */
-export function canonical(t: Term): string {
+export function canonical (t: Term): string {
   const walk = (x: Term): unknown => {
     if (Array.isArray(x)) return ['array', ...x.map(walk)]
     if (x !== null && typeof x === 'object') return ['object', ...Object.keys(x).sort().map(k => [k, walk(x[k])])]
@@ -14,13 +14,13 @@ export function canonical(t: Term): string {
   return JSON.stringify(walk(t))
 }
 
-export function same(a: Term, b: Term): boolean {
+export function same (a: Term, b: Term): boolean {
   return canonical(a) === canonical(b)
 }
 
 const RANKS = ['number', 'false', 'null', 'true', 'object', 'array', 'string']
 
-function rankOf(t: Term): number {
+function rankOf (t: Term): number {
   if (typeof t === 'number') return 0
   if (t === false) return 1
   if (t === null) return 2
@@ -29,7 +29,7 @@ function rankOf(t: Term): number {
   return Array.isArray(t) ? 5 : 4
 }
 
-function compareLists<T>(a: T[], b: T[], compare: (x: T, y: T) => number): number {
+function compareLists<T> (a: T[], b: T[], compare: (x: T, y: T) => number): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const c = compare(a[i], b[i])
     if (c !== 0) return c
@@ -40,7 +40,7 @@ function compareLists<T>(a: T[], b: T[], compare: (x: T, y: T) => number): numbe
 const codePoints = (s: string): number[] => Array.from(s, c => c.codePointAt(0)!)
 const compareNames = (a: string, b: string): number => compareLists(codePoints(a), codePoints(b), (x, y) => Math.sign(x - y))
 
-export function naiveCompare(a: Term, b: Term): number {
+export function naiveCompare (a: Term, b: Term): number {
   const ra = rankOf(a)
   const rb = rankOf(b)
   if (ra !== rb) return Math.sign(ra - rb)
@@ -62,13 +62,13 @@ export function naiveCompare(a: Term, b: Term): number {
 
 export class ModelTable {
   objects: EtsObject[] = []
-  constructor(readonly type: TableType) {}
+  constructor (readonly type: TableType) {}
 
-  get single(): boolean {
+  get single (): boolean {
     return this.type === 'set' || this.type === 'ordered_set'
   }
 
-  insert(list: readonly EtsObject[]): void {
+  insert (list: readonly EtsObject[]): void {
     for (const { key, value } of list) {
       const at = this.objects.findIndex(o => same(o.key, key))
       if (this.single && at >= 0) this.objects[at] = { key: this.objects[at].key, value }
@@ -77,20 +77,20 @@ export class ModelTable {
     }
   }
 
-  lookup(key: Term): Term[] {
+  lookup (key: Term): Term[] {
     return this.objects.filter(o => same(o.key, key)).map(o => o.value)
   }
 
-  member(key: Term): boolean {
+  member (key: Term): boolean {
     return this.objects.some(o => same(o.key, key))
   }
 
-  delete(key: Term): void {
+  delete (key: Term): void {
     this.objects = this.objects.filter(o => !same(o.key, key))
   }
 
   /** Table order: term order for ordered_set; else keys by first appearance, a key's objects together. */
-  ordered(): EtsObject[] {
+  ordered (): EtsObject[] {
     if (this.type === 'ordered_set') return [...this.objects].sort((a, b) => naiveCompare(a.key, b.key))
     const keys: Term[] = []
     for (const o of this.objects) if (!keys.some(k => same(k, o.key))) keys.push(o.key)
@@ -99,7 +99,7 @@ export class ModelTable {
 }
 
 export class ModelError extends Error {
-  constructor(readonly code: string) {
+  constructor (readonly code: string) {
     super(code)
   }
 }
@@ -108,7 +108,7 @@ const isObject = (t: Term): t is Record<string, Term> => t !== null && typeof t 
 
 /** The operations added in step 2, as naively as the ones above. */
 export class FullModelTable extends ModelTable {
-  insertNew(list: readonly EtsObject[]): { inserted: boolean; present: Term[] } {
+  insertNew (list: readonly EtsObject[]): { inserted: boolean; present: Term[] } {
     const present: Term[] = []
     for (const { key } of list) if (this.member(key) && !present.some(k => same(k, key))) present.push(key)
     if (present.length > 0) return { inserted: false, present }
@@ -116,21 +116,21 @@ export class FullModelTable extends ModelTable {
     return { inserted: true, present }
   }
 
-  deleteObject(object: EtsObject): void {
+  deleteObject (object: EtsObject): void {
     this.objects = this.objects.filter(o => !(same(o.key, object.key) && same(o.value, object.value)))
   }
 
-  deleteAllObjects(): void {
+  deleteAllObjects (): void {
     this.objects = []
   }
 
-  take(key: Term): Term[] {
+  take (key: Term): Term[] {
     const values = this.lookup(key)
     this.delete(key)
     return values
   }
 
-  updateCounter(key: Term, incr: number, path?: string, fallback?: EtsObject): number[] {
+  updateCounter (key: Term, incr: number, path?: string, fallback?: EtsObject): number[] {
     if (!this.single) throw new ModelError('badarg')
     const held = this.objects.find(o => same(o.key, key))
     if (held === undefined && fallback === undefined) throw new ModelError('badarg')
@@ -146,13 +146,13 @@ export class FullModelTable extends ModelTable {
   }
 
   /** Keys in table order. */
-  keys(): Term[] {
+  keys (): Term[] {
     const keys: Term[] = []
     for (const o of this.ordered()) if (!keys.some(k => same(k, o.key))) keys.push(o.key)
     return keys
   }
 
-  next(key: Term): Term | undefined {
+  next (key: Term): Term | undefined {
     const keys = this.keys()
     if (this.type === 'ordered_set') return keys.find(k => naiveCompare(k, key) > 0)
     const at = keys.findIndex(k => same(k, key))
@@ -161,14 +161,14 @@ export class FullModelTable extends ModelTable {
   }
 
   /** Every object, a page at a time: keys in table order (or reversed), a key's objects in insertion order. */
-  pages(reverse: boolean): EtsObject[] {
+  pages (reverse: boolean): EtsObject[] {
     const keys = this.keys()
     if (reverse) keys.reverse()
     return keys.flatMap(k => this.objects.filter(o => same(o.key, k)))
   }
 
   /** Replaces the values equal to `from` by `to`, keeping places. */
-  replaceValues(from: Term, to: Term): number {
+  replaceValues (from: Term, to: Term): number {
     if (this.type === 'bag') throw new ModelError('badarg')
     let count = 0
     for (const o of this.objects) {

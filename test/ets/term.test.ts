@@ -2,14 +2,14 @@ import t, { type Test } from 'tap'
 import { compareStrings, compareTerms, termBytes, termEquals, termKey, type Term } from '../../src/ets/term.js'
 
 // Asserts a < b, and the antisymmetric and inequality facts that follow.
-function less(t: Test, a: Term, b: Term, why: string): void {
+function less (t: Test, a: Term, b: Term, why: string): void {
   t.equal(compareTerms(a, b), -1, `${why}: ${JSON.stringify(a)} < ${JSON.stringify(b)}`)
   t.equal(compareTerms(b, a), 1, `${why}: reversed`)
   t.notOk(termEquals(a, b), `${why}: not equal`)
   t.not(termKey(a), termKey(b), `${why}: different keys`)
 }
 
-function same(t: Test, a: Term, b: Term, why: string): void {
+function same (t: Test, a: Term, b: Term, why: string): void {
   t.equal(compareTerms(a, b), 0, `${why}: compare`)
   t.ok(termEquals(a, b), `${why}: equals`)
   t.equal(termKey(a), termKey(b), `${why}: key`)

@@ -44,7 +44,7 @@ function anyBadBody (template: unknown, nullIsValid: boolean): fc.Arbitrary<Bad>
     notJson.map(raw('not JSON')),
     fc.constant({ text: '', why: 'empty body with a JSON media type' }),
     fc.constantFrom('"__proto__":{"admin":true}', '"constructor":{"prototype":{"admin":true}}', '" __proto__":1,"__proto__":[]')
-      .map(member => ({ text: poison(member), why: 'poisoned member' })),
+      .map(member => ({ text: poison(member), why: 'poisoned member' }))
   )
 }
 
@@ -85,7 +85,7 @@ function bodyCases (spec: BodyRoute): fc.Arbitrary<Case> {
       weight: 2,
       arbitrary: fc.tuple(badTableSegment, unknownQuery).map(([{ segment, why }, q]) => request(segment, q, json(spec.valid), why)),
     },
-    { weight: 1, arbitrary: tables.map(t => request(t, '', HUGE, 'body over 1 MiB')) },
+    { weight: 1, arbitrary: tables.map(t => request(t, '', HUGE, 'body over 1 MiB')) }
   )
 }
 
@@ -121,7 +121,7 @@ const createTable = bodyCases({
     badTableName.map(name => bad('bad name')({ name })),
     fc.tuple(existing, fc.constantFrom(undefined, 'set', 'bag')).map(([name, type]) => bad('name taken')({ name, type })),
     fc.tuple(fc.stringMatching(/^[a-z]{1,10}$/), badType).map(([name, type]) => bad('bad type')({ name: `nx_${name}`, type })),
-    deepMember('name'),
+    deepMember('name')
   ),
 })
 
@@ -134,7 +134,7 @@ const renameTable = bodyCases({
     fc.constant({}).map(bad('no name')),
     wrongType.string.map(name => bad('name not a string')({ name })),
     badTableName.map(name => bad('bad new name')({ name })),
-    existing.map(name => bad('new name taken')({ name })),
+    existing.map(name => bad('new name taken')({ name }))
   ),
 })
 
@@ -143,7 +143,7 @@ export const tableCases = fc.oneof(
   renameTable,
   segmentCases('GET /v1/tables/{table}', 'GET', table => `/v1/tables/${table}`),
   segmentCases('DELETE /v1/tables/{table}', 'DELETE', table => `/v1/tables/${table}`),
-  segmentCases('GET /v1/tables/{table}/dump', 'GET', table => `/v1/tables/${table}/dump`),
+  segmentCases('GET /v1/tables/{table}/dump', 'GET', table => `/v1/tables/${table}/dump`)
 )
 
 // ── objects by path key ────────────────────────────────────────────────
@@ -160,13 +160,13 @@ const putObject = fc.oneof(
       invalid: fc.oneof(
         fc.constant({}).map(bad('no value')),
         fc.constantFrom({ val: 1 }, { Value: 1 }, { values: [1] }, { key, v: 2 }).map(bad('no value')),
-        deepMember('value'),
+        deepMember('value')
       ),
     }).map(c => prefer === undefined ? c : { ...c, request: { ...c.request, headers: { ...c.request.headers, prefer } } })),
   fc.tuple(anyTable, badKeySegment).map(([table, { segment, why }]) => ({
     route: 'PUT /v1/tables/{table}/objects/{key}',
     request: { method: 'PUT', url: `/v1/tables/${table}/objects/${segment}`, payload: '{"value":1}', headers: JSON_HEADERS, why },
-  })),
+  }))
 )
 
 const keySegmentCases = (method: string): fc.Arbitrary<Case> => {
@@ -177,7 +177,7 @@ const keySegmentCases = (method: string): fc.Arbitrary<Case> => {
     })),
     fc.tuple(anyTable, badKeySegment).map(([table, { segment, why }]) => ({
       route, request: { method, url: `/v1/tables/${table}/objects/${segment}`, why },
-    })),
+    }))
   )
 }
 
@@ -191,7 +191,7 @@ export const objectCases = fc.oneof(
       request: { method: 'GET', url: `/v1/tables/${table}/objects/${encodeKey(key)}${query}`, why: 'no such key' },
     })),
   },
-  { weight: 2, arbitrary: keySegmentCases('DELETE') },
+  { weight: 2, arbitrary: keySegmentCases('DELETE') }
 )
 
 // ── operations ─────────────────────────────────────────────────────────
@@ -218,7 +218,7 @@ const badObjects = fc.oneof(
     .map(objects => bad('a bad object in the list')({ objects })),
   deepJson.map(deep => ({ text: `{"key":"k","value":${deep}}`, why: 'value nested too deep' })),
   deepJson.map(deep => ({ text: `{"objects":[{"key":"ok","value":1},{"key":${deep},"value":1}]}`, why: 'a key nested too deep, after a good object' })),
-  fc.constant(bad('10,001 objects')({ objects: tooMany(10_001, { key: 'k', value: 1 }) })),
+  fc.constant(bad('10,001 objects')({ objects: tooMany(10_001, { key: 'k', value: 1 }) }))
 )
 
 const nonNumber = fc.oneof(fc.string(), fc.boolean(), fc.constant(null), fc.constant([1]), fc.constant({ n: 1 }))
@@ -236,14 +236,14 @@ const counterBody = fc.oneof(
   missingKey.map(key => bad('no object and no default')({ key, ops: 1 })),
   fc.tuple(missingKey, nonNumber).map(([key, value]) => bad('default value not a number')({ key, ops: 1, default: { key, value } })),
   fc.tuple(missingKey, wrongType.object).map(([key, d]) => bad('default not an object')({ key, ops: 1, default: d })),
-  missingKey.map(key => bad('default without value')({ key, ops: 1, default: { key } })),
+  missingKey.map(key => bad('default without value')({ key, ops: 1, default: { key } }))
 )
 
 const mergePatchBody = fc.oneof(
   objectWithout('key'),
   objectWithout('patch'),
   fc.tuple(missingKey, fc.jsonValue({ maxDepth: 2 })).map(([key, patch]) => bad('no such key')({ key, patch })),
-  fc.tuple(seededKey, deepJson).map(([key, deep]) => ({ text: `{"key":${json(key)},"patch":${deep}}`, why: 'patch nested too deep' })),
+  fc.tuple(seededKey, deepJson).map(([key, deep]) => ({ text: `{"key":${json(key)},"patch":${deep}}`, why: 'patch nested too deep' }))
 )
 
 /** Specs the compiler refuses, handpicked and random (the compiler itself is the oracle). */
@@ -253,11 +253,11 @@ const badSpec: fc.Arbitrary<unknown> = fc.oneof(
     [{ head: '$_', result: 1 }], [{ head: '$$', result: 1 }], [{ head: '_', guards: 'x', result: 1 }],
     [{ head: '_', guards: [['no_such_function', '$1']], result: 1 }], [{ head: '_', guards: [['==', '$1']], result: 1 }],
     [{ head: '_', result: '$1' }], [{ head: '_', guards: [[]], result: 1 }], [{ head: '_', guards: [{}], result: 1 }],
-    [{ head: '_', result: true }, 7],
+    [{ head: '_', result: true }, 7]
   ).filter(doesNotCompile),
   fc.array(fc.jsonValue({ maxDepth: 3 }), { minLength: 1, maxLength: 4 }).filter(doesNotCompile),
   fc.record({ head: fc.jsonValue({ maxDepth: 2 }), guards: fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 2 }), result: fc.jsonValue({ maxDepth: 2 }) })
-    .map(clause => [clause]).filter(doesNotCompile),
+    .map(clause => [clause]).filter(doesNotCompile)
 )
 
 function doesNotCompile (spec: unknown): boolean {
@@ -274,7 +274,7 @@ const specBody = fc.oneof(
   wrongType.array.map(spec => bad('spec not a list')({ spec })),
   fc.constant(bad('empty spec')({ spec: [] })),
   fc.constant(bad('101 clauses')({ spec: tooMany(101, { head: '_', result: true }) })),
-  badSpec.map(spec => bad('spec does not compile')({ spec })),
+  badSpec.map(spec => bad('spec does not compile')({ spec }))
 )
 
 const ALL = [{ head: '_', result: true }]
@@ -283,7 +283,7 @@ const badLimit = fc.oneof(fc.constantFrom(0, -1, 1.5, 10_001, 1e300), wrongType.
 const badCursor = fc.oneof(
   fc.string({ minLength: 1, maxLength: 20, unit: fc.constantFrom('!', '*', '(', ')', '~', ' ', '.', '$') }),
   notJson.map(text => Buffer.from(text).toString('base64url')),
-  fc.constant(''),
+  fc.constant('')
 )
 
 const batchOps = fc.oneof(
@@ -299,8 +299,8 @@ const batchOps = fc.oneof(
     [{ op: 'delete_all_objects' }],
     [{ op: 'select_delete', spec: ALL }],
     [{ op: 'delete', key: 'ada' }, { op: 'insert', objects: [{ key: 'ada', value: 'changed' }] }],
-    [{ op: 'take', key: 'grace' }],
-  )).map(([key, good]) => bad('good ops then a refused update_counter')({ ops: [...good, { op: 'update_counter', key, ops: 1 }] })),
+    [{ op: 'take', key: 'grace' }]
+  )).map(([key, good]) => bad('good ops then a refused update_counter')({ ops: [...good, { op: 'update_counter', key, ops: 1 }] }))
 )
 
 const writeCases = fc.oneof(
@@ -316,7 +316,7 @@ const writeCases = fc.oneof(
   op('merge_patch', { tables: bagTable, valid: { key: 'ada', patch: { a: 1 } }, invalid: seededKey.map(key => bad('a bag has no merge_patch')({ key, patch: { a: 1 } })) }),
   op('select_delete', { valid: { spec: ALL }, invalid: specBody }),
   op('select_replace', { valid: { spec: [{ head: '$1', result: '$1' }] }, invalid: specBody }),
-  op('batch', { valid: { ops: [{ op: 'delete_all_objects' }] }, invalid: batchOps }),
+  op('batch', { valid: { ops: [{ op: 'delete_all_objects' }] }, invalid: batchOps })
 )
 
 const readCases = fc.oneof(
@@ -342,7 +342,7 @@ const readCases = fc.oneof(
       wrongType.string.map(cursor => bad('cursor not a string')({ cursor })),
       badCursor.map(cursor => bad('cursor not one the server gave')({ cursor })),
       deepMember('from', '"limit":2,'),
-      deepMember('to'),
+      deepMember('to')
     ),
   }),
   op('page', { tables: hashTable, valid: { limit: 5 }, invalid: fc.constantFrom({ from: 'a' }, { to: 1 }, { from: 1, to: 'z' }).map(bad('a range on a hash table')) }),
@@ -352,10 +352,10 @@ const readCases = fc.oneof(
       specBody,
       badLimit.map(limit => bad('bad limit')({ spec: ALL, limit })),
       wrongType.string.map(continuation => bad('continuation not a string')({ spec: ALL, continuation })),
-      badCursor.map(continuation => bad('continuation not one the server gave')({ spec: ALL, limit: 1, continuation })),
+      badCursor.map(continuation => bad('continuation not one the server gave')({ spec: ALL, limit: 1, continuation }))
     ),
   }),
-  op('select_count', { valid: { spec: ALL }, invalid: specBody }),
+  op('select_count', { valid: { spec: ALL }, invalid: specBody })
 )
 
 export const operationCases = { writes: writeCases, reads: readCases }
@@ -365,7 +365,7 @@ export const operationCases = { writes: writeCases, reads: readCases }
 const crashTarget = fc.oneof(
   fc.constantFrom<unknown>({}, { process: 'nope' }, { process: 'table_handler' }, { process: 'root' },
     { process: 'table_sup' }, { table: TABLES.set }, { process: ['table_manager'] }),
-  badTableName.map(table => ({ process: 'table_handler', table })),
+  badTableName.map(table => ({ process: 'table_handler', table }))
 )
 const faultCases = bodyCases({
   route: 'POST /v1/faults/crash',
@@ -379,7 +379,7 @@ const faultCases = bodyCases({
     fc.constant(bad('101 targets')(tooMany(101, { process: 'table_manager' }))),
     crashTarget.map(target => bad('a bad target after a good one')([{ process: 'table_manager' }, target])),
     missingTableName.map(table => bad('no handler of that table')({ process: 'table_handler', table })),
-    missingTableName.map(table => bad('good targets, then one with no process')([{ process: 'table_manager' }, { process: 'table_handler', table: TABLES.set }, { process: 'table_handler', table }])),
+    missingTableName.map(table => bad('good targets, then one with no process')([{ process: 'table_manager' }, { process: 'table_handler', table: TABLES.set }, { process: 'table_handler', table }]))
   ),
 })
 
@@ -397,8 +397,8 @@ const unknownRoutes = fc.oneof(
     ['PATCH', '/v1/tables'], ['PUT', '/v1/tables'], ['DELETE', '/v1/tables'], ['PUT', `/v1/tables/${TABLES.set}`],
     ['POST', `/v1/tables/${TABLES.set}/objects/ada`], ['GET', `/v1/tables/${TABLES.set}/insert`], ['GET', `/v1/tables/${TABLES.set}/objects`],
     ['POST', `/v1/tables/${TABLES.set}/no_such_operation`], ['POST', '/v1/processes'], ['GET', '/v1/faults/crash'], ['POST', '/healthz'],
-    ['DELETE', '/readyz'], ['GET', '/v1/tables//objects/k'], ['POST', `/v1/tables/${TABLES.set}/insert/extra`],
-  ).map(([method, url]) => ({ method, url, why: 'wrong method or path' })),
+    ['DELETE', '/readyz'], ['GET', '/v1/tables//objects/k'], ['POST', `/v1/tables/${TABLES.set}/insert/extra`]
+  ).map(([method, url]) => ({ method, url, why: 'wrong method or path' }))
 ).map(request => ({ route: 'unknown route', request }))
 
 export const otherCases = fc.oneof(faultCases, unknownRoutes)

@@ -89,7 +89,7 @@ function cases (): RawCase[] {
       { name: 'invalid UTF-8 in a member name', variant, bytes: put(bytes('{"value":{"', bad, '":1}}')) },
       { name: 'invalid UTF-8 in a table name', variant, bytes: request('POST', '/v1/tables', bytes('{"name":"t', bad, '"}')) },
       { name: 'raw non-ASCII bytes in the path', variant, bytes: bytes('GET /v1/tables/raw/objects/', bad, ' HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n') },
-      { name: 'escaped invalid UTF-8 in the path', variant, bytes: head([`GET /v1/tables/raw/objects/${bad.map(b => '%' + b.toString(16).toUpperCase()).join('')} HTTP/1.1`, 'Host: 127.0.0.1']) },
+      { name: 'escaped invalid UTF-8 in the path', variant, bytes: head([`GET /v1/tables/raw/objects/${bad.map(b => '%' + b.toString(16).toUpperCase()).join('')} HTTP/1.1`, 'Host: 127.0.0.1']) }
     )
   }
   list.push(
@@ -105,7 +105,7 @@ function cases (): RawCase[] {
     { name: 'a NUL in a header value', bytes: put(value, ['X-Odd: a\u0000b']) },
     { name: 'a header without a colon', bytes: put(value, ['NoColonHere']) },
     { name: 'an HTTP version that does not exist', bytes: head(['GET /healthz HTTP/9.9', 'Host: 127.0.0.1']) },
-    { name: 'a request line with no path', bytes: head(['GET HTTP/1.1', 'Host: 127.0.0.1']) },
+    { name: 'a request line with no path', bytes: head(['GET HTTP/1.1', 'Host: 127.0.0.1']) }
   )
   return list
 }
@@ -172,7 +172,7 @@ t.test('fuzzed_bytes_after_a_valid_request_line_are_answered_cleanly', async t =
       const { answers, hung } = await exchange(port, request(method, path, payload), false)
       const fault = hung ? 'hung' : answers.length === 0 ? 'closed without an answer' : notAProblem(answers[0])
       if (fault !== undefined && !violations.has(fault)) violations.set(fault, `${line} body=${payload.toString('hex')} → ${answers[0]?.statusCode} ${answers[0]?.body.slice(0, 120)}`)
-    },
+    }
   ), { numRuns: 150 })
   t.comment(`${runs} fuzzed raw bodies`)
   t.same([...violations].map(([fault, example]) => `${fault} e.g. ${example}`), [], 'every one a 4xx problem')

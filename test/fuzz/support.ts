@@ -184,14 +184,14 @@ export const deepJson = fc.oneof(
   fc.integer({ min: 513, max: 10_000 }).map(depth => deepArray(depth)),
   fc.constant(deepArray(10_000)),
   fc.integer({ min: 600, max: 10_000 }).map(deepObject),
-  fc.integer({ min: 300, max: 3000 }).map(depth => '[{"a":'.repeat(depth) + 'null' + '}]'.repeat(depth)),
+  fc.integer({ min: 300, max: 3000 }).map(depth => '[{"a":'.repeat(depth) + 'null' + '}]'.repeat(depth))
 )
 
 /** Text that is not JSON at all (or not one JSON value). */
 export const notJson = fc.oneof(
   fc.constantFrom('{', '{"a":', 'nul', "{'name':'x'}", '{"a":1,}', 'NaN', '[1,]', '{"a":1}}', '\u0000', '{"a":1} x',
     'undefined', '{"a":01}', '"\\x"', '{"a":"\u0001"}', '{"a" 1}', '[', ']', '{}{}', 'tru', '-', '1e', '"unterminated'),
-  fc.string({ maxLength: 40 }).filter(s => s.trim() !== '' && !parses(s)),
+  fc.string({ maxLength: 40 }).filter(s => s.trim() !== '' && !parses(s))
 )
 
 function parses (text: string): boolean {
@@ -206,7 +206,7 @@ function parses (text: string): boolean {
 /** Content types that are not JSON, each with a payload (an empty body has no media type to refuse). */
 export const notJsonContentType = fc.constantFrom(
   'text/plain', 'application/xml', 'text/html', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x',
-  'application/octet-stream', 'application/jsonx', 'application/json-patch+json', 'text/json', 'image/png', 'application/x-ndjson',
+  'application/octet-stream', 'application/jsonx', 'application/json-patch+json', 'text/json', 'image/png', 'application/x-ndjson'
 )
 
 /** Query strings no route knows; never changing a refusal into an acceptance. */
@@ -214,7 +214,7 @@ export const unknownQuery = fc.oneof(
   fc.constant(''),
   fc.constantFrom('?__proto__=1', '?constructor[prototype][admin]=1', '?a[b]=c&a[b]=d', '?limit=5&cursor=zz', '?x', '?=', '?&&', '?%FF=1'),
   fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 4 })
-    .map(query => '?' + new URLSearchParams(query).toString()),
+    .map(query => '?' + new URLSearchParams(query).toString())
 )
 
 /** Table names the schema refuses: in a path, encoded. */
@@ -222,28 +222,28 @@ export const badTableName = fc.oneof(
   fc.constantFrom('-x', '.hidden', 'a b', 'a/b', 'tab\u0000le', 'ta%ble', 'ümlaut', '😀', 'a:b', 'a\nb', '..', '.', '-', 'x'.repeat(129)),
   fc.string({ minLength: 129, maxLength: 400, unit: fc.constantFrom('a', 'b', '_', '9') }),
   fc.string({ minLength: 1, maxLength: 20 }).filter(s => !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(s)),
-  fc.string({ minLength: 1, maxLength: 10, unit: 'grapheme' }).filter(s => !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(s)),
+  fc.string({ minLength: 1, maxLength: 10, unit: 'grapheme' }).filter(s => !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(s))
 )
 
 /** Names the schema accepts but no table has (the proto-like ones included: the catalog must not find them on Object.prototype). */
 export const missingTableName = fc.oneof(
   fc.constantFrom(...PROTO_NAMES),
   fc.stringMatching(/^[a-z0-9_]{1,20}$/).map(s => `nx_${s}`),
-  fc.constant('n'.repeat(128)),
+  fc.constant('n'.repeat(128))
 )
 
 /** A table path segment that must be refused: 400 (bad name) or 404 (no such table). */
 export const badTableSegment = fc.oneof(
   badTableName.map(name => ({ segment: encodeURIComponent(name), why: `bad table name ${JSON.stringify(name.slice(0, 40))}` })),
   missingTableName.map(name => ({ segment: encodeURIComponent(name), why: `no table ${name}` })),
-  fc.constantFrom('%FF', '%E0%A4', '%C3', '%', '%zz', 'a%2Fb').map(segment => ({ segment, why: `bad escape ${segment}` })),
+  fc.constantFrom('%FF', '%E0%A4', '%C3', '%', '%zz', 'a%2Fb').map(segment => ({ segment, why: `bad escape ${segment}` }))
 )
 
 /** Path keys that must be refused: too long (over 1024), or badly escaped. */
 export const badKeySegment = fc.oneof(
   fc.integer({ min: 1025, max: 4000 }).map(n => ({ segment: 'k'.repeat(n), why: `key of ${n} chars` })),
   fc.integer({ min: 1025, max: 1500 }).map(n => ({ segment: encodeURIComponent('😀'.repeat(n)), why: `key of ${n} emoji` })),
-  fc.constantFrom('%FF', '%E0%A4', '%C3%28', '%ED%A0%80', '%', '%zz').map(segment => ({ segment, why: `bad escape ${segment}` })),
+  fc.constantFrom('%FF', '%E0%A4', '%C3%28', '%ED%A0%80', '%', '%zz').map(segment => ({ segment, why: `bad escape ${segment}` }))
 )
 
 /** Keys surely absent from every table (for reads that must answer 404). */

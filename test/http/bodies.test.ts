@@ -5,7 +5,6 @@ import type { App } from '../../src/server.js'
 import { build } from '../helpers.js'
 import { expectProblem } from './problem.js'
 
-
 const raw = (app: App, url: string, payload: string, contentType?: string, method: 'POST' | 'PUT' = 'POST') =>
   app.inject({ method, url, payload, headers: contentType === undefined ? {} : { 'content-type': contentType } })
 

@@ -6,7 +6,6 @@ import type { App } from '../../src/server.js'
 import { listen } from '../helpers.js'
 import { call, until } from './client.js'
 
-
 interface ProcessNode { pid?: string; name?: string; tables?: string[]; children?: ProcessNode[] }
 
 function findProcess (node: ProcessNode | null | undefined, name: string): ProcessNode | undefined {

@@ -4,7 +4,6 @@ import type { App } from '../../src/server.js'
 import { build, valuesOf } from '../helpers.js'
 import { expectProblem } from './problem.js'
 
-
 async function withTable (t: Test, type = 'set'): Promise<App> {
   const app = await build(t)
   const res = await app.inject({ method: 'POST', url: '/v1/tables', payload: { name: 'users', type } })

@@ -8,7 +8,6 @@ import { DataDirError } from '../../src/tables/catalog.js'
 import { build, tempDir } from '../helpers.js'
 import { expectProblem } from './problem.js'
 
-
 const TYPES = ['set', 'ordered_set', 'bag', 'duplicate_bag']
 
 t.test('every_table_comes_back_empty_with_a_running_handler', async t => {

@@ -3,7 +3,6 @@ import t from 'tap'
 import { build } from '../helpers.js'
 import { expectProblem } from './problem.js'
 
-
 const PID = /^<0\.\d+\.0>$/
 
 t.test('processes_show_the_supervision_tree_and_the_holding_pen', async t => {

@@ -3,7 +3,6 @@ import t from 'tap'
 import type { App } from '../../src/server.js'
 import { build } from '../helpers.js'
 
-
 async function tableOf (app: App, type: string): Promise<string> {
   await app.inject({ method: 'POST', url: '/v1/tables', payload: { name: type, type } })
   return `/v1/tables/${type}/objects`

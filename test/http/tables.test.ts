@@ -3,7 +3,6 @@ import t from 'tap'
 import { build } from '../helpers.js'
 import { expectProblem } from './problem.js'
 
-
 t.test('create_answers_201_with_location_and_info', async t => {
   const app = await build(t)
   const res = await app.inject({ method: 'POST', url: '/v1/tables', payload: { name: 'users', type: 'bag' } })

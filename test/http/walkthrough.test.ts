@@ -7,7 +7,6 @@ import { haveCurl, type Runner, runCurl } from './curl.js'
 import { differences, expectedStatus, parseDocumented } from './documented.js'
 import { type Step, walkthrough } from './readme.js'
 
-
 const README = new URL('../../README.md', import.meta.url)
 
 /** Pipes that only reformat JSON leave the documented output comparable. */

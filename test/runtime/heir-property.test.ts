@@ -28,7 +28,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('giveAway' as const), owner: fc.nat(), to: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('killOwner' as const), owner: fc.nat(), reason }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('killHeir' as const), heir: heirName, reason }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('startHeir' as const), heir: heirName }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('startHeir' as const), heir: heirName }) }
 )
 
 type Expect = (ok: boolean, what: string) => void

@@ -9,7 +9,7 @@ t.test('queue_behaves_as_an_array', async t => {
     fc.record({ shift: fc.constant(true) }),
     fc.record({ remove: fc.nat(50) }),
     fc.record({ unshiftAll: fc.array(fc.nat(50), { maxLength: 5 }) }),
-    fc.record({ drain: fc.constant(true) }),
+    fc.record({ drain: fc.constant(true) })
   )
   fc.assert(fc.property(fc.array(op, { maxLength: 3000 }), ops => {
     const queue = new Queue<{ n: number }>()
@@ -22,7 +22,7 @@ t.test('queue_behaves_as_an_array', async t => {
       if ('remove' in o) {
         const at = model.indexOf(box(o.remove))
         if (at >= 0) model.splice(at, 1)
-        if (queue.remove(box(o.remove)) !== at >= 0) return false
+        if (queue.remove(box(o.remove)) !== (at >= 0)) return false
       }
       if ('unshiftAll' in o) { const batch = o.unshiftAll.map(box); queue.unshiftAll(batch); model = [...batch, ...model] }
       if ('drain' in o) {

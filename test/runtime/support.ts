@@ -38,7 +38,7 @@ export interface Probe { pid: Pid; ctx: ProcessContext; inbox: Inbox }
 export async function startProbe (
   node: Node,
   options: StartOptions = {},
-  extra: (ctx: ProcessContext, inbox: Inbox) => Behaviour = () => ({}),
+  extra: (ctx: ProcessContext, inbox: Inbox) => Behaviour = () => ({})
 ): Promise<Probe> {
   const inbox = new Inbox()
   let context!: ProcessContext
@@ -49,17 +49,17 @@ export async function startProbe (
 /** The factory behind `startProbe`, for supervisors' child specs. */
 export function probeFactory (
   inbox: Inbox,
-  extra: (ctx: ProcessContext, inbox: Inbox) => Behaviour = () => ({}),
+  extra: (ctx: ProcessContext, inbox: Inbox) => Behaviour = () => ({})
 ): ProcessFactory {
   return ctx => ({ handleInfo: message => inbox.push(message), ...extra(ctx, inbox) })
 }
 
 /** A promise with its settle functions outside it. */
 export function deferred<T = void> (): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve!: (v: T) => void
-  let reject!: (e: unknown) => void
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
-  return { promise, resolve, reject }
+  let settle!: (v: T) => void
+  let fail!: (e: unknown) => void
+  const promise = new Promise<T>((resolve, reject) => { settle = resolve; fail = reject })
+  return { promise, resolve: settle, reject: fail }
 }
 
 /** A clock that moves only when the test says so. */

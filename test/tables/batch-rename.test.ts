@@ -54,7 +54,7 @@ for (const type of ['set', 'ordered_set', 'bag', 'duplicate_bag'] as TableType[]
 t.test('a_successful_batch_applies_in_order_with_one_result_each', async t => {
   const service = await startService(t)
   await service.create('b', 'set')
-  const result = await service.write('b', 'batch', {
+  const { result, revision } = await service.write('b', 'batch', {
     ops: [
       { op: 'insert', objects: [{ key: 'n', value: 1 }] },
       { op: 'update_counter', key: 'n', ops: 5 },
@@ -63,6 +63,7 @@ t.test('a_successful_batch_applies_in_order_with_one_result_each', async t => {
     ],
   })
   t.same(result, { results: [true, { values: [6] }, { key: 'n', values: [6] }, { inserted: true, present: [] }] })
+  t.equal(revision, 1, 'a batch is one revision')
   t.same(await valuesOf(service, 'b', 'n'), [0])
 })
 

@@ -41,7 +41,7 @@ const victim = fc.constantFrom<Victim>('handler', 'manager', 'both')
 const obj = fc.record({ key: fc.constantFrom(...KEYS), value: fc.integer({ min: 0, max: 3 }) })
 const write: fc.Arbitrary<Write> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant('insert' as const), objects: fc.array(obj, { minLength: 1, maxLength: 3 }) }), weight: 3 },
-  fc.record({ op: fc.constant('delete' as const), key: fc.constantFrom(...KEYS) }),
+  fc.record({ op: fc.constant('delete' as const), key: fc.constantFrom(...KEYS) })
 )
 const command: fc.Arbitrary<Command> = fc.oneof(
   { arbitrary: fc.record({ do: fc.constant('create' as const), name, type }), weight: 2 },
@@ -50,7 +50,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { arbitrary: fc.record({ do: fc.constant('write' as const), name, write }), weight: 4 },
   fc.record({ do: fc.constant('batch' as const), name, writes: fc.array(write, { minLength: 1, maxLength: 4 }) }),
   { arbitrary: fc.record({ do: fc.constant('burst' as const), name, objects: fc.array(obj, { minLength: 1, maxLength: 6 }), victim }), weight: 2 },
-  { arbitrary: fc.record({ do: fc.constant('crash' as const), name, victim: fc.constantFrom<Victim | 'table_sup'>('handler', 'manager', 'both', 'table_sup') }), weight: 2 },
+  { arbitrary: fc.record({ do: fc.constant('crash' as const), name, victim: fc.constantFrom<Victim | 'table_sup'>('handler', 'manager', 'both', 'table_sup') }), weight: 2 }
 )
 
 /** The reference model: a table is its type and a list of values per key. */

@@ -13,13 +13,13 @@ import { startService, valuesOf } from '../helpers.js'
 type Victim = 'manager' | 'handler' | 'both'
 
 async function createWithCrash (t: Test, at: CreateStep, victim: Victim) {
-  let service: TableService | undefined
   let armed = true
+  // Runs from afterCreateStep, inside service.create below: service is set by then.
   const kill = (name: string): void => {
-    const pid = service!.node.whereis(name)
-    if (pid !== undefined) service!.node.exit(pid, new Crash(new Error(`crash after ${at}`)))
+    const pid = service.node.whereis(name)
+    if (pid !== undefined) service.node.exit(pid, new Crash(new Error(`crash after ${at}`)))
   }
-  service = await startService(t, {
+  const service = await startService(t, {
     afterCreateStep: (step, table) => {
       if (!armed || step !== at) return
       armed = false
