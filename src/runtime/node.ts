@@ -9,7 +9,7 @@ import { CallError, RuntimeError } from './errors.js'
 import { type Behaviour, type Envelope, From, Process } from './process.js'
 import { type Heir, type TableEntry, TableRegistry } from './tables.js'
 import {
-  type Clock, Crash, type Destination, type ExitReason, isPid, type Pid, systemClock,
+  type Clock, Crash, type Destination, type ExitReason, isPid, type NodeEvent, type NodeListener, type Pid, systemClock,
 } from './types.js'
 
 export type ProcessFactory<T = unknown> = (ctx: ProcessContext<T>) => Behaviour
@@ -47,11 +47,35 @@ export class Node<T = unknown> {
   private readonly processes = new Map<Pid, Process>()
   private readonly names = new Map<string, Pid>()
   private readonly nameWaiters = new Map<string, Set<() => void>>()
+  private readonly listeners = new Set<NodeListener>()
   private nextPid = 1
   private nextRef = 1
 
   constructor (readonly clock: Clock = systemClock) {
     this.tables = new TableRegistry<T>(this)
+  }
+
+  // ── events ───────────────────────────────────────────────────────────
+
+  /** Calls `listener` with every event from now on; returns the function that stops it. */
+  on (listener: NodeListener): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  /**
+   * Tells every listener, in the middle of whatever happens (an exit, a
+   * transfer): a listener only records, and what it throws is dropped, so
+   * that no listener can break the node's bookkeeping.
+   */
+  emit (event: NodeEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event)
+      } catch {
+        // A broken listener loses its event, never the node its state.
+      }
+    }
   }
 
   // ── processes ────────────────────────────────────────────────────────
@@ -95,6 +119,7 @@ export class Node<T = unknown> {
     }
     if (process.dead) throw new CallError('exit', true, process.exitReason)
     process.start()
+    this.emit({ type: 'spawned', pid, name })
     return pid
   }
 
@@ -306,6 +331,7 @@ export class Node<T = unknown> {
     }
     process.failCallers(delivered => new CallError('exit', delivered, reason))
     for (const wake of process.exitWaiters) wake(reason)
+    this.emit({ type: 'exited', pid, name: process.name, reason })
   }
 }
 
@@ -330,6 +356,8 @@ export class ProcessContext<T = unknown> {
   constructor (private readonly node: Node<T>, private readonly process: Process) {}
 
   get self (): Pid { return this.process.pid }
+  /** The name it was registered under at start, if any. */
+  get name (): string | undefined { return this.process.name }
   get alive (): boolean { return this.process.status !== 'dead' }
   /** Who started this process linked to it (its supervisor), or the node. */
   get parent (): Pid { return this.process.parent }
@@ -355,6 +383,8 @@ export class ProcessContext<T = unknown> {
   monitor (target: Destination): number { return this.live().monitor(this.self, target) }
   demonitor (ref: number): void { this.live().demonitor(this.self, ref) }
   exit (pid: Pid, reason: ExitReason): void { this.live().exit(pid, reason, this.self) }
+  /** Tells the node's listeners something this process did (a supervisor's restart). */
+  report (event: NodeEvent): void { this.live().emit(event) }
   /** Exits this process now with `reason`, trapping or not (Erlang's `exit/1`). */
   exitSelf (reason: ExitReason): void { this.live().terminate(this.process, reason) }
   whereis (name: string): Pid | undefined { return this.node.whereis(name) }

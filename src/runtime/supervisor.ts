@@ -165,6 +165,7 @@ class Supervisor<T> implements Behaviour<SupervisorRequest<T>, never, ExitMessag
   private async restart (child: Child<T>): Promise<void> {
     for (;;) {
       if (!this.allowRestart()) {
+        this.ctx.report({ type: 'supervisor_gave_up', supervisor: this.ctx.self, name: this.ctx.name, restarts: this.intensity, period: this.periodMs / 1000 })
         await this.shutdownChildren()
         this.ctx.exitSelf('shutdown')
         return
@@ -172,6 +173,7 @@ class Supervisor<T> implements Behaviour<SupervisorRequest<T>, never, ExitMessag
       try {
         child.pid = await this.spawn(child.spec)
         child.restarts++
+        this.ctx.report({ type: 'child_restarted', supervisor: this.ctx.self, id: child.spec.id, pid: child.pid, restarts: child.restarts })
         return
       } catch {
         if (!this.ctx.alive) return

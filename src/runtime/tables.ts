@@ -87,7 +87,7 @@ export class TableRegistry<T = unknown> {
     const entry = this.owned(caller, name)
     if (to === caller) throw new RuntimeError('already_owner', `${to} already owns ${name}`)
     if (!this.node.isAlive(to)) throw new RuntimeError('process_dead', `${to} has exited`)
-    this.transfer(entry, to, data)
+    this.transfer(entry, to, data, false)
   }
 
   /** `ets:setopts(T, {heir, …})`: only the owner may. O(1). */
@@ -132,7 +132,7 @@ export class TableRegistry<T = unknown> {
     this.pen.delete(heirName)
     for (const name of names) {
       const entry = this.entries.get(name)!
-      this.transfer(entry, pid, entry.heir?.data)
+      this.transfer(entry, pid, entry.heir?.data, true)
     }
   }
 
@@ -142,25 +142,28 @@ export class TableRegistry<T = unknown> {
       const holder = this.node.whereis(heir.name)
       // The dead owner's own name is already free: a holder is someone else.
       if (holder !== undefined) {
-        this.transfer(entry, holder, heir.data)
+        this.transfer(entry, holder, heir.data, true)
       } else {
         let waiting = this.pen.get(heir.name)
         if (!waiting) this.pen.set(heir.name, waiting = new Set())
         waiting.add(entry.name)
+        this.node.emit({ type: 'table_held', table: entry.name, heir: heir.name })
       }
     } else if (heir && heir.pid !== deadOwner && this.node.isAlive(heir.pid)) {
-      this.transfer(entry, heir.pid, heir.data)
+      this.transfer(entry, heir.pid, heir.data, true)
     } else {
       this.entries.delete(entry.name)
+      this.node.emit({ type: 'table_lost', table: entry.name, owner: deadOwner })
     }
   }
 
-  private transfer (entry: TableEntry<T>, to: Pid, data: unknown): void {
+  private transfer (entry: TableEntry<T>, to: Pid, data: unknown, inherited: boolean): void {
     const from = entry.owner ?? entry.lastOwner
     if (entry.owner !== undefined) this.byOwner.get(entry.owner)?.delete(entry.name)
     this.setOwner(entry, to)
     const message: TransferMessage = { type: 'ETS-TRANSFER', table: entry.name, from, data }
     this.node.send(to, message)
+    this.node.emit({ type: 'table_transferred', table: entry.name, from, to, inherited })
   }
 
   private setOwner (entry: TableEntry<T>, owner: Pid): void {

@@ -45,3 +45,19 @@ export type SystemMessage = ExitMessage | DownMessage | TransferMessage
 /** A clock in milliseconds; injected so that supervisor tests never sleep. */
 export interface Clock { now(): number }
 export const systemClock: Clock = { now: () => performance.now() }
+
+/**
+ * What the node tells its listeners (logs, metrics, the lifecycle stream):
+ * every process start and exit, every table moved, parked or lost, and
+ * what supervisors report. Told synchronously, in the order it happens.
+ */
+export type NodeEvent =
+  | { type: 'spawned'; pid: Pid; name: string | undefined }
+  | { type: 'exited'; pid: Pid; name: string | undefined; reason: ExitReason }
+  | { type: 'table_transferred'; table: string; from: Pid; to: Pid; inherited: boolean }
+  | { type: 'table_held'; table: string; heir: string }
+  | { type: 'table_lost'; table: string; owner: Pid }
+  | { type: 'child_restarted'; supervisor: Pid; id: string; pid: Pid; restarts: number }
+  | { type: 'supervisor_gave_up'; supervisor: Pid; name: string | undefined; restarts: number; period: number }
+
+export type NodeListener = (event: NodeEvent) => void
