@@ -21,6 +21,8 @@ declare module 'autocannon' {
     /** Seconds before a request counts as a timeout. */
     timeout?: number
     requests?: Request[]
+    /** Requests per second offered over all connections (default: as fast as answered). */
+    overallRate?: number
     /** A run before the measured one whose results are discarded. */
     warmup?: { duration?: number; connections?: number }
   }

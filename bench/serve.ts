@@ -6,17 +6,29 @@
  *   tsx bench/serve.ts heirloom --keys N  Heirloom (buildServer) over a temp data
  *                                         dir, with a `set` table `bench` holding
  *                                         N keys (bench/workload.ts)
+ *   tsx bench/serve.ts ceiling --keys N   Heirloom's object routes over a Map
+ *                                         (bench/ceiling.ts), holding the same keys
+ *   tsx bench/serve.ts guarded --keys N   the ceiling with src/app.ts's depth guard
+ *   … --profile FILE                      write a CPU profile of the serving
+ *                                         (bench/cpu-profile.ts) to FILE on exit
  *
  * It listens on 127.0.0.1 on an ephemeral port and sends `{ url }` to its
- * parent over IPC. It closes and exits when the parent disconnects (including
- * when the parent dies), or on SIGTERM/SIGINT.
+ * parent over IPC. Asked `'usage'`, it answers `{ usage: { user, system, requests } }`:
+ * the CPU µs it has used and the HTTP requests it has
+ * received, so that the parent can tell what a request costs the server, a
+ * figure that a busy machine skews much less than requests per second. It
+ * closes and exits when the parent disconnects (including when the parent
+ * dies), or on SIGTERM/SIGINT.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { withDefaults } from '../src/config.js'
 import { buildServer } from '../src/server.js'
+import { ceilingServer } from './ceiling.js'
+import { startProfile } from './cpu-profile.js'
 import { BENCH_TABLE, benchKey, benchValue } from './workload.js'
 
 async function helloServer (): Promise<FastifyInstance> {
@@ -27,7 +39,7 @@ async function helloServer (): Promise<FastifyInstance> {
 
 async function heirloomServer (keys: number): Promise<{ app: FastifyInstance; dataDir: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'heirloom-bench-'))
-  const app = await buildServer({ dataDir, logger: false })
+  const app = await buildServer(withDefaults({ dataDir, logger: false }))
   await fill(app, keys)
   return { app, dataDir }
 }
@@ -45,20 +57,35 @@ async function fill (app: FastifyInstance, keys: number): Promise<void> {
 async function main (): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { keys: { type: 'string', default: '1000' } },
+    options: { keys: { type: 'string', default: '1000' }, profile: { type: 'string' } },
   })
   const kind = positionals[0]
   if (process.send === undefined) throw new Error('bench/serve.ts is started by bench/load.ts (it needs an IPC channel)')
   let app: FastifyInstance
   let dataDir: string | undefined
+  const keys = Number(values.keys)
   if (kind === 'hello') app = await helloServer()
-  else if (kind === 'heirloom') ({ app, dataDir } = await heirloomServer(Number(values.keys)))
-  else throw new Error(`unknown server kind ${String(kind)}: hello | heirloom`)
+  else if (kind === 'heirloom') ({ app, dataDir } = await heirloomServer(keys))
+  else if (kind === 'ceiling' || kind === 'guarded') {
+    const fill = Array.from({ length: keys }, (_, i): [string, unknown] => [benchKey(i), benchValue(i)])
+    app = await ceilingServer(BENCH_TABLE, fill, { depthGuard: kind === 'guarded' })
+  } else throw new Error(`unknown server kind ${String(kind)}: hello | heirloom | ceiling | guarded`)
+  // Started after the fill, so that the profile holds the serving only.
+  const profile = values.profile === undefined ? undefined : await startProfile()
+  // Counted on the bare http server: a Fastify hook would cost more, and
+  // cannot be added to a ready app.
+  let requests = 0
+  app.server.on('request', () => { requests++ })
+  process.on('message', message => {
+    if (message !== 'usage') return
+    process.send?.({ usage: { ...process.cpuUsage(), requests } })
+  })
 
   let closing = false
   const close = async (): Promise<void> => {
     if (closing) return
     closing = true
+    if (profile !== undefined && values.profile !== undefined) await profile.stop(values.profile, { requests })
     await app.close()
     if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true })
     process.exit(0)
