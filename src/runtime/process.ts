@@ -10,7 +10,12 @@
  *   `POSTPONE`, and the request waits in
  *   the mailbox until the next message that is not postponed has been
  *   handled (gen_statem's postpone: a handler waiting for its table postpones
- *   writes, and they are retried once the table arrives).
+ *   writes, and they are retried once the table arrives); or `NOREPLY`
+ *   (gen_server's `{noreply, State}`): the process goes on with its mailbox
+ *   and answers later through `from.reply(value)` or `from.fail(error)` (a
+ *   durable table's handler answers once the write's batch is on disk). A
+ *   caller left unanswered when the process exits is failed as the request
+ *   being handled is: delivered, so never sent again.
  * - `handleCast(message)` and `handleInfo(message)` return nothing.
  * - Anything a callback throws crashes the process: it exits with a `Crash`.
  *   A call the behaviour has no `handleCall` for crashes it too; a cast or
@@ -29,6 +34,7 @@ import { Queue } from './queue.js'
 import type { ExitReason, Pid, SystemMessage } from './types.js'
 
 export const POSTPONE = Symbol('postpone')
+export const NOREPLY = Symbol('noreply')
 
 /**
  * Returned by `handleCall` to answer the caller with an error and go on
@@ -44,8 +50,8 @@ export function refuse (error: Error): Refusal {
   return new Refusal(error)
 }
 
-/** What `handleCall` may return: the reply, a refusal, or POSTPONE; or a promise of one. */
-export type CallResult<Reply> = Reply | Refusal | typeof POSTPONE
+/** What `handleCall` may return: the reply, a refusal, POSTPONE or NOREPLY; or a promise of one. */
+export type CallResult<Reply> = Reply | Refusal | typeof POSTPONE | typeof NOREPLY
 export type Details = Readonly<Record<string, unknown>>
 
 /**
@@ -64,6 +70,8 @@ export interface Behaviour<Call = unknown, Cast = unknown, Info = unknown, Reply
 /** The caller of a `call`: answer it once, with a value or an error. */
 export class From {
   settled = false
+  /** Told once, when the caller is answered (the process forgets a deferred caller). */
+  onSettled: (() => void) | undefined
   constructor (
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: Error) => void
@@ -72,12 +80,14 @@ export class From {
   reply (value: unknown): void {
     if (this.settled) return
     this.settled = true
+    this.onSettled?.()
     this.resolve(value)
   }
 
   fail (error: Error): void {
     if (this.settled) return
     this.settled = true
+    this.onSettled?.()
     this.reject(error)
   }
 }
@@ -106,6 +116,8 @@ export class Process {
   readonly queue = new Queue<Envelope>()
   postponed: Envelope[] = []
   inFlight: Envelope | undefined
+  /** Callers handled with NOREPLY and not answered yet. */
+  readonly deferred = new Set<From>()
   behaviour!: Behaviour
   private pumping = false
 
@@ -168,7 +180,8 @@ export class Process {
         continue
       }
       if (envelope.kind === 'call') {
-        if (result instanceof Refusal) envelope.from.fail(result.error)
+        if (result === NOREPLY) this.defer(envelope.from)
+        else if (result instanceof Refusal) envelope.from.fail(result.error)
         else envelope.from.reply(result)
       }
       if (this.postponed.length > 0) {
@@ -180,6 +193,12 @@ export class Process {
       }
     }
     this.pumping = false
+  }
+
+  private defer (from: From): void {
+    if (from.settled) return // answered already, inside handleCall
+    this.deferred.add(from)
+    from.onSettled = () => { this.deferred.delete(from) }
   }
 
   private dispatch (envelope: Envelope): unknown {
@@ -204,5 +223,7 @@ export class Process {
     }
     if (this.inFlight?.kind === 'call') this.inFlight.from.fail(error(true))
     this.inFlight = undefined
+    for (const from of [...this.deferred]) from.fail(error(true))
+    this.deferred.clear()
   }
 }
