@@ -10,6 +10,7 @@ const Crash = z.union([Target, z.array(Target).min(1).max(100)])
 export const faultRoutes: FastifyPluginAsyncZod = async app => {
   app.post('/faults/crash', {
     schema: {
+      operationId: 'crash',
       summary: 'Crash processes (exit with an abnormal reason), as a fault would',
       tags: ['faults'],
       body: Crash,
@@ -30,6 +31,7 @@ const Poison = z.strictObject({ table: TableName }).meta({ id: 'PoisonRequest' }
 export const poisonRoutes: FastifyPluginAsyncZod = async app => {
   app.post('/faults/poison', {
     schema: {
+      operationId: 'poison',
       summary: 'Make the next write to a table crash its handler (a poison request)',
       tags: ['faults'],
       body: Poison,

@@ -8,11 +8,12 @@ const Ready = z.object({ status: z.enum(['ready', 'not_ready']) }).meta({ id: 'R
 
 export const healthRoutes: FastifyPluginAsyncZod = async app => {
   app.get('/healthz', {
-    schema: { summary: 'Liveness: the process answers', tags: ['health'], response: { 200: Health } },
+    schema: { operationId: 'health', summary: 'Liveness: the process answers', tags: ['health'], response: { 200: Health } },
   }, async () => ({ status: 'ok' as const, version }))
 
   app.get('/readyz', {
     schema: {
+      operationId: 'ready',
       summary: 'Readiness: the supervision tree and the table manager are up',
       tags: ['health'],
       response: { 200: Ready, 503: Ready },

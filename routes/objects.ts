@@ -21,6 +21,7 @@ const wantsRepresentation = (prefer: string | undefined): boolean =>
 export const objectRoutes: FastifyPluginAsyncZod = async app => {
   app.put('/tables/:table/objects/:key', {
     schema: {
+      operationId: 'putKey',
       summary: 'Store an object (insert: a set replaces, a bag adds)',
       tags: ['objects'],
       params: ObjectParams,
@@ -43,6 +44,7 @@ export const objectRoutes: FastifyPluginAsyncZod = async app => {
 
   app.get('/tables/:table/objects/:key', {
     schema: {
+      operationId: 'getKey',
       summary: 'Look up the objects of a key',
       tags: ['objects'],
       params: ObjectParams,
@@ -57,6 +59,7 @@ export const objectRoutes: FastifyPluginAsyncZod = async app => {
 
   app.delete('/tables/:table/objects/:key', {
     schema: {
+      operationId: 'deleteKey',
       summary: 'Delete every object of a key (204 also when there is none, as ETS)',
       tags: ['objects'],
       params: ObjectParams,

@@ -41,6 +41,7 @@ export const operationRoutes: FastifyPluginAsyncZod = async app => {
     const { summary, args, result, kind } = registry[name]
     app.post(`/tables/:table/${name}`, {
       schema: {
+        operationId: name.replace(/_(.)/g, (_, c: string) => c.toUpperCase()),
         summary,
         tags: ['operations'],
         params: TableParams,
@@ -64,6 +65,7 @@ export const operationRoutes: FastifyPluginAsyncZod = async app => {
 
   app.get('/tables/:table/dump', {
     schema: {
+      operationId: 'dump',
       summary: 'Every object as NDJSON, streamed (constant memory, back-pressure kept); ets:tab2list',
       tags: ['operations'],
       params: TableParams,

@@ -2,12 +2,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { problemResponses } from './problem.js'
-import { TableInfoSchema as TableInfo, TableName, TableTypeSchema } from '../src/tables/schemas.js'
+import { DurabilitySchema, TableInfoSchema as TableInfo, TableName, TableTypeSchema } from '../src/tables/schemas.js'
 import { TableParams } from './schemas.js'
 
 const CreateTable = z.strictObject({
   name: TableName,
   type: TableTypeSchema.default('set'),
+  durability: DurabilitySchema.optional().describe('Default: the server\'s --durability (DURABILITY), memory unless set'),
 }).meta({ id: 'CreateTable' })
 
 export const tableRoutes: FastifyPluginAsyncZod = async app => {
@@ -19,7 +20,7 @@ export const tableRoutes: FastifyPluginAsyncZod = async app => {
       response: { 201: TableInfo, ...problemResponses(400, 409, 415, 422, 503) },
     },
   }, async (request, reply) => {
-    const info = await app.tables.create(request.body.name, request.body.type)
+    const info = await app.tables.create(request.body.name, request.body.type, request.body.durability)
     return reply.code(201).header('location', `/v1/tables/${encodeURIComponent(info.name)}`).send(info)
   })
 

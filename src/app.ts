@@ -8,13 +8,11 @@ import cors from '@fastify/cors'
 import swagger from '@fastify/swagger'
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import {
-  hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject,
-  serializerCompiler, validatorCompiler,
-} from 'fastify-type-provider-zod'
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import secureJson from 'secure-json-parse'
 import { faultRoutes, poisonRoutes } from '../routes/faults.js'
 import { healthRoutes } from '../routes/health.js'
+import { completeRouteSchema, contractTransform, contractTransformObject, OPENAPI_BASE } from '../routes/contract.js'
 import { objectRoutes } from '../routes/objects.js'
 import { operationRoutes } from '../routes/operations.js'
 import { problem, PROBLEM_CONTENT_TYPE } from '../routes/problem.js'
@@ -25,7 +23,6 @@ import { type Config, flagOf } from './config.js'
 import { EtsError } from './ets/errors.js'
 import { type ErrorCode, HeirloomError } from './errors.js'
 import type { TableService } from './tables/service.js'
-import { version } from './version.js'
 
 export type AppSettings = Pick<Config, 'faults' | 'maxDepth' | 'token' | 'corsOrigins'>
 
@@ -68,18 +65,8 @@ const heirloom: FastifyPluginAsync<AppOptions> = async (app, options) => {
     sendProblem(reply, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request)
   })
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Heirloom',
-        version,
-        description: 'An HTTP/JSON table server that never loses its tables: ETS tables owned by supervised handlers, with a LevelDB catalog.',
-      },
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  })
+  app.addHook('onRoute', completeRouteSchema)
+  await app.register(swagger, { openapi: OPENAPI_BASE, transform: contractTransform, transformObject: contractTransformObject })
   await app.register(healthRoutes)
   await app.register(tableRoutes, { prefix: '/v1' })
   await app.register(objectRoutes, { prefix: '/v1' })

@@ -11,7 +11,8 @@ import { HeirloomError } from './errors.js'
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest()
 
-const OPEN_ROUTES = new Set(['/healthz', '/readyz'])
+/** Routes open to all, token or not: the health probes. */
+export const OPEN_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz'])
 
 export function bearerAuth (token: string, options: { cors: boolean }): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   const expected = digest(token)

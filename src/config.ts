@@ -23,6 +23,7 @@ const SETTINGS = {
   'max-key-bytes': { env: 'MAX_KEY_BYTES', kind: 'int', default: 4096, max: 1024 ** 2, help: 'largest key stored, bytes (estimate)' },
   'max-depth': { env: 'MAX_DEPTH', kind: 'int', default: 64, max: 500, help: 'deepest JSON nesting accepted in a body' },
   'write-timeout': { env: 'WRITE_TIMEOUT', kind: 'int', default: 5000, max: 600_000, help: 'ms a write waits for a restarting handler (then 503)' },
+  durability: { env: 'DURABILITY', kind: 'string', default: 'memory', choices: ['memory', 'disk', 'relaxed'], help: 'durability of tables created without one: memory, disk (fsync per group commit) or relaxed (fsync every second)' },
 } as const
 
 type Settings = typeof SETTINGS
@@ -85,7 +86,11 @@ export function parseConfig (argv: string[], env: NodeJS.ProcessEnv): Config {
 
 function convert (flag: string, s: Settings[keyof Settings], raw: string | boolean): unknown {
   if (s.kind === 'bool') return raw === true || ['1', 'true', 'yes', 'on'].includes(String(raw).toLowerCase())
-  if (s.kind === 'string') return String(raw)
+  if (s.kind === 'string') {
+    const choices: readonly string[] | undefined = 'choices' in s ? s.choices : undefined
+    if (choices !== undefined && !choices.includes(String(raw))) throw new ConfigError(`--${flag} (${s.env}) must be one of ${choices.join(', ')}, not ${JSON.stringify(raw)}`)
+    return String(raw)
+  }
   if (s.kind === 'list') return String(raw).split(',').map(item => item.trim()).filter(Boolean)
   const n = Number(raw)
   if (!Number.isSafeInteger(n) || n < 0 || n > s.max) throw new ConfigError(`--${flag} (${s.env}) must be an integer from 0 to ${s.max}, not ${JSON.stringify(raw)}`)

@@ -30,6 +30,8 @@ export const errors = {
   overloaded: { status: 503, title: 'Too many writes are queued for this table; retry' },
   memory_quota: { status: 507, title: 'The memory quota for table data is spent' },
   catalog_unavailable: { status: 503, title: 'The catalog could not be written' },
+  storage_unavailable: { status: 503, title: 'The durable table\'s disk cannot be written or read: the write was not stored; retry' },
+  loading: { status: 503, title: 'The durable table is still being loaded from disk; retry' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof errors

@@ -46,10 +46,10 @@ export const TableRecordSchema = z.object({
    * table under its old name and finishes the rename.
    */
   renamedFrom: TableName.optional(),
+  /** Absent: `memory` (records of v0.1). See storage.ts. */
   durability: z.enum(['memory', 'disk', 'relaxed']).optional(),
-  /** Where a durable table's objects live: immutable, so a rename moves no data. */
-  storageId: z.string().min(1).optional(),
-  revision: z.number().int().nonnegative().optional(),
+  /** Where a durable table's objects live (storage.ts): immutable, so a rename moves no data. */
+  storageId: z.string().regex(/^[a-z0-9]{1,64}$/).optional(),
 })
 
 export type TableRecord = z.infer<typeof TableRecordSchema>
@@ -74,8 +74,9 @@ export class DataDirError extends Error {
 
 const REPAIR_HINT = 'start with --repair to accept what remains'
 
-type Db = AbstractLevel<string | Buffer | Uint8Array, string, string>
-type Sublevel = AbstractSublevel<Db, string | Buffer | Uint8Array, string, string>
+export type Db = AbstractLevel<string | Buffer | Uint8Array, string, string>
+export type Sublevel = AbstractSublevel<Db, string | Buffer | Uint8Array, string, string>
+type BatchOp = AbstractBatchOperation<Db, string, string>
 
 /** A mirrored record and its JSON as stored (the integrity digest covers the stored bytes). */
 interface Entry { record: TableRecord; json: string }
@@ -162,15 +163,17 @@ export class Catalog {
   /** O(n). */
   all (): TableRecord[] { return [...this.mirror.values()].map(entry => entry.record) }
   get size (): number { return this.mirror.size }
+  /** The LevelDB the catalog lives in: durable tables' objects live there too (storage.ts). */
+  get database (): Db { return this.db }
 
   /** Writes a record (validated: the catalog never writes what it would refuse to read). O(1). */
   put (record: TableRecord): Promise<void> {
     return this.serial(() => this.change([], record))
   }
 
-  /** O(1). */
-  del (name: string): Promise<void> {
-    return this.serial(() => this.change([name]))
+  /** Deletes the record, and applies `also` in the same atomic batch (a durable table's revision). O(1). */
+  del (name: string, also: BatchOp[] = []): Promise<void> {
+    return this.serial(() => this.change([name], undefined, also))
   }
 
   /** Replaces the record of `from` by `record` in one atomic LevelDB batch. O(1). */
@@ -182,10 +185,10 @@ export class Catalog {
     return this.serial(() => this.db.close())
   }
 
-  /** Deletes `dels`, then puts `record`, with the integrity record, in one batch; then the mirror. */
-  private async change (dels: string[], record?: TableRecord): Promise<void> {
+  /** Deletes `dels`, then puts `record`, with the integrity record and `also`, in one batch; then the mirror. */
+  private async change (dels: string[], record?: TableRecord, also: BatchOp[] = []): Promise<void> {
     let integrity = this.integrity
-    const ops: Array<AbstractBatchOperation<Db, string, string>> = []
+    const ops: BatchOp[] = [...also]
     for (const name of dels) {
       const entry = this.mirror.get(name)
       if (entry !== undefined) integrity = integrity.toggle(name, entry.json, -1)

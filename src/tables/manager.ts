@@ -5,7 +5,7 @@
  * Messages it answers (calls wait until the first reconcile is done):
  * - call `{ sync: true }` → true, once the node matches the catalog.
  * - call `{ ready: true }` → whether it does now (never postponed: readiness probes ask it).
- * - call `{ create: { name, type } }` → the catalog record; `table_exists`.
+ * - call `{ create: { name, type, durability } }` → the catalog record; `table_exists`.
  * - call `{ drop: name }`; `table_not_found`.
  * - call `{ rename: { from, to } }` → the new record; `table_not_found`, `table_exists`.
  * - cast `{ claim: name }` from a (re)started handler: give it its table.
@@ -26,6 +26,13 @@
  * are removed, an interrupted rename is finished, catalogued tables that do
  * not exist (a node restart) are recreated empty, every catalogued table
  * gets a handler, and tables it holds go to their handlers.
+ *
+ * Durable tables (storage.ts): a recreated table is loaded from disk by its
+ * store, started here before the handler gets the table; the handler
+ * postpones writes until the load is done. A table that exists (a manager
+ * restart) keeps its store and is not reloaded: a manager crash changes
+ * nothing on disk. The reconcile also deletes the stored objects of storage
+ * ids no record names (a drop cut short: its record went first).
  */
 import { createTable, type Table, type TableType } from '../ets/table.js'
 import { HeirloomError } from '../errors.js'
@@ -34,8 +41,9 @@ import type { ProcessContext, ProcessFactory } from '../runtime/node.js'
 import { type Behaviour, type CallResult, type Details, POSTPONE, refuse } from '../runtime/process.js'
 import type { SystemMessage } from '../runtime/types.js'
 import type { Catalog, TableRecord } from './catalog.js'
-import { type ClaimMessage, handlerSpec, type OnCommit } from './handler.js'
+import { type ClaimMessage, handlerSpec } from './handler.js'
 import { handlerName, MANAGER, TABLE_SUP } from './names.js'
+import { type Durability, Storage } from './storage.js'
 
 /** The steps of a create, in order; a fault can be injected after each. */
 export const CREATE_STEPS = ['table_created', 'handler_started', 'given_away', 'catalogued'] as const
@@ -46,14 +54,14 @@ export interface ManagerOptions {
   maxTables: number
   /** Called after each create step (tests crash processes here). */
   afterCreateStep?: (step: CreateStep, table: string) => void
-  /** Told of every committed write that changed a table, by its handler (see handler.ts). */
-  onCommit: OnCommit
+  /** Durable tables' objects; also tells every acknowledged commit to the change streams. */
+  storage: Storage
 }
 
 export type ManagerRequest =
   | { sync: true }
   | { ready: true }
-  | { create: { name: string; type: TableType } }
+  | { create: { name: string; type: TableType; durability: Durability } }
   | { drop: string }
   | { rename: { from: string; to: string } }
 
@@ -88,6 +96,7 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
     for (const name of this.ctx.tables.names()) {
       if (!this.catalog.has(name)) await this.discard(name)
     }
+    await this.options.storage.sweep()
     for (const record of this.catalog.all()) await this.materialize(record)
     this.reconciled = true
   }
@@ -97,7 +106,7 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
     if (!this.reconciled) return POSTPONE
     try {
       if ('sync' in request) return true
-      if ('create' in request) return await this.create(request.create.name, request.create.type)
+      if ('create' in request) return await this.create(request.create)
       if ('drop' in request) return await this.drop(request.drop)
       if ('rename' in request) return await this.rename(request.rename.from, request.rename.to)
       throw new HeirloomError('bad_request', 'unknown manager request')
@@ -134,7 +143,7 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
    * away, catalog record. A failure undoes the earlier steps; a crash leaves
    * them to the next manager's reconcile, which removes what the catalog lacks.
    */
-  private async create (name: string, type: TableType): Promise<TableRecord> {
+  private async create ({ name, type, durability }: { name: string; type: TableType; durability: Durability }): Promise<TableRecord> {
     if (this.catalog.has(name) || this.ctx.tables.get(name)) {
       throw new HeirloomError('table_exists', `table ${name} exists`)
     }
@@ -142,9 +151,13 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
       throw new HeirloomError('too_many_tables', `at most ${this.options.maxTables} tables`, { setting: 'maxTables' })
     }
     const record: TableRecord = { name, type, created: new Date().toISOString() }
-    this.ctx.tables.create(name, createTable(type), HEIR)
+    if (durability !== 'memory') Object.assign(record, { durability, storageId: Storage.newId() })
+    const table = createTable(type)
+    this.ctx.tables.create(name, table, HEIR)
     this.step('table_created', name)
     try {
+      // A new storage id's range is empty: the load is one seek.
+      await this.options.storage.open(record, table)?.whenLoaded()
       await this.startHandler(name)
       this.step('handler_started', name)
       this.handOver(name)
@@ -161,10 +174,20 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
     return record
   }
 
+  /**
+   * Drop: the catalog record (with a durable table's revision, in the same
+   * batch) first, so that a crash at any later point cannot bring the table
+   * back; then the handler and table; then the stored objects, which the
+   * next reconcile deletes if a crash comes first.
+   */
   private async drop (name: string): Promise<void> {
-    if (!this.catalog.has(name)) throw new HeirloomError('table_not_found', `no table ${name}`)
-    await this.catalogWrite(name, () => this.catalog.del(name))
+    const record = this.catalog.get(name)
+    if (!record) throw new HeirloomError('table_not_found', `no table ${name}`)
+    const { storageId } = record
+    const { storage } = this.options
+    await this.catalogWrite(name, () => this.catalog.del(name, storageId === undefined ? [] : storage.dropOps(storageId)))
     await this.discard(name)
+    if (storageId !== undefined) await storage.destroy(storageId)
   }
 
   /** A catalog write, refused for a manager that has already exited (a zombie must not write). */
@@ -208,6 +231,7 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
     if (!this.ctx.tables.get(record.name)) {
       this.ctx.tables.create(record.name, createTable(record.type), HEIR)
     }
+    this.options.storage.open(record, this.ctx.tables.get(record.name)!.table)
     await this.startHandler(record.name)
     this.handOver(record.name)
   }
@@ -230,7 +254,7 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
 
   private async startHandler (name: string): Promise<void> {
     try {
-      await this.ctx.call(TABLE_SUP, { startChild: handlerSpec(name, this.options.onCommit) }, { waitForName: true })
+      await this.ctx.call(TABLE_SUP, { startChild: handlerSpec(name, this.options.storage) }, { waitForName: true })
     } catch (error) {
       if (!(error instanceof RuntimeError) || error.code !== 'already_started') throw error
     }

@@ -88,17 +88,24 @@ const CounterShape = {
 }
 const Counter = z.strictObject(CounterShape).meta({ id: 'UpdateCounter' })
 const MergePatch = z.strictObject({ key: Json, patch: Json.describe('An RFC 7396 JSON merge patch') }).meta({ id: 'MergePatch' })
-const Spec = z.array(Json).min(1).max(100)
-  .describe('A JSON match spec: a list of {"head", "guards", "result"} clauses')
+const MatchClause = z.strictObject({
+  head: Json.describe('Pattern for the object {"key", "value"}: "_" matches anything, "$1", "$2"… bind variables'),
+  guards: z.array(Json).optional().describe('Guard expressions, all true for the clause to match, e.g. [">", "$1", 2]'),
+  result: Json.describe('"$_" (the object), "$$" (the bound variables), or a template using them'),
+}).meta({ id: 'MatchClause' })
+const Spec = z.array(MatchClause).min(1).max(100)
+  .describe('A JSON match spec: clauses tried in order; the first that matches gives the result')
+/** An opaque position the server gave (base64url JSON): passed back unchanged. */
+const Cursor = z.string().describe('Opaque (base64url): pass back the one the server gave').meta({ id: 'Cursor' })
 const SpecBody = z.strictObject({ spec: Spec }).meta({ id: 'SpecBody' })
 const Select = z.strictObject({
   spec: Spec,
   limit: z.number().int().min(1).max(MAX_LIST).optional(),
-  continuation: z.string().optional().describe('From the previous page of results'),
+  continuation: Cursor.optional().describe('From the previous page of results'),
 }).meta({ id: 'Select' })
 const PageRequest = z.strictObject({
   limit: z.number().int().min(1).max(MAX_LIST).default(100).describe('Keys per page'),
-  cursor: z.string().optional().describe('From the previous page'),
+  cursor: Cursor.optional().describe('From the previous page'),
   reverse: z.boolean().default(false),
   from: Json.optional().describe('ordered_set: first key of an inclusive range'),
   to: Json.optional().describe('ordered_set: last key of an inclusive range'),
@@ -110,9 +117,9 @@ const InsertNewResult = z.object({ inserted: z.boolean(), present: z.array(Json)
 const CounterResult = z.object({ values: z.array(z.number()).describe('The counter after each step') })
 const KeyOrEnd = z.union([z.object({ key: Json }), z.object({ end: z.literal(true) })])
   .describe('The key, or {"end": true} past the last one (ETS\'s \'$end_of_table\')').meta({ id: 'KeyOrEnd' })
-const PageResult = z.object({ objects: z.array(EtsObjectSchema), cursor: z.string().optional().describe('Pass back for the next page') })
+const PageResult = z.object({ objects: z.array(EtsObjectSchema), cursor: Cursor.optional().describe('Pass back for the next page; absent after the last page') })
   .meta({ id: 'Page' })
-const SelectResult = z.object({ results: z.array(Json), continuation: z.string().optional() }).meta({ id: 'SelectResult' })
+const SelectResult = z.object({ results: z.array(Json), continuation: Cursor.optional().describe('Pass back for the next chunk; absent after the last') }).meta({ id: 'SelectResult' })
 
 const objectsOf = (args: ObjectsArgs): EtsObject[] =>
   args.objects ?? [{ key: args.key as Term, value: args.value as Term }]

@@ -15,6 +15,11 @@ export const TableName = z.string()
 
 export const TableTypeSchema = z.enum(TABLE_TYPES as [TableType, ...TableType[]]).describe('ETS table type')
 
+export const DurabilitySchema = z.enum(['memory', 'disk', 'relaxed']).describe(
+  'memory: objects live in memory only (lost when the server process ends). ' +
+  'disk: a 2xx means the write is on disk and fsync\'d (survives SIGKILL and power loss); writes are group-committed. ' +
+  'relaxed: a 2xx means the write reached LevelDB\'s log (survives SIGKILL); the log is fsync\'d every second, so an OS crash or power loss may lose the last second.')
+
 /**
  * Any JSON value: an ETS term (src/ets/term.ts). Its nesting depth is
  * checked by the server's body parser and the engine. Typed as `Term`
@@ -35,6 +40,7 @@ export const TableInfoSchema = z.object({
   size: z.number().int().describe('Number of objects'),
   memory: z.number().int().describe('Estimated bytes held'),
   revision: z.number().int().describe('0 at create, +1 for every acknowledged write that changed the table; never goes back'),
+  durability: DurabilitySchema,
   owner: z.string().nullable().describe('Pid of the owning handler; null while the table waits in the holding pen'),
   heir: z.string().nullable().describe('Pid of the living heir (the table manager), if any'),
   heirName: z.string().nullable().describe('Registered name of the heir'),

@@ -24,10 +24,11 @@ import { type CreateStep, manager, type ManagerRequest } from './manager.js'
 import { handlerName, MANAGER, ROOT, TABLE_SUP } from './names.js'
 import { apply, type Args, type ReadName, registry, type Result, type WriteName } from './operations.js'
 import type { CrashTarget, TableInfo } from './schemas.js'
-import type { HandlerCall, OnCommit, Written } from './handler.js'
+import type { HandlerCall, Written } from './handler.js'
+import { DURABILITIES, type Durability, Storage, type StorageOptions } from './storage.js'
 
 /** The settings the service takes, whole (defaults are resolved in config.ts). */
-export type ServiceSettings = Pick<Config, 'dataDir' | 'repair' | 'maxTables' | 'writeTimeout' | 'maxQueue' | 'maxMemory' | 'maxKeyBytes'>
+export type ServiceSettings = Pick<Config, 'dataDir' | 'repair' | 'maxTables' | 'writeTimeout' | 'maxQueue' | 'maxMemory' | 'maxKeyBytes' | 'durability'>
 
 export interface ServiceOptions extends ServiceSettings {
   /** The catalog to use instead of opening one in `dataDir` (tests give one that fails). */
@@ -39,6 +40,8 @@ export interface ServiceOptions extends ServiceSettings {
    */
   restartIntensity?: { root?: SupervisorFlags; tableSup?: SupervisorFlags }
   afterCreateStep?: (step: CreateStep, table: string) => void
+  /** Durable tables' test hooks and reporting (storage.ts); reports go to stderr by default. */
+  storage?: Partial<Pick<StorageOptions, 'beforeBatch' | 'syncInterval' | 'report'>>
 }
 
 /**
@@ -65,12 +68,21 @@ export class TableService {
   private root: Pid | undefined
   private stopping = false
   private memoryTotal = { bytes: 0, at: -Infinity }
+  /** Durable tables' objects on disk, and their queues of writes on the way there. */
+  readonly storage: Storage
 
   private constructor (
     readonly node: Node<Table>,
     readonly catalog: Catalog,
     private readonly options: ServiceOptions
-  ) {}
+  ) {
+    this.storage = new Storage(catalog, {
+      repair: options.repair,
+      report: line => { process.stderr.write(`heirloom: ${line}\n`) },
+      ...options.storage,
+      onCommit: () => {},
+    })
+  }
 
   /**
    * Opens the catalog and starts the supervision tree of DESIGN §2. The root
@@ -82,10 +94,9 @@ export class TableService {
     const catalog = options.catalog ?? await Catalog.open(options.dataDir, { repair: options.repair })
     const service = new TableService(new Node<Table>(options.clock ?? systemClock), catalog, options)
     const { maxTables, afterCreateStep, restartIntensity } = options
-    const onCommit: OnCommit = () => {}
     const root = supervisor<Table>(restartIntensity?.root ?? RESTART_INTENSITY.root, [
       { id: TABLE_SUP, name: TABLE_SUP, start: supervisor(restartIntensity?.tableSup ?? RESTART_INTENSITY.tableSup), trapExit: true, shutdown: 30_000 },
-      { id: MANAGER, name: MANAGER, start: manager({ catalog, maxTables, afterCreateStep, onCommit }) },
+      { id: MANAGER, name: MANAGER, start: manager({ catalog, maxTables, afterCreateStep, storage: service.storage }) },
     ])
     try {
       service.root = await service.node.start(root, { name: ROOT, trapExit: true })
@@ -102,6 +113,8 @@ export class TableService {
   async ready (): Promise<boolean> {
     if (this.stopping || this.root === undefined || !this.node.isAlive(this.root)) return false
     try {
+      // Durable tables loaded, and no disk fault outstanding.
+      if (!this.storage.healthy()) return false
       return await this.node.call<boolean>(MANAGER, { ready: true } satisfies ManagerRequest, { timeout: READY_TIMEOUT })
     } catch (error) {
       if (error instanceof CallError) return false
@@ -123,13 +136,16 @@ export class TableService {
       this.node.exit(this.root, 'shutdown')
       await exited
     }
+    await this.storage.close()
     await this.catalog.close()
   }
 
   // ── tables ───────────────────────────────────────────────────────────
 
-  async create (name: string, type: TableType): Promise<TableInfo> {
-    const record = await this.callManager<TableRecord>({ create: { name, type } })
+  /** Creates a table; `durability` defaults to the server's (`--durability`). */
+  async create (name: string, type: TableType, durability: string = this.options.durability): Promise<TableInfo> {
+    if (!(DURABILITIES as readonly string[]).includes(durability)) throw new HeirloomError('bad_request', `durability must be one of ${DURABILITIES.join(', ')}`)
+    const record = await this.callManager<TableRecord>({ create: { name, type, durability: durability as Durability } })
     return await this.info(record.name)
   }
 
@@ -194,7 +210,8 @@ export class TableService {
         if (error.reason === 'timeout') throw unavailable(`the handler of ${name} did not answer within ${timeout} ms`)
         this.record(name)
         if (!error.delivered) continue
-        throw new HeirloomError('process_crashed', `the handler of ${name} crashed while applying this write; it was not applied`, { cause: error })
+        // A durable table's write may still reach the disk (handler.ts): not applied, or applied but never acknowledged.
+        throw new HeirloomError('process_crashed', `the handler of ${name} crashed while applying this write; it was not acknowledged`, { cause: error })
       }
     }
   }
@@ -229,6 +246,10 @@ export class TableService {
     this.record(name)
     const entry = this.node.tables.get(name)
     if (!entry) throw unavailable(`table ${name} is being rebuilt`)
+    const store = this.storage.of(name)
+    // Never a half-loaded table; nor one whose disk holds what it cannot read.
+    if (store?.state === 'loading') throw new HeirloomError('loading', `table ${name} is being loaded from disk`, { retryAfter: 1 })
+    if (store?.state === 'damaged') throw store.refusal()!
     return entry.table
   }
 
@@ -270,7 +291,9 @@ export class TableService {
       type: record.type,
       size: entry?.table.size ?? 0,
       memory: entry?.table.memory ?? 0,
-      revision: entry?.table.revision ?? 0,
+      // A durable table's: the last acknowledged (on disk), not the one in memory ahead of it.
+      revision: this.storage.of(record.name)?.revision ?? entry?.table.revision ?? 0,
+      durability: record.durability ?? 'memory',
       owner: entry?.owner ?? null,
       ...this.node.tables.heirOf(record.name),
       protection: 'protected',
