@@ -184,9 +184,16 @@ export class Storage {
     }
   }
 
-  /** Whether every store is loaded and no disk fault is outstanding: readiness. O(stores). */
+  /**
+   * Readiness: no table loading, recovering, or with a failed batch not yet
+   * followed by a good one. A damaged table does not hold the others back:
+   * it answers 503 itself, and a restart would not mend it. O(stores).
+   */
   healthy (): boolean {
-    for (const store of this.stores.values()) if (store.state !== 'ready' || store.fault !== undefined) return false
+    for (const store of this.stores.values()) {
+      if (store.state === 'loading' || store.state === 'recovering') return false
+      if (store.state === 'ready' && store.fault !== undefined) return false
+    }
     return true
   }
 

@@ -1,0 +1,181 @@
+/**
+ * Disk faults and process crashes on durable tables: a failed batch is
+ * undone in memory and answered 503; a crash between the memory update and
+ * the disk write leaves memory and disk agreeing; handler and manager
+ * crashes write nothing. The database is memory-level with a switch that
+ * fails its writes, as a full or read-only disk would, and counts them.
+ */
+import { MemoryLevel } from 'memory-level'
+import t, { type Test } from 'tap'
+import type { Commit } from '../../src/ets/table.js'
+import { Catalog } from '../../src/tables/catalog.js'
+import type { TableService } from '../../src/tables/service.js'
+import { until } from '../http/client.js'
+import { startService, valuesOf } from '../helpers.js'
+import { contents, loaded } from './support.js'
+
+t.setTimeout(60_000)
+
+/** abstract-level's private implementation methods, which its types leave out. */
+interface Implementation {
+  _batch (operations: never[], options: never): Promise<void>
+  _put (key: never, value: never, options: never): Promise<void>
+}
+const base = MemoryLevel.prototype as unknown as Implementation
+
+/** A LevelDB stand-in whose writes fail while `failing` is set, and which counts the writes it takes. */
+class FlakyLevel extends MemoryLevel<string, string> implements Implementation {
+  failing = false
+  writes = 0
+  async _batch (operations: never[], options: never): Promise<void> {
+    if (this.failing) throw Object.assign(new Error('IO error: No space left on device'), { code: 'LEVEL_IO_ERROR' })
+    this.writes++
+    return await base._batch.call(this, operations, options)
+  }
+
+  async _put (key: never, value: never, options: never): Promise<void> {
+    if (this.failing) throw new Error('IO error: No space left on device')
+    this.writes++
+    return await base._put.call(this, key, value, options)
+  }
+}
+
+async function start (t: Test, db: FlakyLevel, options: Parameters<typeof startService>[1] = {}): Promise<{ service: TableService; reports: string[] }> {
+  const reports: string[] = []
+  if (db.status === 'closed') await db.open() // a restart: memory-level keeps its data across close and open
+  const service = await startService(t, { catalog: await Catalog.over(db as never), storage: { report: line => { reports.push(line) } }, ...options })
+  await loaded(service)
+  return { service, reports }
+}
+
+const settled = (service: TableService, table: string): Promise<true> =>
+  until(`${table} to agree with its disk`, async () => service.storage.of(table)?.state === 'ready' || undefined)
+
+const codeOf = (promise: Promise<unknown>): Promise<string | undefined> =>
+  promise.then(() => undefined, (error: { code?: string }) => error.code)
+
+t.test('a_failed_disk_write_is_undone_in_memory_answered_503_and_the_table_stays_readable', async t => {
+  const db = new FlakyLevel()
+  const { service, reports } = await start(t, db)
+  await service.create('d', 'set', 'disk')
+  await service.write('d', 'insert', { key: 'a', value: 1 })
+  await service.write('d', 'insert', { key: 'gone', value: 1 })
+  db.failing = true
+  // Several writes in one group, the later ones built on the earlier.
+  const answers = await Promise.all([
+    service.write('d', 'insert', { key: 'a', value: 2 }).catch(e => e),
+    service.write('d', 'insert', { key: 'b', value: 1 }).catch(e => e),
+    service.write('d', 'update_counter', { key: 'a', ops: 1 }).catch(e => e),
+    service.write('d', 'delete', { key: 'gone' }).catch(e => e),
+  ])
+  for (const answer of answers) {
+    t.equal(answer.code, 'storage_unavailable')
+    t.equal(answer.status, 503)
+    t.equal(answer.retryAfter, 1)
+  }
+  await settled(service, 'd')
+  t.same(await valuesOf(service, 'd', 'a'), [1], 'undone: a as it was')
+  t.same(await valuesOf(service, 'd', 'b'), [], 'undone: b never stored')
+  t.same(await valuesOf(service, 'd', 'gone'), [1], 'undone: the delete')
+  t.equal((await service.info('d')).revision, 2, 'the revision of the disk')
+  t.equal(service.node.tables.get('d')!.table.revision, 2, 'memory too: the next write is revision 3')
+  t.equal(await service.ready(), false, 'not ready while the fault is outstanding')
+  const view = JSON.stringify(service.processes())
+  t.match(view, /No space left on device/, '/v1/processes shows the fault')
+  t.match(reports.join('\n'), /table d: a disk write failed \(IO error: No space left on device\); 4 writes undone/)
+  t.equal(await codeOf(service.write('d', 'insert', { key: 'c', value: 1 })), 'storage_unavailable', 'still failing: refused again, no crash')
+  await settled(service, 'd')
+  t.equal(service.node.whereis('table_handler:d') !== undefined, true, 'the handler never crashed')
+
+  db.failing = false
+  const written = await service.write('d', 'insert', { key: 'c', value: 1 })
+  t.equal(written.revision, 3)
+  t.equal(await service.ready(), true, 'a good batch clears the fault')
+  await service.stop()
+  const again = await start(t, db)
+  t.same(contents(again.service, 'd', 'set'), [['sa', [1]], ['sc', [1]], ['sgone', [1]]], 'disk and memory agreed')
+  t.equal((await again.service.info('d')).revision, 3)
+})
+
+t.test('a_failed_reset_reloads_the_whole_table_from_disk', async t => {
+  const db = new FlakyLevel()
+  const { service } = await start(t, db)
+  await service.create('d', 'bag', 'relaxed')
+  await service.write('d', 'insert', { objects: [{ key: 'k', value: 1 }, { key: 'k', value: 2 }, { key: 'j', value: 0 }] })
+  db.failing = true
+  const both = await Promise.all([
+    codeOf(service.write('d', 'delete_all_objects', {})),
+    codeOf(service.write('d', 'insert', { key: 'n', value: 1 })),
+  ])
+  t.same(both, ['storage_unavailable', 'storage_unavailable'])
+  db.failing = false
+  await settled(service, 'd')
+  t.same(contents(service, 'd', 'bag'), [['sj', [0]], ['sk', [1, 2]]], 'everything back, in order')
+})
+
+t.test('a_handler_crash_between_memory_update_and_disk_write_leaves_memory_and_disk_agreeing', async t => {
+  const db = new FlakyLevel()
+  let crashNext = false
+  let hooked = 0
+  const beforeBatch = (table: string, commits: Commit[]): void => {
+    if (!crashNext) return
+    crashNext = false
+    hooked += commits.length
+    service.crash([{ process: 'table_handler', table }])
+  }
+  const { service } = await start(t, db, { storage: { beforeBatch } })
+  await service.create('d', 'set', 'disk')
+  await service.write('d', 'insert', { key: 'a', value: 1 })
+  const writesBefore = db.writes
+  crashNext = true
+  t.equal(await codeOf(service.write('d', 'insert', { key: 'a', value: 2 })), 'process_crashed', 'not acknowledged')
+  t.equal(hooked, 1)
+  await service.storage.of('d')!.idle()
+  t.equal(db.writes, writesBefore + 1, 'the queued batch was written once, by the store the handler left')
+  t.same(await valuesOf(service, 'd', 'a'), [2], 'memory kept it')
+  const { revision } = await service.info('d')
+  await until('the handler back', async () => service.node.whereis('table_handler:d'))
+  t.equal((await service.write('d', 'insert', { key: 'b', value: 1 })).revision, revision + 1, 'writes go on, revisions in order')
+  await service.stop()
+  const again = await start(t, db)
+  t.same(contents(again.service, 'd', 'set'), [['sa', [2]], ['sb', [1]]], 'the disk agrees with what memory showed')
+})
+
+t.test('a_batch_failing_in_the_fault_hook_is_undone_like_a_disk_failure', async t => {
+  const db = new FlakyLevel()
+  let fail = false
+  const { service } = await start(t, db, { storage: { beforeBatch: () => { if (fail) throw new Error('injected') } } })
+  await service.create('d', 'ordered_set', 'disk')
+  await service.write('d', 'insert', { key: 1, value: 'one' })
+  fail = true
+  t.equal(await codeOf(service.write('d', 'select_delete', { spec: [{ head: { key: '_', value: '_' }, result: true }] })), 'storage_unavailable')
+  fail = false
+  await settled(service, 'd')
+  t.same(await valuesOf(service, 'd', 1), ['one'])
+})
+
+t.test('handler_and_manager_crashes_write_nothing_and_lose_nothing', async t => {
+  const db = new FlakyLevel()
+  const { service } = await start(t, db)
+  for (const type of ['set', 'bag'] as const) {
+    await service.create(type, type, 'disk')
+    await service.write(type, 'insert', { objects: [{ key: 'a', value: 1 }, { key: 'b', value: 2 }] })
+  }
+  const before = db.writes
+  const expected = { set: contents(service, 'set', 'set'), bag: contents(service, 'bag', 'bag') }
+  const crashes = [
+    [{ process: 'table_handler' as const, table: 'set' }],
+    [{ process: 'table_manager' as const }],
+    [{ process: 'table_manager' as const }, { process: 'table_handler' as const, table: 'bag' }],
+  ]
+  for (const targets of crashes) {
+    service.crash(targets)
+    await until('the tree back', async () => (await service.ready()) || undefined)
+    await until('handlers back', async () => (service.node.whereis('table_handler:set') && service.node.whereis('table_handler:bag')) || undefined)
+  }
+  t.equal(db.writes, before, 'no LevelDB write')
+  t.same({ set: contents(service, 'set', 'set'), bag: contents(service, 'bag', 'bag') }, expected, 'nothing lost')
+  const { revision } = await service.write('set', 'insert', { key: 'c', value: 3 })
+  t.equal(revision, 2, 'revisions go on')
+  t.equal(db.writes, before + 1, 'one write for one write')
+})
