@@ -23,6 +23,10 @@ const SETTINGS = {
   'max-key-bytes': { env: 'MAX_KEY_BYTES', kind: 'int', default: 4096, max: 1024 ** 2, help: 'largest key stored, bytes (estimate)' },
   'max-depth': { env: 'MAX_DEPTH', kind: 'int', default: 64, max: 500, help: 'deepest JSON nesting accepted in a body' },
   'write-timeout': { env: 'WRITE_TIMEOUT', kind: 'int', default: 5000, max: 600_000, help: 'ms a write waits for a restarting handler (then 503)' },
+  'max-value-bytes': { env: 'MAX_VALUE_BYTES', kind: 'int', default: 512 * 1024, max: 1024 ** 3, help: 'largest value stored, bytes of its JSON (every write path, 400 past it)' },
+  'max-response-bytes': { env: 'MAX_RESPONSE_BYTES', kind: 'int', default: 1024 ** 2, max: 1024 ** 3, help: 'largest read answer, bytes of JSON (a select page ends early; else 400)' },
+  'max-spec-terms': { env: 'MAX_SPEC_TERMS', kind: 'int', default: 1000, max: 1_000_000, help: 'most terms in a match spec (its JSON values, containers included)' },
+  'request-timeout': { env: 'REQUEST_TIMEOUT', kind: 'int', default: 30_000, max: 600_000, help: 'ms for a whole request (headers and body) to arrive (then 408)' },
   durability: { env: 'DURABILITY', kind: 'string', default: 'memory', choices: ['memory', 'disk', 'relaxed'], help: 'durability of tables created without one: memory, disk (fsync per group commit) or relaxed (fsync every second)' },
 } as const
 

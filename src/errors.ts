@@ -42,6 +42,8 @@ export const ENGINE_ERRORS: Record<EtsErrorCode, ErrorCode> = {
   bad_match_spec: 'bad_match_spec',
   not_found: 'object_not_found',
   bad_cursor: 'bad_cursor',
+  limit_exceeded: 'limit_exceeded',
+  memory_quota: 'memory_quota',
 }
 
 export class HeirloomError extends Error {
@@ -65,6 +67,6 @@ export class HeirloomError extends Error {
 
   /** An engine error (a refused argument, a bad match spec…) under its catalogue code, cause kept. */
   static fromEngine (error: EtsError): HeirloomError {
-    return new HeirloomError(ENGINE_ERRORS[error.code], error.message, { cause: error })
+    return new HeirloomError(ENGINE_ERRORS[error.code], error.message, { cause: error, setting: error.limit })
   }
 }

@@ -13,6 +13,7 @@
 // variables in number order), or a template: any term with those
 // substituted, arrays and objects recursively; ["const", x] stands for x.
 import { compileExpression, compileObject, GUARD_RAISED } from './match-guards.js'
+import { EtsError } from './errors.js'
 import { childPath, compileReference, isSpecialString, Scope, specError, variableNumber, type Expr } from './match-scope.js'
 import { distinctTerms, isTermObject, termEquals, type Term } from './term.js'
 
@@ -69,10 +70,35 @@ export class CompiledMatchSpec {
   }
 }
 
-/** Compiles a JSON match spec; throws EtsError 'bad_match_spec' with the path of the first fault. */
-export function compileMatchSpec (spec: Term): CompiledMatchSpec {
+/**
+ * Compiles a JSON match spec; throws EtsError 'bad_match_spec' with the path
+ * of the first fault. With `maxTerms`, a spec of more terms (every JSON
+ * value in it, containers included) is limit_exceeded before anything is
+ * compiled: the work per object matched, and the size of each result, are
+ * at most proportional to the spec's size (plus the terms it compares), so
+ * this bounds what one object can cost a select, select_delete or
+ * select_replace.
+ */
+export function compileMatchSpec (spec: Term, options: { maxTerms?: number } = {}): CompiledMatchSpec {
   if (!Array.isArray(spec)) throw specError('', 'a match spec is a list of clauses')
+  const { maxTerms } = options
+  if (maxTerms !== undefined && countTerms(spec, maxTerms) > maxTerms) {
+    throw new EtsError('limit_exceeded', `the match spec has more than ${maxTerms} terms`, { limit: 'maxSpecTerms' })
+  }
   return new CompiledMatchSpec(spec.map((clause, i) => compileClause(clause, `[${i}]`)))
+}
+
+/** Terms in a term (itself, its elements and member values, recursively), counted up to just past `cap`. Iterative. */
+function countTerms (term: Term, cap: number): number {
+  const stack: Term[] = [term]
+  let count = 0
+  while (stack.length > 0 && count <= cap) {
+    const t = stack.pop()!
+    count++
+    if (Array.isArray(t)) for (const element of t) stack.push(element)
+    else if (isTermObject(t)) for (const name of Object.keys(t)) stack.push(t[name])
+  }
+  return count
 }
 
 function compileClause (clause: Term, path: string): Clause {

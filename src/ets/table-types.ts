@@ -30,19 +30,38 @@ export interface PageOptions {
   /** Inclusive key range, ordered_set only. */
   from?: Term
   to?: Term
+  /** The page ends before the key whose objects would pass this many bytes of JSON. */
+  maxBytes?: number
 }
 
 /** Where `select` resumes: at the bucket named by the cursor `at`, skipping `skip` objects of it. */
 export type SelectContinuation = { at: Term; skip: number }
 
-export interface SelectOptions {
+/** Where a scan resumes, and when it should hand back a continuation to let others run. */
+export interface ScanOptions {
+  continuation?: SelectContinuation
+  /** Asked after each object visited; true ends the chunk there (see `Table.select`). */
+  pause?: () => boolean
+}
+
+export interface SelectOptions extends ScanOptions {
   /** At most this many results per call; more come with a continuation. */
   limit?: number
-  continuation?: SelectContinuation
+  /** At most this many bytes of results' JSON per call; more come with a continuation. */
+  maxBytes?: number
 }
 
 export interface SelectChunk {
   results: Term[]
+  continuation?: SelectContinuation
+  /** Bytes of the results' JSON (counted only with `maxBytes`). */
+  bytes?: number
+  /** Why a chunk with a continuation ended: its limit, its bytes, or a pause. */
+  stopped?: 'limit' | 'bytes' | 'pause'
+}
+
+export interface CountChunk {
+  count: number
   continuation?: SelectContinuation
 }
 

@@ -1,3 +1,4 @@
+import { UNBOUNDED, type WriteBudget } from './budget.js'
 import { applyCounterOps, parseCounterOps, type CounterOps } from './counter.js'
 import { badarg, EtsError } from './errors.js'
 import { InsertionOrderIndex } from './hash-index.js'
@@ -6,11 +7,11 @@ import { CompiledMatchSpec, compileMatchSpec, NO_MATCH } from './match-spec.js'
 import { applyMergePatch } from './merge-patch.js'
 import { TermOrderIndex } from './ordered-index.js'
 import {
-  checkContinuation, checkLimit, checkObject, checkObjects, objectBytes, replacementValue,
+  checkContinuation, checkCursor, checkLimit, checkObject, checkObjects, objectBytes, replacementValue,
 } from './table-arguments.js'
 import {
-  TABLE_TYPES, type EtsObject, type MatchSpec, type Page, type PageOptions, type SelectChunk,
-  type SelectOptions, type TableInfo, type TableType,
+  TABLE_TYPES, type CountChunk, type EtsObject, type MatchSpec, type Page, type PageOptions, type ScanOptions,
+  type SelectChunk, type SelectContinuation, type SelectOptions, type TableInfo, type TableType,
 } from './table-types.js'
 import { compareTerms, distinctTerms, termBytes, termEquals, termKey, type Term } from './term.js'
 
@@ -113,25 +114,45 @@ export class Table {
 
   /**
    * Inserts the objects in list order, atomically: if any is not a
-   * `{key, value}` of JSON terms, throws badarg and inserts none.
+   * `{key, value}` of JSON terms, throws badarg and inserts none; past the
+   * budget (a value too large, the quota spent), limit_exceeded or
+   * memory_quota, and what it inserted is undone by `transact`.
    * set/ordered_set: replaces the object of the key. bag: drops an object
    * identical to one held. duplicate_bag: keeps copies.
    * O(m·(|object| + log n)) for ordered_set, O(m·(|object| + k)) for hash
    * tables (a bag compares with the key's objects, as ETS does).
    */
-  insert (objects: readonly EtsObject[]): void {
-    const checked = checkObjects(objects)
-    for (let i = 0; i < objects.length; i++) this.put(objects[i].key, objects[i].value, checked[i])
+  insert (objects: readonly EtsObject[], budget: WriteBudget = UNBOUNDED): void {
+    const checked = checkObjects(objects, budget)
+    for (let i = 0; i < objects.length; i++) this.put(objects[i].key, objects[i].value, checked[i], budget)
   }
 
-  /** Values of the key in insertion order (at most one for set types). O(|key| + k), or O(log n) for ordered_set. */
+  /**
+   * Values of the key in insertion order (at most one for set types); a
+   * key that is not a JSON term (1e400 parses as Infinity) is badarg, as on
+   * insert. O(|key| + k), or O(log n) for ordered_set.
+   */
   lookup (key: Term): Term[] {
+    termBytes(key)
     const bucket = this.index.get(key)
     return bucket === undefined ? [] : bucket.values.slice()
   }
 
+  /** Bytes of the JSON of the key's values (as a lookup answers them), counted up to `cap`. O(min(size, cap)). */
+  valuesBytes (key: Term, cap = Infinity): number {
+    const bucket = this.index.get(key)
+    if (bucket === undefined) return 0
+    let bytes = 0
+    for (const value of bucket.values) {
+      if (bytes > cap) break
+      bytes += termBytes(value, cap - bytes) + 1
+    }
+    return bytes
+  }
+
   /** O(|key|) hash, O(log n) ordered_set. */
   member (key: Term): boolean {
+    termBytes(key)
     return this.index.get(key) !== undefined
   }
 
@@ -154,11 +175,11 @@ export class Table {
    * list are checked against the table only, as ETS does.
    * O(m·|object|) plus the lookups.
    */
-  insertNew (objects: readonly EtsObject[]): { inserted: boolean; present: Term[] } {
-    const checked = checkObjects(objects)
+  insertNew (objects: readonly EtsObject[], budget: WriteBudget = UNBOUNDED): { inserted: boolean; present: Term[] } {
+    const checked = checkObjects(objects, budget)
     const present = distinctTerms(objects.map(o => o.key).filter(key => this.member(key)))
     if (present.length > 0) return { inserted: false, present }
-    for (let i = 0; i < objects.length; i++) this.put(objects[i].key, objects[i].value, checked[i])
+    for (let i = 0; i < objects.length; i++) this.put(objects[i].key, objects[i].value, checked[i], budget)
     return { inserted: true, present }
   }
 
@@ -201,7 +222,7 @@ export class Table {
    * ETS) and is inserted; without one it is badarg. Any failure changes
    * nothing. O(lookup + steps·|value|).
    */
-  updateCounter (key: Term, ops: CounterOps, defaultObject?: EtsObject): number[] {
+  updateCounter (key: Term, ops: CounterOps, defaultObject?: EtsObject, budget: WriteBudget = UNBOUNDED): number[] {
     this.requireOnePerKey('update_counter')
     const steps = parseCounterOps(ops)
     const bucket = this.index.get(key)
@@ -209,13 +230,13 @@ export class Table {
     if (bucket !== undefined) {
       current = bucket.values[0]
     } else if (defaultObject !== undefined) {
-      checkObject(defaultObject)
+      checkObject(defaultObject, budget)
       current = defaultObject.value
     } else {
       throw badarg('no object with this key and no default object')
     }
     const { value, results } = applyCounterOps(current, steps)
-    this.put(key, value, objectBytes(key, value))
+    this.put(key, value, objectBytes(key, value, budget), budget)
     return results
   }
 
@@ -224,13 +245,13 @@ export class Table {
    * value; set and ordered_set only; a missing key is `not_found`.
    * O(lookup + |patch| + members reached).
    */
-  mergePatch (key: Term, patch: Term): Term {
+  mergePatch (key: Term, patch: Term, budget: WriteBudget = UNBOUNDED): Term {
     this.requireOnePerKey('merge_patch')
     termBytes(patch)
     const bucket = this.index.get(key)
     if (bucket === undefined) throw new EtsError('not_found', 'no object with this key')
     const value = applyMergePatch(bucket.values[0], patch)
-    this.setValues(bucket, [value])
+    this.setValues(bucket, [value], budget)
     return value
   }
 
@@ -262,12 +283,17 @@ export class Table {
   /**
    * Objects of up to `limit` keys in table order (see Page for the cursor).
    * ordered_set may bound the keys with an inclusive range [from, to].
+   * With `maxBytes`, the page also ends before the key whose objects would
+   * take it past that many bytes of JSON (a key alone past it is
+   * limit_exceeded), so the answer stays bounded whatever the keys hold.
    * O(log n + objects returned), plus deleted hash keys skipped.
    */
   page (options: PageOptions): Page {
     const limit = checkLimit(options.limit)
     const { after, from, to } = options
-    for (const t of [after, from, to]) if (t !== undefined) termBytes(t)
+    const maxBytes = options.maxBytes ?? Infinity
+    if (after !== undefined) checkCursor(after)
+    for (const t of [from, to]) if (t !== undefined) termBytes(t)
     if ((from !== undefined || to !== undefined) && this.type !== 'ordered_set') throw badarg('a key range needs an ordered_set')
     const reverse = options.reverse === true
     const direction = reverse ? -1 : 1
@@ -278,10 +304,20 @@ export class Table {
     }
     const objects: EtsObject[] = []
     let keys = 0
+    let bytes = 0
     let last: Bucket | undefined
     for (const bucket of this.index.walk(reverse, start)) {
       if (end !== undefined && direction * this.index.compareToCursor(bucket, end) > 0) break
       if (keys === limit) return { objects, nextAfter: this.index.cursorOf(last!) }
+      if (maxBytes !== Infinity) {
+        const keyBytes = termBytes(bucket.key) + 10 // {"key":…,"value":…},
+        for (const value of bucket.values) {
+          bytes += keyBytes + termBytes(value, maxBytes - bytes) + 10
+          if (bytes > maxBytes) break
+        }
+        if (bytes > maxBytes && keys === 0) throw tooLarge('the objects of one key', maxBytes)
+        if (bytes > maxBytes) return { objects, nextAfter: this.index.cursorOf(last!) }
+      }
       for (const value of bucket.values) objects.push({ key: bucket.key, value })
       keys++
       last = bucket
@@ -293,35 +329,56 @@ export class Table {
    * ETS select: the results of the spec over the objects in table order,
    * at most `limit` of them per call, resumed with the continuation given
    * back (changes made between calls may or may not be seen, as in ETS).
+   * A chunk also ends early, with a continuation, before the result that
+   * would pass `maxBytes` of JSON (`stopped: 'bytes'`; a first result past
+   * it alone is limit_exceeded), and when `pause` says so (`stopped:
+   * 'pause'`, checked after each object): a caller scans a large table in
+   * slices and lets others run between them.
    * A spec whose every head names a literal key looks those keys up;
-   * else O(objects) scan.
+   * else O(objects) scan, each object O(spec terms + terms compared).
    */
   select (spec: MatchSpec, options: SelectOptions = {}): SelectChunk {
     const compiled = toCompiled(spec)
     const limit = options.limit === undefined ? Infinity : checkLimit(options.limit)
-    const resume = options.continuation === undefined ? undefined : checkContinuation(options.continuation)
+    const maxBytes = options.maxBytes ?? Infinity
     const results: Term[] = []
-    let skip = resume?.skip ?? 0
-    for (const bucket of this.candidates(compiled, resume && { cursor: resume.at, inclusive: true })) {
-      const from = skip > 0 && this.index.compareToCursor(bucket, resume!.at) === 0 ? skip : 0
-      skip = 0 // only the bucket resumed at can be part done
-      for (let i = from; i < bucket.values.length; i++) {
-        if (results.length === limit) return { results, continuation: { at: this.index.cursorOf(bucket), skip: i } }
-        const result = compiled.match(bucket.key, bucket.values[i])
-        if (result !== NO_MATCH) results.push(result)
+    let bytes = 0
+    let stopped: SelectChunk['stopped']
+    const continuation = this.scan(compiled, options, (key, value) => {
+      if (results.length === limit) {
+        stopped = 'limit'
+        return false
       }
-    }
-    return { results }
+      const result = compiled.match(key, value)
+      if (result === NO_MATCH) return true
+      const size = maxBytes === Infinity ? 0 : termBytes(result, maxBytes - bytes) + 1
+      if (bytes + size > maxBytes) {
+        if (results.length === 0) throw tooLarge('one result', maxBytes)
+        stopped = 'bytes'
+        return false
+      }
+      bytes += size
+      results.push(result)
+      return true
+    })
+    if (continuation === undefined) return { results, bytes }
+    return { results, bytes, continuation, stopped: stopped ?? 'pause' }
   }
 
   /** ETS select_count: objects for which the spec's result is `true`. Cost as select. */
   selectCount (spec: MatchSpec): number {
+    return this.selectCountChunk(spec).count
+  }
+
+  /** select_count in chunks, as `select` with `pause`: the count of one slice and where to resume. Cost as select. */
+  selectCountChunk (spec: MatchSpec, options: ScanOptions = {}): CountChunk {
     const compiled = toCompiled(spec)
     let count = 0
-    for (const bucket of this.candidates(compiled)) {
-      for (const value of bucket.values) if (compiled.match(bucket.key, value) === true) count++
-    }
-    return count
+    const continuation = this.scan(compiled, options, (key, value) => {
+      if (compiled.match(key, value) === true) count++
+      return true
+    })
+    return continuation === undefined ? { count } : { count, continuation }
   }
 
   /** ETS select_delete: deletes the objects for which the result is `true`; returns how many. Cost as select. */
@@ -345,7 +402,7 @@ export class Table {
    * replaced. Not for bags (ETS refuses them too: replacing could make two
    * objects identical). Returns the number of objects matched. Cost as select.
    */
-  selectReplace (spec: MatchSpec): number {
+  selectReplace (spec: MatchSpec, budget: WriteBudget = UNBOUNDED): number {
     if (this.type === 'bag') throw badarg('select_replace does not support bag tables')
     const compiled = toCompiled(spec)
     if (!compiled.keepsKey) throw badarg('select_replace needs a spec that keeps the key: result "$_" or {"key": <the head\'s key pattern>, "value": …}')
@@ -358,6 +415,10 @@ export class Table {
         if (result === NO_MATCH) continue
         values ??= bucket.values.slice()
         values[i] = replacementValue(bucket.key, result)
+        // Checked as it is made, not once all are: a result that repeats a
+        // bound variable must not grow every value of the table before the
+        // first check (what each value may add is bounded by the budget).
+        budget.grow(objectBytes(bucket.key, values[i], budget) - objectBytes(bucket.key, bucket.values[i]))
         replaced++
       }
       if (values !== undefined) changes.push([bucket, values])
@@ -393,16 +454,20 @@ export class Table {
     if (bytes !== this.bytes) throw new Error(`memory is ${this.bytes}, objects take ${bytes}`)
   }
 
-  private put (key: Term, value: Term, bytes: number): void {
-    const bucket = this.index.bucketFor(key)
-    const values = bucket.values
-    if (this.policy === 'replace' && values.length > 0) {
-      this.journal?.push({ kind: 'values', key: bucket.key, values })
-      this.bytes += bytes - objectBytes(bucket.key, values[0])
-      bucket.values = [value]
+  private put (key: Term, value: Term, bytes: number, budget: WriteBudget): void {
+    const held = this.index.get(key)
+    if (this.policy === 'replace' && held !== undefined) {
+      const delta = bytes - objectBytes(held.key, held.values[0])
+      budget.grow(delta)
+      this.journal?.push({ kind: 'values', key: held.key, values: held.values })
+      this.bytes += delta
+      held.values = [value]
       return
     }
-    if (this.policy === 'distinct' && values.some(held => termEquals(held, value))) return
+    if (this.policy === 'distinct' && held !== undefined && held.values.some(v => termEquals(v, value))) return
+    budget.grow(bytes) // before bucketFor: a refused insert must not leave an empty bucket behind
+    const bucket = held ?? this.index.bucketFor(key)
+    const values = bucket.values
     this.journal?.push({ kind: 'append', key: bucket.key, length: values.length })
     values.push(value)
     this.objectCount++
@@ -420,10 +485,32 @@ export class Table {
     return step.done ? undefined : step.value.key
   }
 
+  /**
+   * Visits the objects a spec can match, in table order, from a
+   * continuation; `visit` answers false to stop before an object, which is
+   * then where the returned continuation resumes (undefined: the end).
+   * `pause` is asked after each object visited, so every call makes progress.
+   */
+  private scan (compiled: CompiledMatchSpec, options: ScanOptions, visit: (key: Term, value: Term) => boolean): SelectContinuation | undefined {
+    const resume = options.continuation === undefined ? undefined : checkContinuation(options.continuation)
+    const { pause } = options
+    let skip = resume?.skip ?? 0
+    let visited = false
+    for (const bucket of this.candidates(compiled, resume && { cursor: resume.at, inclusive: true })) {
+      const from = skip > 0 && this.index.compareToCursor(bucket, resume!.at) === 0 ? skip : 0
+      skip = 0 // only the bucket resumed at can be part done
+      for (let i = from; i < bucket.values.length; i++) {
+        if ((visited && pause?.() === true) || !visit(bucket.key, bucket.values[i])) return { at: this.index.cursorOf(bucket), skip: i }
+        visited = true
+      }
+    }
+    return undefined
+  }
+
   /** The buckets a spec can match: its literal keys in table order, or all (a full scan). */
   private candidates (spec: CompiledMatchSpec, start?: WalkStart): Iterable<Bucket> {
     if (spec.keys === undefined) {
-      this.scans++
+      if (start === undefined) this.scans++ // a scan resumed from a continuation is the same scan
       return this.index.walk(false, start)
     }
     const index = this.index
@@ -442,10 +529,11 @@ export class Table {
   }
 
   /** Replaces a bucket's values, keeping size and memory right; an emptied bucket leaves the index. */
-  private setValues (bucket: Bucket, values: Term[]): void {
-    let bytes = 0 // summed first: objectBytes may refuse a value, and then nothing must have changed
-    for (const value of values) bytes += objectBytes(bucket.key, value)
+  private setValues (bucket: Bucket, values: Term[], budget: WriteBudget = UNBOUNDED): void {
+    let bytes = 0 // summed first: objectBytes or the budget may refuse, and then nothing must have changed
+    for (const value of values) bytes += objectBytes(bucket.key, value, budget)
     for (const value of bucket.values) bytes -= objectBytes(bucket.key, value)
+    budget.grow(bytes)
     this.bytes += bytes
     this.objectCount += values.length - bucket.values.length
     this.journal?.push({ kind: 'values', key: bucket.key, values: bucket.values })
@@ -497,6 +585,10 @@ export interface Commit {
   revision: number
   reset: boolean
   changes: Array<{ key: Term; values: Term[] }>
+}
+
+function tooLarge (what: string, maxBytes: number): EtsError {
+  return new EtsError('limit_exceeded', `${what} would take more than ${maxBytes} bytes of JSON: the answer's limit`, { limit: 'maxResponseBytes' })
 }
 
 function toCompiled (spec: MatchSpec): CompiledMatchSpec {

@@ -154,37 +154,76 @@ function encode (t: Term): string {
 }
 
 /**
- * A rough estimate of the bytes a term occupies on the V8 heap, for the
- * table's `memory`. Also the gate that refuses what is not a JSON term
- * (undefined, NaN, Infinity, class instances, nesting beyond
- * MAX_TERM_DEPTH) with `badarg`, so it runs on everything a table stores.
- * Complexity: O(size).
+ * The bytes of a term's JSON text (UTF-8, no whitespace): what it costs to
+ * store and to send. Table memory, the memory quota and the value, key and
+ * response limits all measure this, so a term that holds one sub-term many
+ * times by reference (a select_replace result can) counts each mention, as
+ * its serialisation will. With `cap`, it stops as soon as the count passes
+ * the cap and returns that partial count (> cap), so measuring a hostile
+ * term costs O(cap), never O(its serialised size).
+ *
+ * Also the gate that refuses what is not a JSON term (undefined, NaN,
+ * Infinity, class instances, nesting beyond MAX_TERM_DEPTH) with `badarg`,
+ * so it runs on everything a table stores. Complexity: O(min(size, cap)).
  */
-export function termBytes (t: Term): number {
-  return bytesOf(t, 0)
+export function termBytes (t: Term, cap = Infinity): number {
+  const meter = { bytes: 0, cap }
+  measure(t, 0, meter)
+  return meter.bytes
 }
 
-function bytesOf (t: unknown, depth: number): number {
+interface Meter { bytes: number; readonly cap: number }
+
+function measure (t: unknown, depth: number, meter: Meter): void {
   switch (typeof t) {
     case 'number':
       if (!Number.isFinite(t)) throw badarg(`${t} is not a JSON number`)
-      return 8
-    case 'boolean': return 8
-    case 'string': return 16 + 2 * t.length
+      meter.bytes += String(t).length
+      return
+    case 'boolean': meter.bytes += t ? 4 : 5; return
+    case 'string': meter.bytes += stringBytes(t); return
     case 'object': break
     default: throw badarg(`a ${typeof t} is not a JSON term`)
   }
-  if (t === null) return 8
+  if (t === null) {
+    meter.bytes += 4
+    return
+  }
   if (depth >= MAX_TERM_DEPTH) throw badarg(`a term nested deeper than ${MAX_TERM_DEPTH} levels`)
-  let bytes = 16
+  meter.bytes += 2
   if (Array.isArray(t)) {
-    for (const element of t) bytes += 8 + bytesOf(element, depth + 1)
-    return bytes
+    for (let i = 0; i < t.length && meter.bytes <= meter.cap; i++) {
+      meter.bytes += i === 0 ? 0 : 1
+      measure(t[i], depth + 1, meter)
+    }
+    return
   }
   const proto = Object.getPrototypeOf(t)
   if (proto !== Object.prototype && proto !== null) throw badarg('only plain objects are JSON terms')
-  for (const name of Object.keys(t)) {
-    bytes += 24 + 2 * name.length + bytesOf((t as TermObject)[name], depth + 1)
+  let first = true
+  for (const name in t) {
+    if (meter.bytes > meter.cap) return
+    if (!Object.hasOwn(t, name)) continue
+    meter.bytes += stringBytes(name) + (first ? 1 : 2)
+    first = false
+    measure((t as TermObject)[name], depth + 1, meter)
+  }
+}
+
+/** Bytes of a string's JSON: quotes, escapes, UTF-8 (a lone surrogate is escaped as \uXXXX). O(length). */
+function stringBytes (s: string): number {
+  let bytes = 2 + s.length
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x20) bytes += c === 8 || c === 9 || c === 10 || c === 12 || c === 13 ? 1 : 5
+    else if (c === 0x22 || c === 0x5c) bytes += 1
+    else if (c < 0x80) continue
+    else if (c < 0x800) bytes += 1
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2 // the pair: 2 units, 4 bytes
+      i++
+    } else if (c >= 0xd800 && c < 0xe000) bytes += 5
+    else bytes += 2
   }
   return bytes
 }

@@ -14,12 +14,22 @@
  * Writes run in the table's handler inside `Table.transact`, so each one
  * (a batch too) is atomic: what it changed is undone if it fails, and what
  * it changed is known when it succeeds.
+ *
+ * No request may cost the server more than its limits allow, whatever it
+ * says (issue 8): prepare gets the limits (the settings max-value-bytes,
+ * max-response-bytes, max-spec-terms, and the memory quota's account);
+ * writes that store values run under a WriteBudget (largest value, bytes
+ * the quota has left), measured in bytes of JSON; every answer is bounded
+ * by max-response-bytes (a select or page ends early with a continuation,
+ * anything else is limit_exceeded); reads that scan run in slices (`scan`)
+ * and hand the event loop back between them.
  */
 import { z } from 'zod'
+import { WriteBudget } from '../ets/budget.js'
 import { EtsError } from '../ets/errors.js'
 import { type CompiledMatchSpec, compileMatchSpec } from '../ets/match-spec.js'
 import type { EtsObject, SelectContinuation, Table } from '../ets/table.js'
-import type { Term } from '../ets/term.js'
+import { termBytes, termKey, type Term } from '../ets/term.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
 import { EtsObjectSchema, Json, Lookup } from './schemas.js'
 
@@ -27,6 +37,42 @@ import { EtsObjectSchema, Json, Lookup } from './schemas.js'
 export const MAX_LIST = 10_000
 /** Most operations in one batch. */
 export const MAX_BATCH = 1000
+/**
+ * Most select_delete and select_replace steps in one batch. A batch runs in
+ * one handler turn, and each such step scans the table: a thousand of them
+ * over 10k objects held the event loop for 4 s (cf. etcd's --max-txn-ops,
+ * Consul's 128 operations per transaction).
+ */
+export const MAX_BATCH_SCANS = 16
+const SCANNING_WRITES = new Set(['select_delete', 'select_replace'])
+
+/** The memory quota as writes see it: what it has left now, and what a committed write added. */
+export interface MemoryAccount {
+  left: () => number
+  add: (bytes: number) => void
+}
+
+/** What bounds one request (the server's settings of the same names, and its memory quota). */
+export interface Limits {
+  maxValueBytes: number
+  maxResponseBytes: number
+  maxSpecTerms: number
+  memory: MemoryAccount
+}
+
+/** No limits: for callers that apply operations to a table of their own (tests, tools). */
+export const NO_LIMITS: Limits = {
+  maxValueBytes: Infinity,
+  maxResponseBytes: Infinity,
+  maxSpecTerms: Infinity,
+  memory: { left: () => Infinity, add: () => {} },
+}
+
+/** How long a scanning read runs before it lets the event loop run other requests, ms. */
+export const SCAN_SLICE_MS = 4
+
+/** A scanning read: yields between slices; its return value is the result. */
+export type Slices<Result> = Generator<void, Result, void>
 
 export interface Operation<Args, Prepared, Result> {
   kind: 'read' | 'write'
@@ -36,12 +82,59 @@ export interface Operation<Args, Prepared, Result> {
   /** The result, as an answer body; absent: the operation answers nothing (HTTP 204). */
   result?: z.ZodType<Result>
   /** Runs once, before the write is queued or the read runs: a bad argument never reaches the handler. */
-  prepare: (args: Args) => Prepared
+  prepare: (args: Args, limits: Limits) => Prepared
   /** Keys a write may add to the table: admission refuses oversized ones before queueing. */
   storedKeys?: (args: Prepared) => Iterable<Term>
   /** Whether the write can only remove objects: such writes pass a spent memory quota. */
   shrinks?: (args: Prepared) => boolean
-  apply: (table: Table, args: Prepared) => Result
+  /** The engine call; a step of a batch gets the batch's budget. */
+  apply: (table: Table, args: Prepared, budget?: WriteBudget) => Result
+  /**
+   * A read that may scan a large table: run in slices of about
+   * SCAN_SLICE_MS, yielding between them (the caller awaits a macrotask
+   * there). Changes made between slices may or may not be seen, as with
+   * ets:select/3's continuations. `apply` runs the same without yielding.
+   */
+  scan?: (table: Table, args: Prepared) => Slices<Result>
+}
+
+/**
+ * Runs a write that stores values under a budget: the batch's, or one made
+ * now from the limits (the quota's remainder is read in the handler's turn,
+ * so writes queued together cannot each spend it), and tells the quota's
+ * account what the committed write added.
+ */
+function budgeted<R> (table: Table, limits: Limits, outer: WriteBudget | undefined, write: (budget: WriteBudget) => R): R {
+  if (outer !== undefined) return write(outer)
+  const before = table.memory
+  const result = write(new WriteBudget(limits.maxValueBytes, limits.memory.left()))
+  limits.memory.add(table.memory - before)
+  return result
+}
+
+/** Refuses an answer past max-response-bytes (measured up to just past it). O(min(size, limit)). */
+function boundedAnswer<R extends Term> (answer: R, limits: Limits): R {
+  if (termBytes(answer, limits.maxResponseBytes) > limits.maxResponseBytes) throw tooLarge(limits, 'the answer')
+  return answer
+}
+
+function tooLarge (limits: Limits, what: string): EtsError {
+  return new EtsError('limit_exceeded', `${what} would be larger than ${limits.maxResponseBytes} bytes of JSON`, { limit: 'maxResponseBytes' })
+}
+
+/** A pause test for one slice: true once SCAN_SLICE_MS have passed (the clock is read every 16 objects). */
+function sliceTimer (): () => boolean {
+  const end = performance.now() + SCAN_SLICE_MS
+  let calls = 0
+  return () => (++calls & 15) === 0 && performance.now() > end
+}
+
+/** Runs a scanning read to its end without yielding. */
+function drain<R> (slices: Slices<R>): R {
+  for (;;) {
+    const step = slices.next()
+    if (step.done) return step.value
+  }
 }
 
 /** An entry of the registry; the types of its arguments and result are inferred from its schemas and calls. */
@@ -126,7 +219,7 @@ const objectsOf = (args: ObjectsArgs): EtsObject[] =>
 
 const keyOrEnd = (key: Term | undefined): z.infer<typeof KeyOrEnd> => key === undefined ? { end: true } : { key }
 
-const compiled = (args: { spec: Term[] }): CompiledMatchSpec => compileMatchSpec(args.spec)
+const compiled = (args: { spec: Term[] }, limits: Limits): CompiledMatchSpec => compileMatchSpec(args.spec, { maxTerms: limits.maxSpecTerms })
 
 // ── the registry ─────────────────────────────────────────────────────────
 
@@ -134,17 +227,17 @@ const writes = {
   insert: writeOp({
     summary: 'ets:insert — one object or a list, in one turn',
     args: Objects,
-    prepare: objectsOf,
-    storedKeys: objects => objects.map(o => o.key),
-    apply: (table, objects) => { table.insert(objects) },
+    prepare: (args, limits) => ({ objects: objectsOf(args), limits }),
+    storedKeys: ({ objects }) => objects.map(o => o.key),
+    apply: (table, { objects, limits }, budget) => { budgeted(table, limits, budget, b => table.insert(objects, b)) },
   }),
   insert_new: writeOp({
     summary: 'ets:insert_new — all or nothing: inserts only if no key is present',
     args: Objects,
     result: InsertNewResult,
-    prepare: objectsOf,
-    storedKeys: objects => objects.map(o => o.key),
-    apply: (table, objects) => table.insertNew(objects),
+    prepare: (args, limits) => ({ objects: objectsOf(args), limits }),
+    storedKeys: ({ objects }) => objects.map(o => o.key),
+    apply: (table, { objects, limits }, budget) => budgeted(table, limits, budget, b => table.insertNew(objects, b)),
   }),
   delete: writeOp({
     summary: 'ets:delete/2 — every object of the key (204 also when none)',
@@ -171,24 +264,26 @@ const writes = {
     summary: 'ets:take — return and remove the objects of the key',
     args: KeyBody,
     result: Lookup,
-    prepare: args => args,
+    prepare: (args, limits) => ({ ...args, limits }),
     shrinks: always,
-    apply: (table, { key }) => ({ key, values: table.take(key) }),
+    // Refused (and undone) rather than answered past max-response-bytes: lookup pages through such a key.
+    apply: (table, { key, limits }) => boundedAnswer({ key, values: table.take(key) }, limits),
   }),
   update_counter: writeOp({
     summary: 'ets:update_counter — set and ordered_set; nothing changes on failure',
     args: Counter,
     result: CounterResult,
-    prepare: args => args,
+    prepare: (args, limits) => ({ ...args, limits }),
     storedKeys: ({ key }) => [key],
-    apply: (table, { key, ops, default: defaultObject }) => ({ values: table.updateCounter(key, ops, defaultObject) }),
+    apply: (table, { key, ops, default: defaultObject, limits }, budget) =>
+      ({ values: budgeted(table, limits, budget, b => table.updateCounter(key, ops, defaultObject, b)) }),
   }),
   merge_patch: writeOp({
     summary: 'Partial update of a value (RFC 7396), set and ordered_set: ETS update_element\'s cousin',
     args: MergePatch,
     result: EtsObjectSchema,
-    prepare: args => args,
-    apply: (table, { key, patch }) => ({ key, value: table.mergePatch(key, patch) }),
+    prepare: (args, limits) => ({ ...args, limits }),
+    apply: (table, { key, patch, limits }, budget) => ({ key, value: budgeted(table, limits, budget, b => table.mergePatch(key, patch, b)) }),
   }),
   select_delete: writeOp({
     summary: 'ets:select_delete — delete the objects whose result is true',
@@ -202,8 +297,8 @@ const writes = {
     summary: 'ets:select_replace — replace matched objects by the result (same key)',
     args: SpecBody,
     result: z.object({ replaced: z.number().int() }),
-    prepare: compiled,
-    apply: (table, spec) => ({ replaced: table.selectReplace(spec) }),
+    prepare: (args, limits) => ({ spec: compiled(args, limits), limits }),
+    apply: (table, { spec, limits }, budget) => ({ replaced: budgeted(table, limits, budget, b => table.selectReplace(spec, b)) }),
   }),
 }
 
@@ -221,8 +316,8 @@ const singleWrites: SingleWrites = writes
 /** One write of a batch, as prepared: the operation's name and its prepared arguments. */
 export type PreparedWrite = { [N in SingleWriteName]: { op: N; args: PreparedOf<Writes[N]> } }[SingleWriteName]
 
-function prepareOne<N extends SingleWriteName> (op: N, args: ArgsOf<Writes[N]>): { op: N; args: PreparedOf<Writes[N]> } {
-  return { op, args: singleWrites[op].prepare(args) }
+function prepareOne<N extends SingleWriteName> (op: N, args: ArgsOf<Writes[N]>, limits: Limits): { op: N; args: PreparedOf<Writes[N]> } {
+  return { op, args: singleWrites[op].prepare(args, limits) }
 }
 
 function storedKeysOf<N extends SingleWriteName> (write: { op: N; args: PreparedOf<Writes[N]> }): Iterable<Term> {
@@ -233,8 +328,8 @@ function shrinks<N extends SingleWriteName> (write: { op: N; args: PreparedOf<Wr
   return singleWrites[write.op].shrinks?.(write.args) === true
 }
 
-function applyOne<N extends SingleWriteName> (table: Table, write: { op: N; args: PreparedOf<Writes[N]> }): ResultOf<Writes[N]> | true {
-  const result = singleWrites[write.op].apply(table, write.args)
+function applyOne<N extends SingleWriteName> (table: Table, write: { op: N; args: PreparedOf<Writes[N]> }, budget: WriteBudget): ResultOf<Writes[N]> | true {
+  const result = singleWrites[write.op].apply(table, write.args, budget)
   // In a batch, operations that answer nothing alone count as `true`.
   return result === undefined ? true : result
 }
@@ -258,22 +353,29 @@ const batch = writeOp({
   summary: 'Write operations applied in one handler turn, all or nothing',
   args: Batch,
   result: z.object({ results: z.array(z.unknown()).describe('One result per operation; true for those answering 204 alone') }),
-  prepare: ({ ops }) => ops.map(({ op, ...args }) => prepareOne(op, args)),
-  storedKeys: function * (ops) {
+  prepare: ({ ops }, limits) => {
+    if (ops.filter(({ op }) => SCANNING_WRITES.has(op)).length > MAX_BATCH_SCANS) {
+      throw new EtsError('limit_exceeded', `a batch holds at most ${MAX_BATCH_SCANS} select_delete and select_replace steps (each scans the table in one turn)`)
+    }
+    return { ops: ops.map(({ op, ...args }) => prepareOne(op, args, limits)), limits }
+  },
+  storedKeys: function * ({ ops }) {
     for (const write of ops) yield * storedKeysOf(write)
   },
-  shrinks: ops => ops.every(shrinks),
-  apply: (table, ops) => {
+  shrinks: ({ ops }) => ops.every(shrinks),
+  // One budget for the whole batch: its steps together may add no more than the quota has left.
+  apply: (table, { ops, limits }) => budgeted(table, limits, undefined, budget => {
     const results: unknown[] = []
     try {
-      for (const write of ops) results.push(applyOne(table, write))
+      for (const write of ops) results.push(applyOne(table, write, budget))
     } catch (error) {
       if (!(error instanceof EtsError)) throw error
       const at = `ops[${results.length}]`
-      throw new EtsError(error.code, `${at} (${ops[results.length].op}): ${error.message}`, { path: error.path && `${at}.${error.path}`, cause: error })
+      throw new EtsError(error.code, `${at} (${ops[results.length].op}): ${error.message}`, { path: error.path && `${at}.${error.path}`, cause: error, limit: error.limit })
     }
-    return { results }
-  },
+    // A thousand steps each answering a large value must not build a huge answer: refused, and undone.
+    return boundedAnswer({ results: results as Term[] }, limits)
+  }),
 })
 
 const reads = {
@@ -281,10 +383,10 @@ const reads = {
     summary: 'ets:lookup — one key, or many in one request',
     args: Keys,
     result: z.union([Lookup, z.object({ results: z.array(Lookup) })]),
-    prepare: args => args,
+    prepare: (args, limits) => ({ ...args, limits }),
     apply: (table, args) => 'key' in args
-      ? { key: args.key, values: table.lookup(args.key) }
-      : { results: args.keys.map(key => ({ key, values: table.lookup(key) })) },
+      ? { key: args.key, values: lookupBounded(table, args.key, args.limits) }
+      : { results: lookupMany(table, args.keys, args.limits) },
   }),
   member: readOp({
     summary: 'ets:member',
@@ -301,7 +403,7 @@ const reads = {
     summary: 'A page of objects with an opaque cursor that survives deletes; ordered_set key ranges',
     args: PageRequest,
     result: PageResult,
-    prepare: ({ cursor, ...rest }) => ({ ...rest, after: cursor === undefined ? undefined : decodeCursor(cursor) }),
+    prepare: ({ cursor, ...rest }, limits) => ({ ...rest, after: cursor === undefined ? undefined : decodeCursor(cursor), maxBytes: limits.maxResponseBytes }),
     apply: (table, options) => {
       const page = table.page(options)
       return { objects: page.objects, cursor: page.nextAfter === undefined ? undefined : encodeCursor(page.nextAfter) }
@@ -311,23 +413,93 @@ const reads = {
     summary: 'ets:select, with limit and continuation like ets:select/3',
     args: Select,
     result: SelectResult,
-    prepare: ({ spec, limit, continuation }) => ({
-      spec: compileMatchSpec(spec),
+    prepare: ({ spec, limit, continuation }, limits) => ({
+      spec: compiled({ spec }, limits),
       limit,
       continuation: continuation === undefined ? undefined : decodeCursor(continuation) as SelectContinuation,
+      limits,
     }),
-    apply: (table, { spec, limit, continuation }) => {
-      const chunk = table.select(spec, { limit, continuation })
-      return { results: chunk.results, continuation: chunk.continuation && encodeCursor(chunk.continuation) }
-    },
+    apply: (table, args) => drain(selectSlices(table, args)),
+    scan: selectSlices,
   }),
   select_count: readOp({
     summary: 'ets:select_count — objects whose result is true',
     args: SpecBody,
     result: z.object({ count: z.number().int() }),
     prepare: compiled,
-    apply: (table, spec) => ({ count: table.selectCount(spec) }),
+    apply: (table, spec) => drain(countSlices(table, spec)),
+    scan: countSlices,
   }),
+}
+
+/**
+ * select in slices: each slice a chunk of the engine's select with a time
+ * pause, resumed from its continuation; the answer ends early (with a
+ * continuation) at the request's limit, or at max-response-bytes when the
+ * request has a limit (it follows continuations). Without a limit the
+ * client expects every result, so past max-response-bytes it is
+ * limit_exceeded, naming the way out.
+ */
+function * selectSlices (table: Table, args: { spec: CompiledMatchSpec; limit?: number; continuation?: SelectContinuation; limits: Limits }): Slices<z.infer<typeof SelectResult>> {
+  const { spec, limit, limits } = args
+  const results: Term[] = []
+  let bytes = 0
+  let continuation = args.continuation
+  for (;;) {
+    const left = limit === undefined ? undefined : limit - results.length
+    const chunk = table.select(spec, { limit: left, continuation, maxBytes: limits.maxResponseBytes - bytes, pause: sliceTimer() })
+    for (const result of chunk.results) results.push(result)
+    bytes += chunk.bytes ?? 0
+    continuation = chunk.continuation
+    if (continuation === undefined || chunk.stopped === 'limit') break
+    if (chunk.stopped === 'bytes') {
+      if (limit === undefined) throw tooLarge(limits, 'the results; pass a limit and follow the continuation:')
+      break
+    }
+    yield
+  }
+  return { results, continuation: continuation && encodeCursor(continuation) }
+}
+
+function * countSlices (table: Table, spec: CompiledMatchSpec): Slices<{ count: number }> {
+  let count = 0
+  let continuation: SelectContinuation | undefined
+  for (;;) {
+    const chunk = table.selectCountChunk(spec, { continuation, pause: sliceTimer() })
+    count += chunk.count
+    continuation = chunk.continuation
+    if (continuation === undefined) return { count }
+    yield
+  }
+}
+
+function lookupBounded (table: Table, key: Term, limits: Limits): Term[] {
+  if (table.valuesBytes(key, limits.maxResponseBytes) > limits.maxResponseBytes) throw tooLarge(limits, 'the values of this key; page through them')
+  return table.lookup(key)
+}
+
+/**
+ * Many keys: each distinct key is looked up and measured once, however
+ * often the request names it (a key named thousands of times must not
+ * copy its values thousands of times), and the answer, which does repeat
+ * them, is bounded by max-response-bytes. O(keys + distinct keys' values).
+ */
+function lookupMany (table: Table, keys: readonly Term[], limits: Limits): Array<{ key: Term; values: Term[] }> {
+  const found = new Map<string, { values: Term[]; bytes: number }>()
+  let bytes = 0
+  return keys.map(key => {
+    const id = termKey(key)
+    let entry = found.get(id)
+    if (entry === undefined) {
+      table.lookup(key) // refuses a key that is not a JSON term before measuring it
+      entry = { bytes: termBytes(key) + table.valuesBytes(key, limits.maxResponseBytes) + 20, values: [] }
+      if (entry.bytes <= limits.maxResponseBytes) entry.values = table.lookup(key)
+      found.set(id, entry)
+    }
+    bytes += entry.bytes
+    if (bytes > limits.maxResponseBytes) throw tooLarge(limits, 'the values of these keys; ask for fewer')
+    return { key, values: entry.values }
+  })
 }
 
 function endRead (end: 'first' | 'last'): Operation<NoArgs, NoArgs, z.infer<typeof KeyOrEnd>> {

@@ -22,13 +22,13 @@ import { type Clock, Crash, type Pid, systemClock } from '../runtime/types.js'
 import { Catalog, type TableRecord } from './catalog.js'
 import { type CreateStep, manager, type ManagerRequest } from './manager.js'
 import { handlerName, MANAGER, ROOT, TABLE_SUP } from './names.js'
-import { apply, type Args, type ReadName, registry, type Result, type WriteName } from './operations.js'
+import { apply, type Args, type Limits, type ReadName, registry, type Result, type WriteName } from './operations.js'
 import type { CrashTarget, TableInfo } from './schemas.js'
 import type { HandlerCall, Written } from './handler.js'
 import { DURABILITIES, type Durability, Storage, type StorageOptions } from './storage.js'
 
 /** The settings the service takes, whole (defaults are resolved in config.ts). */
-export type ServiceSettings = Pick<Config, 'dataDir' | 'repair' | 'maxTables' | 'writeTimeout' | 'maxQueue' | 'maxMemory' | 'maxKeyBytes' | 'durability'>
+export type ServiceSettings = Pick<Config, 'dataDir' | 'repair' | 'maxTables' | 'writeTimeout' | 'maxQueue' | 'maxMemory' | 'maxKeyBytes' | 'durability' | 'maxValueBytes' | 'maxResponseBytes' | 'maxSpecTerms'>
 
 export interface ServiceOptions extends ServiceSettings {
   /** The catalog to use instead of opening one in `dataDir` (tests give one that fails). */
@@ -67,7 +67,9 @@ const READY_TIMEOUT = 1000
 export class TableService {
   private root: Pid | undefined
   private stopping = false
-  private memoryTotal = { bytes: 0, at: -Infinity }
+  /** Every table's bytes when last summed, plus what committed writes added since (see memoryUsed). */
+  private memoryTotal = { bytes: 0, at: -Infinity, since: 0 }
+  private requestLimits: Limits | undefined
   /** Durable tables' objects on disk, and their queues of writes on the way there. */
   readonly storage: Storage
 
@@ -176,8 +178,18 @@ export class TableService {
    * tables are read by anyone, never queued behind writes.
    */
   async read<N extends ReadName> (name: string, op: N, args: Args<N>): Promise<Result<N>> {
-    const prepared = registry[op].prepare(args)
-    return apply(this.table(name), op, prepared)
+    const operation = registry[op]
+    const prepared = operation.prepare(args, this.limits())
+    const table = this.table(name)
+    if (operation.scan === undefined) return apply(table, op, prepared)
+    // A scan runs in slices and lets other requests run between them, so
+    // no read holds the event loop for long (changes made meanwhile may or
+    // may not be seen, as with ets:select/3's continuations).
+    const slices = operation.scan(table, prepared)
+    for (let step = slices.next(); ; step = slices.next()) {
+      if (step.done === true) return step.value
+      await new Promise(resolve => setImmediate(resolve))
+    }
   }
 
   /** Every object in table order, for a streamed dump. Changes made meanwhile may or may not be seen. */
@@ -193,7 +205,7 @@ export class TableService {
    */
   async write<N extends WriteName> (name: string, op: N, args: Args<N>): Promise<Written<Result<N>>> {
     const operation = registry[op]
-    const prepared = operation.prepare(args)
+    const prepared = operation.prepare(args, this.limits())
     this.admit(name, operation.storedKeys?.(prepared) ?? [], operation.shrinks?.(prepared) === true)
     const request: HandlerCall<N> = { write: { op, args: prepared } }
     const timeout = this.options.writeTimeout
@@ -216,15 +228,37 @@ export class TableService {
     }
   }
 
-  /** Estimated bytes held by every table; recomputed at most every 100 ms (real time). O(tables). */
+  /**
+   * Bytes of JSON held by every table: the sum over tables (taken at most
+   * every 100 ms, real time; O(tables)) plus what each committed write that
+   * stored values added since, told by the write itself in the handler's
+   * turn (operations.ts): so a write never sees a total that misses an
+   * earlier one. Deletes are counted at the next sum (until then the total
+   * is high, never low).
+   */
   memoryUsed (): number {
     const now = performance.now()
     if (now - this.memoryTotal.at > MEMORY_TOTAL_TTL) {
       let bytes = 0
       for (const name of this.node.tables.names()) bytes += this.node.tables.get(name)?.table.memory ?? 0
-      this.memoryTotal = { bytes, at: now }
+      this.memoryTotal = { bytes, at: now, since: 0 }
     }
-    return this.memoryTotal.bytes
+    return this.memoryTotal.bytes + this.memoryTotal.since
+  }
+
+  /** What bounds each request (settings), and the memory quota's account that writes draw on. */
+  private limits (): Limits {
+    const { maxValueBytes, maxResponseBytes, maxSpecTerms, maxMemory } = this.options
+    this.requestLimits ??= {
+      maxValueBytes,
+      maxResponseBytes,
+      maxSpecTerms,
+      memory: {
+        left: () => maxMemory - this.memoryUsed(),
+        add: bytes => { this.memoryTotal.since += bytes },
+      },
+    }
+    return this.requestLimits
   }
 
   /** Admission: refuses a write before it is queued (keys it may store, queue length, memory quota). */
