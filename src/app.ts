@@ -11,6 +11,7 @@ import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import secureJson from 'secure-json-parse'
 import { faultRoutes, poisonRoutes } from '../routes/faults.js'
+import { docsRoutes } from '../routes/docs.js'
 import { healthRoutes } from '../routes/health.js'
 import { completeRouteSchema, contractTransform, contractTransformObject, OPENAPI_BASE } from '../routes/contract.js'
 import { objectRoutes } from '../routes/objects.js'
@@ -22,9 +23,11 @@ import { bearerAuth } from './auth.js'
 import { type Config, flagOf } from './config.js'
 import { EtsError } from './ets/errors.js'
 import { type ErrorCode, HeirloomError } from './errors.js'
+import { accessLog, type AccessLogLevel, logNodeEvents } from './logs.js'
+import { metricsPlugin } from './metrics.js'
 import type { TableService } from './tables/service.js'
 
-export type AppSettings = Pick<Config, 'faults' | 'maxDepth' | 'token' | 'corsOrigins'>
+export type AppSettings = Pick<Config, 'faults' | 'maxDepth' | 'token' | 'corsOrigins' | 'accessLog'>
 
 export interface AppOptions extends AppSettings {
   tables: TableService
@@ -67,7 +70,14 @@ const heirloom: FastifyPluginAsync<AppOptions> = async (app, options) => {
 
   app.addHook('onRoute', completeRouteSchema)
   await app.register(swagger, { openapi: OPENAPI_BASE, transform: contractTransform, transformObject: contractTransformObject })
+  // Before the routes: its hooks time every route.
+  await app.register(metricsPlugin, { tables: options.tables })
+  const stopLogs = logNodeEvents(options.tables.node, app.log)
+  app.addHook('onClose', async () => { stopLogs() })
+  const accessLevel = options.accessLog as AccessLogLevel
+  if (accessLevel !== 'off') app.addHook('onResponse', accessLog(accessLevel))
   await app.register(healthRoutes)
+  await app.register(docsRoutes)
   await app.register(tableRoutes, { prefix: '/v1' })
   await app.register(objectRoutes, { prefix: '/v1' })
   await app.register(operationRoutes, { prefix: '/v1' })

@@ -5,7 +5,7 @@
  * LevelDB. Settings arrive whole: defaults live in config.ts.
  */
 import type { Socket } from 'node:net'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { problem, PROBLEM_CONTENT_TYPE } from '../routes/problem.js'
 import { type AppSettings, heirloomApp, sendError } from './app.js'
@@ -25,6 +25,8 @@ export async function buildServer (options: ServerOptions): Promise<FastifyInsta
   const service = await TableService.start(options)
   const app = Fastify({
     logger: options.logger ?? false,
+    // No line per request by default (the hot path): --access-log turns them on (src/logs.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit,
     // A path key may be 1024 characters, each up to 12 bytes percent-encoded;
     // the route schemas give the real limits with a clear 400.

@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics: requests, tables, process crashes and restarts, supervisors, Node */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1185,6 +1202,16 @@ export interface components {
              */
             code: "request_timeout";
         };
+        /** @description A problem with status 401 */
+        Problem401: components["schemas"]["Problem"] & {
+            /** @constant */
+            status: 401;
+            /**
+             * @description The codes of status 401
+             * @enum {string}
+             */
+            code: "unauthorized";
+        };
         /** @description A problem with status 409 */
         Problem409: components["schemas"]["Problem"] & {
             /** @constant */
@@ -1204,16 +1231,6 @@ export interface components {
              * @enum {string}
              */
             code: "too_many_tables";
-        };
-        /** @description A problem with status 401 */
-        Problem401: components["schemas"]["Problem"] & {
-            /** @constant */
-            status: 401;
-            /**
-             * @description The codes of status 401
-             * @enum {string}
-             */
-            code: "unauthorized";
         };
         /** @description A problem with status 410 */
         Problem410: components["schemas"]["Problem"] & {
@@ -1238,6 +1255,53 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format 0.0.4 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description unauthorized: A valid bearer token is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description request_timeout: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem408"];
+                };
+            };
+            /** @description internal: Internal error; process_crashed: The process handling the request crashed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem500"];
+                };
+            };
+        };
+    };
     health: {
         parameters: {
             query?: never;

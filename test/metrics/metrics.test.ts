@@ -1,0 +1,95 @@
+/** GET /metrics: Prometheus text that parses, follows the naming conventions, and counts real crashes. */
+import t from 'tap'
+import { until } from '../http/client.js'
+import { listen } from '../helpers.js'
+import { type Family, parseExposition, valueOf } from './exposition.js'
+
+async function scrape (url: string, token?: string): Promise<Map<string, Family>> {
+  const response = await fetch(`${url}/metrics`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } })
+  if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`)
+  if (!/^text\/plain; version=0\.0\.4/.test(response.headers.get('content-type') ?? '')) throw new Error(`content-type ${response.headers.get('content-type')}`)
+  return parseExposition(await response.text())
+}
+
+const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+
+t.test('the_exposition_parser_refuses_malformed_text', async t => {
+  t.throws(() => parseExposition('orphan 1\n'), /no # TYPE/)
+  t.throws(() => parseExposition('# TYPE x counter\nx{a="1" 2\n'), /not a sample|bad labels/)
+  t.throws(() => parseExposition('# TYPE x counter\nx abc\n'), /bad value/)
+  t.equal(valueOf(parseExposition('# TYPE x_total counter\nx_total{k="a\\"b"} 3\n'), 'x_total', { k: 'a"b' }), 3)
+})
+
+t.test('metrics_follow_prometheus_naming_conventions', async t => {
+  const { url } = await listen(t)
+  await fetch(`${url}/v1/tables`)
+  const families = await scrape(url)
+  for (const family of families.values()) {
+    if (!family.name.startsWith('heirloom_')) continue
+    t.ok(family.help.length > 0, `${family.name} has help`)
+    if (family.type === 'counter') t.match(family.name, /_total$/, `${family.name}: a counter ends in _total`)
+    else t.notMatch(family.name, /_total$/, `${family.name}: only counters end in _total`)
+    t.notMatch(family.name, /_(ms|milliseconds|kb|mb)$/, `${family.name}: base units`)
+  }
+  // Node's default metrics, event-loop lag among them.
+  t.ok(families.has('nodejs_eventloop_lag_seconds'))
+  t.ok(families.has('process_resident_memory_bytes'))
+  t.equal(families.get('heirloom_http_request_duration_seconds')?.type, 'histogram')
+  t.equal(valueOf(families, 'heirloom_http_requests_total', { method: 'GET', route: '/v1/tables', status: '200' }), 1)
+})
+
+t.test('crash_and_restart_counters_count_a_real_crash_by_kind', async t => {
+  const { url } = await listen(t, { faults: true })
+  await fetch(`${url}/v1/tables`, json({ name: 'users' }))
+  await fetch(`${url}/v1/tables/users/insert`, json({ objects: [{ key: 1, value: 'a' }, { key: 2, value: 'b' }] }))
+  await fetch(`${url}/v1/tables/users/lookup`, json({ key: 1 }))
+  const before = await scrape(url)
+  t.equal(valueOf(before, 'heirloom_process_crashes_total', { kind: 'handler' }), 0)
+  t.equal(valueOf(before, 'heirloom_table_objects', { table: 'users' }), 2)
+  t.ok(valueOf(before, 'heirloom_table_memory_bytes', { table: 'users' })! > 0)
+  t.equal(valueOf(before, 'heirloom_table_operations_total', { table: 'users', access: 'write' }), 1)
+  t.equal(valueOf(before, 'heirloom_table_operations_total', { table: 'users', access: 'read' }), 1)
+  const sup = valueOf(before, 'heirloom_supervisor_restart_headroom', { supervisor: 'table_sup' })!
+  const root = valueOf(before, 'heirloom_supervisor_restart_headroom', { supervisor: 'root' })!
+
+  t.equal((await fetch(`${url}/v1/faults/crash`, json({ process: 'table_handler', table: 'users' }))).status, 202)
+  t.equal((await fetch(`${url}/v1/faults/crash`, json({ process: 'table_manager' }))).status, 202)
+  const after = await until('both restarts counted', async () => {
+    const families = await scrape(url)
+    const restarted = (kind: string): number => valueOf(families, 'heirloom_process_restarts_total', { kind }) ?? 0
+    return restarted('handler') === 1 && restarted('manager') === 1 ? families : undefined
+  })
+  t.equal(valueOf(after, 'heirloom_process_crashes_total', { kind: 'handler' }), 1)
+  t.equal(valueOf(after, 'heirloom_process_crashes_total', { kind: 'manager' }), 1)
+  t.equal(valueOf(after, 'heirloom_process_crashes_total', { kind: 'table_sup' }), 0)
+  t.equal(valueOf(after, 'heirloom_table_inheritances_total'), 1, 'the handler\'s table went to its heir')
+  t.equal(valueOf(after, 'heirloom_tables_lost_total'), 0)
+  t.equal(valueOf(after, 'heirloom_supervisor_restart_headroom', { supervisor: 'table_sup' }), sup - 1)
+  t.equal(valueOf(after, 'heirloom_supervisor_restart_headroom', { supervisor: 'root' }), root - 1)
+  t.equal(valueOf(after, 'heirloom_holding_pen_tables'), 0)
+  t.equal(valueOf(after, 'heirloom_table_objects', { table: 'users' }), 2, 'no object lost')
+
+  // A dropped table's series go.
+  await fetch(`${url}/v1/tables/users`, { method: 'DELETE' })
+  const dropped = await scrape(url)
+  t.equal(valueOf(dropped, 'heirloom_table_objects', { table: 'users' }), undefined)
+  t.equal(valueOf(dropped, 'heirloom_table_operations_total', { table: 'users' }), undefined)
+})
+
+t.test('unknown_tables_and_routes_add_no_series (labels stay bounded)', async t => {
+  const { url } = await listen(t)
+  for (let i = 0; i < 20; i++) {
+    await fetch(`${url}/v1/tables/nope${i}/lookup`, json({ key: 1 }))
+    await fetch(`${url}/nowhere/${i}`)
+  }
+  const families = await scrape(url)
+  t.equal(families.get('heirloom_table_operations_total')?.samples.length ?? 0, 0)
+  t.equal(valueOf(families, 'heirloom_http_requests_total', { route: 'unmatched', status: '404' }), 20)
+  t.equal(valueOf(families, 'heirloom_http_requests_total', { route: '/v1/tables/:table/lookup', status: '404' }), 20)
+})
+
+t.test('metrics_need_the_token_when_one_is_set', async t => {
+  const { url } = await listen(t, { token: 'tok' })
+  t.equal((await fetch(`${url}/metrics`)).status, 401)
+  t.ok((await scrape(url, 'tok')).has('heirloom_http_requests_total'))
+})
