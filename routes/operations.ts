@@ -76,6 +76,8 @@ export const operationRoutes: FastifyPluginAsyncZod = async app => {
     },
   }, async (request, reply) => {
     const objects = tables.objects(request.params.table)
+    // The revision the dump starts from: watching from it after the dump converges (events carry whole keys).
+    reply.header(REVISION_HEADER, tables.revision(request.params.table))
     // A stream, not the 200 schema's object: the reply's type knows only the latter.
     return reply.type('application/x-ndjson').send(Readable.from(ndjson(objects)) as never)
   })

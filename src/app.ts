@@ -10,6 +10,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import secureJson from 'secure-json-parse'
+import { dashboardRoutes } from '../routes/dashboard.js'
 import { faultRoutes, poisonRoutes } from '../routes/faults.js'
 import { docsRoutes } from '../routes/docs.js'
 import { healthRoutes } from '../routes/health.js'
@@ -17,6 +18,7 @@ import { completeRouteSchema, contractTransform, contractTransformObject, OPENAP
 import { objectRoutes } from '../routes/objects.js'
 import { operationRoutes } from '../routes/operations.js'
 import { problem, PROBLEM_CONTENT_TYPE } from '../routes/problem.js'
+import { changeRoutes } from '../routes/changes.js'
 import { processRoutes } from '../routes/processes.js'
 import { tableRoutes } from '../routes/tables.js'
 import { bearerAuth } from './auth.js'
@@ -27,7 +29,7 @@ import { accessLog, type AccessLogLevel, logNodeEvents } from './logs.js'
 import { metricsPlugin } from './metrics.js'
 import type { TableService } from './tables/service.js'
 
-export type AppSettings = Pick<Config, 'faults' | 'maxDepth' | 'token' | 'corsOrigins' | 'accessLog'>
+export type AppSettings = Pick<Config, 'faults' | 'maxDepth' | 'token' | 'corsOrigins' | 'heartbeat' | 'accessLog'>
 
 export interface AppOptions extends AppSettings {
   tables: TableService
@@ -51,18 +53,12 @@ const heirloom: FastifyPluginAsync<AppOptions> = async (app, options) => {
   // JSON only: a text/plain body is 415, not a string that fails the schema.
   app.removeContentTypeParser('text/plain')
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJson)
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonParser(options.maxDepth))
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(options.validateResponses === true ? serializerCompiler : () => data => JSON.stringify(data))
   app.decorate('tables', options.tables)
   app.setErrorHandler(sendError)
   if (options.token !== '') app.addHook('onRequest', bearerAuth(options.token, { cors: options.corsOrigins.length > 0 }))
-  const { maxDepth } = options
-  app.addHook('preValidation', async request => {
-    if (request.body !== undefined && depthExceeds(request.body, maxDepth)) {
-      throw new HeirloomError('limit_exceeded', `the body nests deeper than ${maxDepth} levels`, { setting: 'maxDepth' })
-    }
-  })
   if (options.corsOrigins.length > 0) await app.register(cors, { origin: options.corsOrigins })
   app.setNotFoundHandler((request, reply) => {
     sendProblem(reply, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request)
@@ -82,6 +78,8 @@ const heirloom: FastifyPluginAsync<AppOptions> = async (app, options) => {
   await app.register(objectRoutes, { prefix: '/v1' })
   await app.register(operationRoutes, { prefix: '/v1' })
   await app.register(processRoutes, { prefix: '/v1' })
+  await app.register(changeRoutes, { prefix: '/v1', heartbeat: options.heartbeat })
+  await app.register(dashboardRoutes)
   if (options.faults) {
     await app.register(faultRoutes, { prefix: '/v1' })
     await app.register(poisonRoutes, { prefix: '/v1' })
@@ -97,7 +95,8 @@ export function sendError (thrown: FastifyError, request: FastifyRequest, reply:
     if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter))
     if (error.status >= 500) request.log.warn({ err: error }, error.message)
     const detail = error.setting === undefined ? error.message : `${error.message} (${flagOf(error.setting)})`
-    sendProblem(reply, error.code, detail, request)
+    if (error.oldest === undefined) sendProblem(reply, error.code, detail, request)
+    else reply.code(error.status).type(PROBLEM_CONTENT_TYPE).send({ ...problem(error.code, detail, request.url), oldest: error.oldest })
   } else if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'request'
     const issues = error.validation.map(issue => ({ path: `${where}${issue.instancePath}`, message: issue.message }))
@@ -116,8 +115,21 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 /**
  * JSON bodies must be UTF-8 (RFC 8259 §8.1): invalid bytes are refused, not
  * replaced. Member names __proto__ and constructor are refused too, never
- * merged into objects.
+ * merged into objects, and so is nesting deeper than `maxDepth`. Checked
+ * here, as the body is parsed, so that only requests with a body pay.
  */
+function jsonParser (maxDepth: number) {
+  return (request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void): void => {
+    parseJson(request, body, (error, value) => {
+      if (error === null && nestsDeeper(value, maxDepth)) {
+        done(new HeirloomError('limit_exceeded', `the body nests deeper than ${maxDepth} levels`, { setting: 'maxDepth' }))
+      } else {
+        done(error, value)
+      }
+    })
+  }
+}
+
 function parseJson (_request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void): void {
   let text: string
   try {
@@ -137,14 +149,18 @@ function parseJson (_request: FastifyRequest, body: Buffer, done: (error: Error 
   }
 }
 
-/** Whether `value` nests deeper than `max` arrays and objects. Iterative: no stack to overflow. O(size). */
-function depthExceeds (value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]]
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!
-    if (typeof v !== 'object' || v === null) continue
-    if (depth >= max) return true
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1])
+/**
+ * Whether `value` nests deeper than `levels` arrays and objects. Recursion
+ * at most `levels` deep (the setting is at most 500), and no allocation:
+ * every body with an object pays it. O(size).
+ */
+function nestsDeeper (value: unknown, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  if (levels === 0) return true
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (nestsDeeper(value[i], levels - 1)) return true
+  } else {
+    for (const name in value) if (nestsDeeper((value as Record<string, unknown>)[name], levels - 1)) return true
   }
   return false
 }

@@ -25,11 +25,16 @@ const SETTINGS = {
   'max-key-bytes': { env: 'MAX_KEY_BYTES', kind: 'int', default: 4096, max: 1024 ** 2, help: 'largest key stored, bytes (estimate)' },
   'max-depth': { env: 'MAX_DEPTH', kind: 'int', default: 64, max: 500, help: 'deepest JSON nesting accepted in a body' },
   'write-timeout': { env: 'WRITE_TIMEOUT', kind: 'int', default: 5000, max: 600_000, help: 'ms a write waits for a restarting handler (then 503)' },
+  durability: { env: 'DURABILITY', kind: 'string', default: 'memory', choices: ['memory', 'disk', 'relaxed'], help: 'durability of tables created without one: memory, disk (fsync per group commit) or relaxed (fsync every second)' },
   'max-value-bytes': { env: 'MAX_VALUE_BYTES', kind: 'int', default: 512 * 1024, max: 1024 ** 3, help: 'largest value stored, bytes of its JSON (every write path, 400 past it)' },
   'max-response-bytes': { env: 'MAX_RESPONSE_BYTES', kind: 'int', default: 1024 ** 2, max: 1024 ** 3, help: 'largest read answer, bytes of JSON (a select page ends early; else 400)' },
   'max-spec-terms': { env: 'MAX_SPEC_TERMS', kind: 'int', default: 1000, max: 1_000_000, help: 'most terms in a match spec (its JSON values, containers included)' },
   'request-timeout': { env: 'REQUEST_TIMEOUT', kind: 'int', default: 30_000, max: 600_000, help: 'ms for a whole request (headers and body) to arrive (then 408)' },
-  durability: { env: 'DURABILITY', kind: 'string', default: 'memory', choices: ['memory', 'disk', 'relaxed'], help: 'durability of tables created without one: memory, disk (fsync per group commit) or relaxed (fsync every second)' },
+  'history-events': { env: 'HISTORY_EVENTS', kind: 'int', default: 10_000, max: 10_000_000, help: 'change events kept per table for watches to resume from' },
+  'history-bytes': { env: 'HISTORY_BYTES', kind: 'int', default: 4 * 1024 ** 2, max: 1024 ** 3, help: 'bytes of change events kept per table' },
+  'history-total-bytes': { env: 'HISTORY_TOTAL_BYTES', kind: 'int', default: 256 * 1024 ** 2, max: Number.MAX_SAFE_INTEGER, help: 'bytes of change events kept for all tables' },
+  'watch-lag': { env: 'WATCH_LAG', kind: 'int', default: 10_000, max: 10_000_000, help: 'events a watcher may fall behind before its stream ends with overflow' },
+  heartbeat: { env: 'HEARTBEAT', kind: 'int', default: 15_000, max: 3_600_000, help: 'ms between heartbeats (and progress events when idle) on change streams' },
 } as const
 
 type Settings = typeof SETTINGS

@@ -32,6 +32,7 @@ export const errors = {
   catalog_unavailable: { status: 503, title: 'The catalog could not be written' },
   storage_unavailable: { status: 503, title: 'The durable table\'s disk cannot be written or read: the write was not stored; retry' },
   loading: { status: 503, title: 'The durable table is still being loaded from disk; retry' },
+  history_compacted: { status: 410, title: 'The change history no longer reaches back that far: dump the table, then watch from its revision' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof errors
@@ -51,19 +52,22 @@ export class HeirloomError extends Error {
   constructor (
     readonly code: ErrorCode,
     detail?: string,
-    options?: { cause?: unknown; retryAfter?: number; setting?: SettingName }
+    options?: { cause?: unknown; retryAfter?: number; setting?: SettingName; oldest?: number }
   ) {
     super(detail ?? errors[code].title, { cause: options?.cause })
     this.name = 'HeirloomError'
     this.status = errors[code].status
     this.retryAfter = options?.retryAfter
     this.setting = options?.setting
+    this.oldest = options?.oldest
   }
 
   /** Seconds, for the Retry-After header of a 503. */
   readonly retryAfter: number | undefined
   /** The setting whose limit refused the request; the server names its flag. */
   readonly setting: SettingName | undefined
+  /** For history_compacted: the oldest revision a watch may still start from. */
+  readonly oldest: number | undefined
 
   /** An engine error (a refused argument, a bad match spec…) under its catalogue code, cause kept. */
   static fromEngine (error: EtsError): HeirloomError {

@@ -182,8 +182,28 @@ export class Node<T = unknown> {
    * the request was taken from the mailbox mean it was not; the request is
    * then withdrawn, so it will never be handled.
    */
-  async call<Reply = unknown> (to: Destination, request: unknown, options: CallOptions = {}): Promise<Reply> {
+  call<Reply = unknown> (to: Destination, request: unknown, options: CallOptions = {}): Promise<Reply> {
     const { timeout = 5000, waitForName = false } = options
+    const target = this.resolve(to)
+    // The common case, on every write: the process is there. No wait for a name, one promise.
+    if (target !== undefined && !target.dead) {
+      return new Promise<Reply>((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined
+        const from = new From(
+          value => { clearTimeout(timer); resolve(value as Reply) },
+          error => { clearTimeout(timer); reject(error) },
+        )
+        const envelope: Envelope = { kind: 'call', request, from }
+        // Infinity waits for ever, as Erlang's `infinity` (see below).
+        if (timeout <= MAX_TIMER_MS) timer = setTimeout(() => from.fail(new CallError('timeout', !target.withdraw(envelope))), timeout)
+        target.enqueue(envelope)
+      })
+    }
+    return this.callWhenRegistered<Reply>(to, request, timeout, waitForName)
+  }
+
+  /** `call` to a name nobody holds yet: waits for it (within the timeout) when asked to. */
+  private async callWhenRegistered<Reply> (to: Destination, request: unknown, timeout: number, waitForName: boolean): Promise<Reply> {
     // One timer covers the whole call, the wait for the name included.
     let timedOut = false
     let expire = (): void => {}
@@ -315,6 +335,8 @@ export class Node<T = unknown> {
     if (process.name !== undefined && this.names.get(process.name) === pid) {
       this.names.delete(process.name)
     }
+    // Told first: what follows (tables to heirs, exit signals) is because of it.
+    this.emit({ type: 'exited', pid, name: process.name, reason })
     this.tables.ownerExited(pid)
     for (const linked of process.links) {
       const other = this.processes.get(linked)
@@ -331,7 +353,6 @@ export class Node<T = unknown> {
     }
     process.failCallers(delivered => new CallError('exit', delivered, reason))
     for (const wake of process.exitWaiters) wake(reason)
-    this.emit({ type: 'exited', pid, name: process.name, reason })
   }
 }
 

@@ -23,12 +23,14 @@ import { Catalog, type TableRecord } from './catalog.js'
 import { type CreateStep, manager, type ManagerRequest } from './manager.js'
 import { handlerName, MANAGER, ROOT, TABLE_SUP } from './names.js'
 import { apply, type Args, type Limits, type ReadName, registry, type Result, type WriteName } from './operations.js'
+import { ChangeHub, type HistoryLimits, type Reader } from './changes.js'
+import { LifecycleLog } from './lifecycle.js'
 import type { CrashTarget, TableInfo } from './schemas.js'
 import type { HandlerCall, Written } from './handler.js'
 import { DURABILITIES, type Durability, Storage, type StorageOptions } from './storage.js'
 
 /** The settings the service takes, whole (defaults are resolved in config.ts). */
-export type ServiceSettings = Pick<Config, 'dataDir' | 'repair' | 'maxTables' | 'writeTimeout' | 'maxQueue' | 'maxMemory' | 'maxKeyBytes' | 'durability' | 'maxValueBytes' | 'maxResponseBytes' | 'maxSpecTerms'>
+export type ServiceSettings = Pick<Config, 'dataDir' | 'repair' | 'maxTables' | 'writeTimeout' | 'maxQueue' | 'maxMemory' | 'maxKeyBytes' | 'durability' | 'maxValueBytes' | 'maxResponseBytes' | 'maxSpecTerms'> & HistoryLimits
 
 export interface ServiceOptions extends ServiceSettings {
   /** The catalog to use instead of opening one in `dataDir` (tests give one that fails). */
@@ -70,20 +72,26 @@ export class TableService {
   /** Every table's bytes when last summed, plus what committed writes added since (see memoryUsed). */
   private memoryTotal = { bytes: 0, at: -Infinity, since: 0 }
   private requestLimits: Limits | undefined
+  /** Every table's recent commits, for change streams. */
+  readonly changes: ChangeHub
   /** Durable tables' objects on disk, and their queues of writes on the way there. */
   readonly storage: Storage
+  /** The node's recent lifecycle events, for the lifecycle stream. */
+  readonly lifecycle = new LifecycleLog()
 
   private constructor (
     readonly node: Node<Table>,
     readonly catalog: Catalog,
     private readonly options: ServiceOptions
   ) {
+    this.changes = new ChangeHub(options, table => this.node.tables.get(table)?.table.revision ?? 0)
     this.storage = new Storage(catalog, {
       repair: options.repair,
       report: line => { process.stderr.write(`heirloom: ${line}\n`) },
       ...options.storage,
-      onCommit: () => {},
+      onCommit: (table, commit) => { this.changes.publish(table, commit) },
     })
+    node.on(event => this.lifecycle.node(event))
   }
 
   /**
@@ -148,16 +156,35 @@ export class TableService {
   async create (name: string, type: TableType, durability: string = this.options.durability): Promise<TableInfo> {
     if (!(DURABILITIES as readonly string[]).includes(durability)) throw new HeirloomError('bad_request', `durability must be one of ${DURABILITIES.join(', ')}`)
     const record = await this.callManager<TableRecord>({ create: { name, type, durability: durability as Durability } })
+    this.lifecycle.table({ type: 'table_created', table: name, tableType: type })
     return await this.info(record.name)
   }
 
   async drop (name: string): Promise<void> {
     await this.callManager({ drop: name })
+    this.changes.dropped(name)
+    this.lifecycle.table({ type: 'table_dropped', table: name })
   }
 
   async rename (name: string, newName: string): Promise<TableInfo> {
     const record = await this.callManager<TableRecord>({ rename: { from: name, to: newName } })
+    this.changes.renamed(name, record.name)
+    this.lifecycle.table({ type: 'table_renamed', table: name, name: record.name })
     return await this.info(record.name)
+  }
+
+  /**
+   * A reader of the table's changes after revision `since` (default: from
+   * now on); `history_compacted` when the history no longer reaches back.
+   */
+  watch (name: string, since: number | undefined): Reader {
+    this.table(name)
+    return this.changes.read(name, since)
+  }
+
+  /** The table's revision now (what a dump starts from). */
+  revision (name: string): number {
+    return this.table(name).revision
   }
 
   async list (): Promise<TableInfo[]> {
@@ -208,19 +235,21 @@ export class TableService {
     const prepared = operation.prepare(args, this.limits())
     this.admit(name, operation.storedKeys?.(prepared) ?? [], operation.shrinks?.(prepared) === true)
     const request: HandlerCall<N> = { write: { op, args: prepared } }
+    const handler = handlerName(name)
     const timeout = this.options.writeTimeout
     // Real time, as the call timers are: the node's clock may be a test's.
     const deadline = performance.now() + timeout
+    let remaining = timeout
     for (;;) {
       if (this.stopping) throw unavailable('the server is shutting down')
-      const remaining = deadline - performance.now()
       if (remaining <= 0) throw unavailable(`the handler of ${name} did not come back within ${timeout} ms`)
       try {
-        return await this.node.call<Written<Result<N>>>(handlerName(name), request, { timeout: remaining, waitForName: true })
+        return await this.node.call<Written<Result<N>>>(handler, request, { timeout: remaining, waitForName: true })
       } catch (error) {
         if (!(error instanceof CallError)) throw error
         if (error.reason === 'timeout') throw unavailable(`the handler of ${name} did not answer within ${timeout} ms`)
         this.record(name)
+        remaining = deadline - performance.now()
         if (!error.delivered) continue
         // A durable table's write may still reach the disk (handler.ts): not applied, or applied but never acknowledged.
         throw new HeirloomError('process_crashed', `the handler of ${name} crashed while applying this write; it was not acknowledged`, { cause: error })

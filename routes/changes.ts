@@ -1,0 +1,227 @@
+/**
+ * Change streams over HTTP: a table's changes (`GET /v1/tables/{table}/changes`)
+ * and the node's lifecycle (`GET /v1/changes`). With `Accept:
+ * text/event-stream` they are Server-Sent Events (`id:` the revision or
+ * sequence number, so `Last-Event-ID` resumes); otherwise they long-poll
+ * JSON. The readers are src/tables/changes.ts and lifecycle.ts; this file
+ * only writes frames, keeps heartbeats and back-pressure, and closes open
+ * streams when the server closes.
+ */
+import { once } from 'node:events'
+import type { ServerResponse } from 'node:http'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { StreamEnd, StreamReader } from '../src/tables/changes.js'
+import { problemResponses } from './problem.js'
+import { TableParams } from './schemas.js'
+
+/** Longest long-poll wait, seconds. */
+const MAX_WAIT = 60
+/** Most events in one long-poll answer. */
+const MAX_EVENTS = 10_000
+/** Frames gathered into one socket write, in characters: past it, the rest goes in the next. */
+const FRAMES_PER_WRITE = 64 * 1024
+
+const Query = z.object({
+  since: z.coerce.number().int().min(0).optional()
+    .describe('Stream what came after this revision (default: from now on); Last-Event-ID does the same'),
+  wait: z.coerce.number().min(0).max(MAX_WAIT).default(0)
+    .describe('Long-poll: seconds to wait for a change when there is none yet'),
+  limit: z.coerce.number().int().min(1).max(MAX_EVENTS).default(1000)
+    .describe('Long-poll: most events in the answer'),
+})
+
+const End = z.object({
+  type: z.enum(['renamed', 'dropped', 'overflow']),
+  rev: z.number().int().describe('The last revision of the stream (overflow: the last one delivered: resume from it)'),
+  name: z.string().optional().describe('renamed: the table\'s new name'),
+})
+
+const Change = z.object({
+  rev: z.number().int(),
+  changes: z.array(z.object({ key: z.unknown(), values: z.array(z.unknown()).describe('The key\'s values after the write; [] when it is gone') })),
+  reset: z.literal(true).optional().describe('The table was emptied first: every key not in changes is gone'),
+}).meta({ id: 'ChangeEvent' })
+
+const LongPoll = z.object({
+  rev: z.number().int().describe('The table\'s revision now'),
+  events: z.array(Change),
+  end: End.optional().describe('The stream ended after these events'),
+}).meta({ id: 'ChangesPage' })
+
+const SSE_DESCRIPTION = 'Server-Sent Events: `event: change` (id = revision, data = ChangeEvent), `event: progress` when idle ' +
+  '(id = revision), then at most one final `renamed`, `dropped` or `overflow`; `: heartbeat` comments keep it open'
+
+export const changeRoutes: FastifyPluginAsyncZod<{ heartbeat: number }> = async (app, { heartbeat }) => {
+  const open = new Set<AbortController>()
+  // Open streams would hold the server open: they end when it closes.
+  app.addHook('preClose', async () => { for (const stream of open) stream.abort() })
+
+  const serve = async (request: FastifyRequest, reply: FastifyReply, reader: StreamReader, limit: number, wait: number): Promise<void> => {
+    if (!wantsEventStream(request)) return await longPoll(reader, reply, limit, wait)
+    const stream = new AbortController()
+    open.add(stream)
+    request.raw.once('close', () => stream.abort())
+    reply.hijack()
+    try {
+      await sse(reply.raw, reader, heartbeat, stream.signal)
+    } finally {
+      open.delete(stream)
+    }
+  }
+
+  app.get('/tables/:table/changes', {
+    schema: {
+      summary: 'Watch a table: its changes after a revision, as Server-Sent Events or long-poll JSON',
+      tags: ['changes'],
+      params: TableParams,
+      querystring: Query,
+      response: {
+        200: {
+          description: SSE_DESCRIPTION,
+          content: { 'application/json': { schema: LongPoll }, 'text/event-stream': { schema: z.string() } },
+        },
+        ...problemResponses(400, 404, 410, 503),
+      },
+    },
+  }, async (request, reply) => {
+    const { since, wait, limit } = request.query
+    const reader = app.tables.watch(request.params.table, since ?? lastEventId(request))
+    await serve(request, reply, reader, limit, wait)
+    return reply
+  })
+
+  app.get('/changes', {
+    schema: {
+      summary: 'Watch the node: tables created, dropped, renamed; processes crashed and restarted; tables given to heirs, parked and handed back',
+      tags: ['changes'],
+      querystring: Query,
+      response: {
+        200: {
+          description: 'Server-Sent Events, one per lifecycle event (event = its type, id = its sequence number), or long-poll JSON',
+          content: { 'application/json': { schema: z.object({ rev: z.number().int(), events: z.array(z.record(z.string(), z.unknown())), end: End.optional() }) }, 'text/event-stream': { schema: z.string() } },
+        },
+        ...problemResponses(400),
+      },
+    },
+  }, async (request, reply) => {
+    const { since, wait, limit } = request.query
+    await serve(request, reply, app.tables.lifecycle.read(since ?? lastEventId(request)), limit, wait)
+    return reply
+  })
+}
+
+function wantsEventStream (request: FastifyRequest): boolean {
+  return request.headers.accept?.includes('text/event-stream') === true
+}
+
+function lastEventId (request: FastifyRequest): number | undefined {
+  const id = request.headers['last-event-id']
+  if (typeof id !== 'string' || !/^\d{1,15}$/.test(id)) return undefined
+  return Number(id)
+}
+
+const endFrame = (end: StreamEnd): string => `event: ${end.type}\ndata: ${JSON.stringify(end)}\n\n`
+
+/**
+ * Writes the reader's events as they come, waiting for the socket to drain
+ * after every write it did not take at once: a slow client is not written
+ * to faster than it reads, and falls behind in the reader (which ends it
+ * with `overflow` past its allowance), never in this process's memory.
+ */
+async function sse (res: ServerResponse, reader: StreamReader, heartbeat: number, signal: AbortSignal): Promise<void> {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  })
+  const progress = (): string => `id: ${reader.delivered}\nevent: progress\ndata: {"rev":${reader.delivered}}\n\n`
+  let sent = false
+  // A heartbeat comment always; a progress event too when nothing was sent since the last tick and the reader is up to date.
+  const timer = setInterval(() => {
+    res.write(': heartbeat\n\n')
+    if (!sent && reader.delivered === reader.revision) res.write(progress())
+    sent = false
+  }, heartbeat)
+  // One listener for the stream's life, not one per wait.
+  const interrupt = (): void => reader.interrupt()
+  signal.addEventListener('abort', interrupt, { once: true })
+  try {
+    // Tells a client watching from now on where "now" is, and that the stream is open.
+    if (reader.delivered === reader.revision) res.write(progress())
+    while (!signal.aborted) {
+      // Everything there is now, in one write: one system call per wake, not per event.
+      let frames = ''
+      let end: StreamEnd | undefined
+      for (let next = reader.next(); next !== undefined && frames.length < FRAMES_PER_WRITE; next = reader.next()) {
+        if ('end' in next) {
+          end = next.end
+          break
+        }
+        const { id, type, data } = next.event
+        frames += `id: ${id}\nevent: ${type}\ndata: ${data}\n\n`
+      }
+      if (end !== undefined) {
+        res.write(frames + endFrame(end))
+        break
+      }
+      if (frames === '') {
+        await reader.changed()
+        continue
+      }
+      sent = true
+      if (!res.write(frames)) await drained(res, reader, signal)
+    }
+  } finally {
+    signal.removeEventListener('abort', interrupt)
+    clearInterval(timer)
+    res.end()
+  }
+}
+
+/**
+ * Waits until the socket drains, or until the reader falls behind its
+ * allowance meanwhile (a client that stopped reading): then its next
+ * `next()` is the overflow that ends the stream, written after what the
+ * socket already holds.
+ */
+async function drained (res: ServerResponse, reader: StreamReader, signal: AbortSignal): Promise<void> {
+  const waiting = new AbortController()
+  const stop = (): void => waiting.abort()
+  signal.addEventListener('abort', stop, { once: true })
+  try {
+    const drain = once(res, 'drain', { signal: waiting.signal }).then(() => true, () => false)
+    while (!waiting.signal.aborted) {
+      if (await Promise.race([drain, reader.changed(waiting.signal).then(() => false)])) return
+      if (reader.lagging) return
+    }
+  } finally {
+    signal.removeEventListener('abort', stop)
+    waiting.abort()
+  }
+}
+
+/** Answers the events after `since` at once, or waits up to `wait` seconds for the first. The events are sent as they were serialised. */
+async function longPoll (reader: StreamReader, reply: FastifyReply, limit: number, wait: number): Promise<void> {
+  let next = reader.next()
+  if (next === undefined && wait > 0) {
+    const timeout = AbortSignal.timeout(wait * 1000)
+    await reader.changed(timeout)
+    next = reader.next()
+  }
+  const events: string[] = []
+  let end: StreamEnd | undefined
+  while (next !== undefined) {
+    if ('end' in next) {
+      end = next.end
+      break
+    }
+    events.push(next.event.data)
+    if (events.length === limit) break
+    next = reader.next()
+  }
+  const body = `{"rev":${reader.revision},"events":[${events.join(',')}]${end === undefined ? '' : `,"end":${JSON.stringify(end)}`}}`
+  await reply.type('application/json').send(body)
+}

@@ -1,0 +1,318 @@
+/**
+ * Change streams: every table's recent history of committed writes, and
+ * the readers that follow it (etcd's watch, CouchDB's `_changes`).
+ *
+ * A table's log holds its last events, bounded by count and bytes; each
+ * event is one committed write: its revision and, for every key it
+ * changed, the key's whole value list after it (so applying an event twice
+ * does no harm), or `reset` when the write emptied the table first. The
+ * log belongs to the table, not to its handler: handler and manager
+ * crashes neither close it nor skip a revision, since the handler tells
+ * each commit in revision order (handler.ts) and the table, with its
+ * revision, outlives the handler.
+ *
+ * A reader is a cursor into the log, not a copy of it: it costs O(1)
+ * memory however far behind it is. A reader that falls further behind
+ * than its allowance (or behind what the log still keeps) is ended with
+ * `overflow`, naming the last revision it was given, and resumes from it.
+ *
+ * A `since` older than what the log keeps is refused (`history_compacted`,
+ * with the oldest revision kept): the documented recovery is a dump, then
+ * a watch from the dump's revision. A `since` newer than the table's
+ * revision (a memory table recreated empty after a restart, or a client's
+ * mistake) is refused too: the reader's view is not this table's past.
+ */
+import type { Commit } from '../ets/table.js'
+import { HeirloomError } from '../errors.js'
+
+export interface HistoryLimits {
+  /** Events kept per table. */
+  historyEvents: number
+  /** Bytes of event data kept per table. */
+  historyBytes: number
+  /**
+   * Bytes of event data kept for all tables together: past it, a table's
+   * appends trim its own log down to its last event, so many busy tables
+   * cannot hold more than this (plus one event each).
+   */
+  historyTotalBytes: number
+  /** Events a reader may fall behind before it is ended with `overflow`. */
+  watchLag: number
+}
+
+/** One event of a stream, serialised once for every reader (SSE frames and long-poll answers alike). */
+export interface StreamEvent {
+  /** A table's revision, or a lifecycle event's sequence number. */
+  id: number
+  type: string
+  data: string
+}
+
+/** A committed write: `data` is `{"rev": R, "changes": [{"key", "values"}], "reset"?: true}`. */
+export interface ChangeEvent extends StreamEvent { type: 'change' }
+
+/** How a reader's stream ends, after every event before it. */
+export type StreamEnd =
+  | { type: 'renamed'; rev: number; name: string }
+  | { type: 'dropped'; rev: number }
+  | { type: 'overflow'; rev: number }
+
+/** What a reader is given next: an event, the end of its stream, or nothing new yet. */
+export type Next = { event: StreamEvent } | { end: StreamEnd } | undefined
+
+/** A reader of a stream of events (a table's changes, the node's lifecycle): what the HTTP streams serve. */
+export interface StreamReader {
+  /** The next event, the end, or undefined when up to date; taking an event counts it as delivered. */
+  next(): Next
+  /** Resolves when there may be something new for `next` (or when `signal` aborts). */
+  changed(signal?: AbortSignal): Promise<void>
+  /** The id of the last event delivered (where a client resumes). */
+  readonly delivered: number
+  /** The newest id of the stream. */
+  readonly revision: number
+  /** Stops a pending `changed()` wait (the stream is closing). */
+  interrupt(): void
+  /** Whether the reader fell behind its allowance: its next `next()` is `overflow`. */
+  readonly lagging: boolean
+}
+
+class TableLog {
+  /** Kept events in revision order, from `head`: their ids are consecutive. */
+  private events: ChangeEvent[] = []
+  private head = 0
+  private bytes = 0
+  private readonly waiters = new Waiters()
+  /** The log's end for readers of an earlier name: a rename or the drop, at a revision. */
+  readonly ends: Array<{ name: string; end: StreamEnd }> = []
+
+  constructor (
+    public name: string,
+    public revision: number,
+    private readonly limits: HistoryLimits,
+    /** The bytes every log holds, shared by all. */
+    private total: { bytes: number }
+  ) {}
+
+  /** Readers may resume from any revision ≥ this one. */
+  get oldest (): number {
+    return this.head < this.events.length ? this.events[this.head].id - 1 : this.revision
+  }
+
+  append (commit: Commit): void {
+    // A revision the log did not see (never expected: the handler tells
+    // each commit once, in order) must not look like a continuous history.
+    if (commit.revision !== this.revision + 1) this.clear()
+    const data = JSON.stringify({ rev: commit.revision, changes: commit.changes, ...(commit.reset ? { reset: true } : {}) })
+    this.events.push({ id: commit.revision, type: 'change', data })
+    this.bytes += data.length
+    this.total.bytes += data.length
+    this.revision = commit.revision
+    const { historyEvents, historyBytes, historyTotalBytes } = this.limits
+    while (this.length > historyEvents || (this.length > 1 && (this.bytes > historyBytes || this.total.bytes > historyTotalBytes))) {
+      const evicted = this.events[this.head].data.length
+      this.bytes -= evicted
+      this.total.bytes -= evicted
+      this.events[this.head++] = undefined as unknown as ChangeEvent
+    }
+    if (this.head > 1024 && this.head * 2 > this.events.length) {
+      this.events = this.events.slice(this.head)
+      this.head = 0
+    }
+    this.wake()
+  }
+
+  private get length (): number { return this.events.length - this.head }
+
+  /** Stops counting this log's bytes in the total: the log of a dropped table, kept only by its last readers. */
+  detach (): void {
+    this.total.bytes -= this.bytes
+    this.total = { bytes: this.bytes }
+  }
+
+  /** Forgets every event: a log that missed a revision. */
+  private clear (): void {
+    this.total.bytes -= this.bytes
+    this.events = []
+    this.head = 0
+    this.bytes = 0
+  }
+
+  /** The event after revision `after`, if kept. O(1). */
+  eventAfter (after: number): ChangeEvent | undefined {
+    if (this.length === 0) return undefined
+    return this.events[this.head + after + 1 - this.events[this.head].id]
+  }
+
+  end (name: string, end: StreamEnd): void {
+    this.ends.push({ name, end })
+    this.wake()
+  }
+
+  /** Resolves at the next append or end (at most once a turn), or when `signal` aborts. */
+  changed (signal?: AbortSignal): Promise<void> {
+    return this.waiters.wait(signal)
+  }
+
+  /** Wakes every reader waiting on this log: a stream that is closing stops waiting. */
+  interrupt (): void {
+    this.waiters.wakeAll()
+  }
+
+  private wake (): void {
+    this.waiters.wakeSoon()
+  }
+}
+
+/**
+ * Readers waiting for a log to grow. A burst of appends wakes them once, on
+ * the next turn of the event loop, so that each reader then writes all that
+ * came in one go: per reader, one wake and one socket write per turn, not
+ * one per commit.
+ */
+export class Waiters {
+  private waiting: Array<() => void> = []
+  private scheduled = false
+
+  /** Resolves at the next wake; at once if `signal` aborts first. */
+  wait (signal?: AbortSignal): Promise<void> {
+    return new Promise(resolve => {
+      if (signal === undefined) {
+        this.waiting.push(resolve)
+        return
+      }
+      const done = (): void => { signal.removeEventListener('abort', done); resolve() }
+      signal.addEventListener('abort', done, { once: true })
+      this.waiting.push(done)
+    })
+  }
+
+  /** Wakes every waiter on the next turn of the event loop (once, however often it is asked meanwhile). */
+  wakeSoon (): void {
+    if (this.scheduled || this.waiting.length === 0) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      this.wakeAll()
+    })
+  }
+
+  wakeAll (): void {
+    const waiting = this.waiting
+    this.waiting = []
+    for (const wake of waiting) wake()
+  }
+}
+
+/** A reader of one table's log: where it is, under which name it came. */
+export class Reader implements StreamReader {
+  private ended = false
+  /** Ends recorded before this reader came belong to earlier readers (a name renamed away and back). */
+  private readonly endsBefore: number
+
+  constructor (
+    private readonly log: TableLog,
+    private readonly name: string,
+    /** The last revision given to this reader. */
+    public delivered: number,
+    private readonly maxLag: number
+  ) {
+    this.endsBefore = log.ends.length
+  }
+
+  /** The table's revision now. */
+  get revision (): number { return this.log.revision }
+
+  /**
+   * The next thing to send: the event after the last one delivered; the
+   * end of the stream (renamed, dropped) once every event before it was
+   * given; `overflow` when this reader fell behind its allowance or behind
+   * what the log keeps; undefined when it is up to date. Taking an event
+   * counts it as delivered.
+   */
+  next (): Next {
+    if (this.ended) return undefined
+    const end = this.log.ends.find((e, i) => i >= this.endsBefore && e.name === this.name)?.end
+    const upTo = end === undefined ? this.log.revision : end.rev
+    if (this.delivered < upTo) {
+      if (this.lagging) return this.finish({ type: 'overflow', rev: this.delivered })
+      const event = this.log.eventAfter(this.delivered)!
+      this.delivered = event.id
+      return { event }
+    }
+    if (end === undefined) return undefined
+    // Renamed again since: name the table as it is called now, so the reader can follow it.
+    return this.finish(end.type === 'renamed' ? { ...end, name: this.log.name } : end)
+  }
+
+  /** Resolves when there may be something new for `next`. */
+  changed (signal?: AbortSignal): Promise<void> {
+    return this.log.changed(signal)
+  }
+
+  get lagging (): boolean {
+    return this.log.revision - this.delivered > this.maxLag || this.delivered < this.log.oldest
+  }
+
+  interrupt (): void {
+    this.log.interrupt()
+  }
+
+  private finish (end: StreamEnd): Next {
+    this.ended = true
+    return { end }
+  }
+}
+
+/** Every table's log, by table name. */
+export class ChangeHub {
+  private readonly logs = new Map<string, TableLog>()
+  private readonly total = { bytes: 0 }
+
+  constructor (private readonly limits: HistoryLimits, private readonly revisionOf: (table: string) => number) {}
+
+  /** Called by the handler with each commit, in revision order (the service wires it as `onCommit`). */
+  publish (table: string, commit: Commit): void {
+    this.log(table, commit.revision - 1).append(commit)
+  }
+
+  /**
+   * A reader from revision `since` (default: now, live changes only).
+   * Refuses a `since` the log no longer keeps or the table never reached.
+   */
+  read (table: string, since: number | undefined): Reader {
+    const log = this.log(table, this.revisionOf(table))
+    const from = since ?? log.revision
+    if (from < log.oldest || from > log.revision) {
+      throw new HeirloomError('history_compacted', from > log.revision
+        ? `revision ${from} is past the table's revision ${log.revision} (it was recreated empty, or never got there): dump it, then watch from the dump's revision`
+        : `revisions up to ${log.oldest} are no longer kept: dump the table, then watch from the dump's revision`, { oldest: log.oldest })
+    }
+    return new Reader(log, log.name, from, this.limits.watchLag)
+  }
+
+  /** Ends the streams of `from` with `renamed`; the log follows the table to its new name. */
+  renamed (from: string, to: string): void {
+    const log = this.logs.get(from)
+    if (log === undefined) return
+    this.logs.delete(from)
+    log.end(from, { type: 'renamed', rev: log.revision, name: to })
+    log.name = to
+    this.logs.set(to, log)
+  }
+
+  /** Ends the table's streams with `dropped` and forgets its log. */
+  dropped (table: string): void {
+    const log = this.logs.get(table)
+    if (log === undefined) return
+    this.logs.delete(table)
+    log.end(table, { type: 'dropped', rev: log.revision })
+    // No longer counted: its readers still finish reading it, and then it is garbage.
+    log.detach()
+  }
+
+  private log (table: string, revision: number): TableLog {
+    let log = this.logs.get(table)
+    if (log === undefined) this.logs.set(table, log = new TableLog(table, revision, this.limits, this.total))
+    return log
+  }
+}
