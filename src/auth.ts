@@ -14,10 +14,17 @@ const digest = (text: string): Buffer => createHash('sha256').update(text).diges
 /** Routes open to all, token or not: the health probes. */
 export const OPEN_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz'])
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Served without the token: files that hold no data (the dashboard's, routes/dashboard.ts). */
+    public?: boolean
+  }
+}
+
 export function bearerAuth (token: string, options: { cors: boolean }): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   const expected = digest(token)
   return async (request, reply) => {
-    if (OPEN_ROUTES.has(request.routeOptions.url ?? '')) return
+    if (OPEN_ROUTES.has(request.routeOptions.url ?? '') || request.routeOptions.config.public === true) return
     if (options.cors && request.method === 'OPTIONS') return
     const match = /^Bearer ([^\s]+)\s*$/i.exec(request.headers.authorization ?? '')
     if (match && timingSafeEqual(digest(match[1]), expected)) return

@@ -1,0 +1,126 @@
+// The dashboard's only door to the server: every call goes through here and
+// carries the token. EventSource cannot send an Authorization header, so the
+// change streams are read with fetch() and a streaming body reader.
+
+const TOKEN_KEY = 'heirloom.token'
+
+export const token = {
+  get: () => sessionStorage.getItem(TOKEN_KEY) ?? '',
+  set: value => sessionStorage.setItem(TOKEN_KEY, value),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+}
+
+/** A 401: the page asks for the token (app.js listens). */
+export class Unauthorized extends Error {}
+
+/** An RFC 9457 problem answer, with its stable `code`. */
+export class Problem extends Error {
+  constructor (problem, status) {
+    super(problem.detail ?? problem.title ?? `HTTP ${status}`)
+    this.code = problem.code
+    this.status = status
+  }
+}
+
+const listeners = new Set()
+/** Told of every 401, wherever it happens. */
+export const onUnauthorized = listener => { listeners.add(listener); return () => listeners.delete(listener) }
+
+function headers (extra = {}) {
+  const value = token.get()
+  return value === '' ? extra : { ...extra, authorization: `Bearer ${value}` }
+}
+
+/** `fetch` of /v1 + path with the token; throws Unauthorized or Problem on an error answer. */
+export async function request (method, path, { body, type = 'application/json', signal, accept } = {}) {
+  const init = { method, signal, headers: headers(accept ? { accept } : {}) }
+  if (body !== undefined) {
+    init.headers['content-type'] = type
+    init.body = type === 'application/json' ? JSON.stringify(body) : body
+  }
+  const response = await fetch(`/v1${path}`, init)
+  if (response.status === 401) {
+    for (const listener of listeners) listener()
+    throw new Unauthorized('the server wants a token')
+  }
+  if (!response.ok) {
+    const problem = await response.json().catch(() => ({}))
+    throw new Problem(problem, response.status)
+  }
+  return response
+}
+
+/** A JSON call: the parsed answer, or null for 204. */
+export async function api (method, path, body) {
+  const response = await request(method, path, { body })
+  return response.status === 204 ? null : await response.json()
+}
+
+export const tablePath = name => `/tables/${encodeURIComponent(name)}`
+
+/**
+ * Reads Server-Sent Events from `path` until `signal` aborts, calling
+ * `onEvent({ id, event, data })` for each (data parsed as JSON). Reconnects
+ * after a dropped connection from the last id seen (or `since`), as EventSource would,
+ * and tells `onState('live' | 'reconnecting' | 'ended')`. Resolves when the
+ * stream ends for good.
+ */
+export async function stream (path, { since, signal, onEvent, onState = () => {} }) {
+  let lastId = since
+  while (!signal.aborted) {
+    try {
+      const url = lastId === undefined ? path : `${path}${path.includes('?') ? '&' : '?'}since=${lastId}`
+      const response = await request('GET', url, { signal, accept: 'text/event-stream' })
+      onState('live')
+      const ended = await readFrames(response.body, signal, frame => {
+        if (frame.id !== undefined) lastId = frame.id
+        if (frame.event === 'overflow') lastId = frame.data.rev
+        onEvent(frame)
+      })
+      if (ended) { onState('ended'); return }
+    } catch (error) {
+      if (signal.aborted || error instanceof Unauthorized || error instanceof Problem) { onState('ended'); return }
+    }
+    onState('reconnecting')
+    await new Promise(resolve => { setTimeout(resolve, 1000); signal.addEventListener('abort', resolve, { once: true }) })
+  }
+}
+
+const FINAL_EVENTS = new Set(['renamed', 'dropped'])
+
+/** Parses the event-stream format (blank-line separated frames); true when a final event came. */
+async function readFrames (body, signal, onFrame) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader()
+  signal.addEventListener('abort', () => { reader.cancel().catch(() => {}) }, { once: true })
+  let buffer = ''
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) return false
+    buffer += value
+    let end
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const frame = parseFrame(buffer.slice(0, end))
+      buffer = buffer.slice(end + 2)
+      if (frame === undefined) continue
+      onFrame(frame)
+      if (FINAL_EVENTS.has(frame.event)) return true
+    }
+  }
+}
+
+function parseFrame (text) {
+  const frame = { event: 'message' }
+  const data = []
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith(':')) continue
+    const colon = line.indexOf(':')
+    const field = colon < 0 ? line : line.slice(0, colon)
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '')
+    if (field === 'data') data.push(value)
+    else if (field === 'id') frame.id = Number(value)
+    else if (field === 'event') frame.event = value
+  }
+  if (data.length === 0) return undefined
+  frame.data = JSON.parse(data.join('\n'))
+  return frame
+}

@@ -1,0 +1,60 @@
+// Pieces the views share: the lifecycle stream, a status line, formats.
+import { html, useEffect, useRef, useState } from './vendor/preact-htm.js'
+import { stream } from './api.js'
+
+/**
+ * Calls `onEvent(event)` for every lifecycle event of the node (GET
+ * /v1/changes) from now on; answers the stream's state for display.
+ */
+export function useLifecycle (onEvent, path = '/changes') {
+  const [state, setState] = useState('connecting')
+  const handler = useRef(onEvent)
+  handler.current = onEvent
+  useEffect(() => {
+    const stop = new AbortController()
+    stream(path, { signal: stop.signal, onState: setState, onEvent: frame => handler.current(frame.data, frame) })
+    return () => stop.abort()
+  }, [path])
+  return state
+}
+
+/** The state of a live stream, in words and a symbol (never colour alone). */
+export function LiveBadge ({ state }) {
+  const text = { live: '● live', connecting: '○ connecting', reconnecting: '○ reconnecting', ended: '■ stopped' }[state] ?? state
+  return html`<span class=${`badge badge-${state}`} role="status">${text}</span>`
+}
+
+/** A polite live region for what the last action did; errors are alerts. */
+export function Message ({ message }) {
+  if (!message) return html`<p class="message" role="status"></p>`
+  return message.error
+    ? html`<p class="message error" role="alert">Error: ${message.text}</p>`
+    : html`<p class="message" role="status">${message.text}</p>`
+}
+
+/** Runs an async action, reporting its outcome through `setMessage`. */
+export async function attempt (setMessage, action, done) {
+  try {
+    const result = await action()
+    if (done) setMessage({ text: typeof done === 'function' ? done(result) : done })
+    return result
+  } catch (error) {
+    setMessage({ text: error.message, error: true })
+    return undefined
+  }
+}
+
+export const json = value => JSON.stringify(value)
+
+export function bytes (n) {
+  if (n < 1024) return `${n} B`
+  const units = ['KiB', 'MiB', 'GiB', 'TiB']
+  let value = n
+  let unit = -1
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++ }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
+}
+
+export const count = n => n.toLocaleString('en')
+
+export const time = iso => new Date(iso).toLocaleTimeString('en-GB', { hour12: false })
