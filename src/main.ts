@@ -6,7 +6,11 @@
  * exit 2, after the supervision tree and LevelDB are closed.
  * If the root supervisor gives up (restart intensity exceeded), the server
  * closes and exits 1, for its own supervisor (systemd, Docker) to restart.
+ *
+ * Protected mode (as Redis's): a server that would listen on a non-loopback
+ * address without a token refuses to start, unless --insecure says so.
  */
+import { isIP } from 'node:net'
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, HelpRequested, parseConfig } from './config.js'
 import { buildServer } from './server.js'
@@ -15,13 +19,19 @@ import { DataDirError } from './tables/catalog.js'
 /** The listening address cannot be had: one line, like the other start-up failures. */
 class ListenError extends Error {}
 
+/** Closing gives up after this long: below Docker's 10 s stop timeout, so the server exits before it is killed. */
+const SHUTDOWN_GRACE = 8_000
+
 async function main (): Promise<void> {
   const config = parseConfig(process.argv.slice(2), process.env)
+  if (config.token === '' && !config.insecure && !isLoopback(config.host)) {
+    throw new ConfigError(`refusing to listen on ${config.host} without a token: set --token (TOKEN) or --token-file (TOKEN_FILE), or pass --insecure (INSECURE=1) to serve every table to anyone who can reach it`)
+  }
   const app = await buildServer({ ...config, logger: { level: config.logLevel } })
   let closing = false
   // Set before closing: the root's exit that a close causes is not a crash to report.
   const close = (): Promise<void> => { closing = true; return app.close() }
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  closeWithGrace({ delay: SHUTDOWN_GRACE }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error')
     else app.log.info({ signal }, 'closing')
     await close()
@@ -39,6 +49,13 @@ async function main (): Promise<void> {
     throw listenFailure(error, config.host, config.port)
   }
   if (config.faults) app.log.warn('fault injection is on: POST /v1/faults/crash')
+}
+
+/** 127.0.0.0/8, ::1 and localhost: addresses only this machine reaches. */
+function isLoopback (host: string): boolean {
+  if (host === 'localhost' || host === '::1' || host === '0:0:0:0:0:0:0:1') return true
+  if (isIP(host) === 4) return host.startsWith('127.')
+  return host.startsWith('::ffff:127.')
 }
 
 function listenFailure (error: unknown, host: string, port: number): unknown {
