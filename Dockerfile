@@ -16,6 +16,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY routes ./routes
+# The dashboard's files, served as they are (no build step).
+COPY public ./public
 RUN npm run build && npm prune --omit=dev
 
 # A static wget (busybox, musl) for the health check: probing with `node -e fetch(…)` would start a
@@ -33,6 +35,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/public ./public
 COPY --from=probe /bin/wget /usr/local/bin/wget
 # Created and chowned before VOLUME, so a new named volume starts owned by `node`.
 RUN mkdir -p /data && chown node:node /data

@@ -1,0 +1,216 @@
+/**
+ * The dashboard in a real headless browser (Debian's chromium, driven by
+ * puppeteer-core) against a real server on 127.0.0.1: tables created
+ * through the UI, 10k objects paged, a match-spec filter, a bulk delete, a
+ * handler crashed by its button (new pid, same object count), and with a
+ * token nothing loading until it is given. Every wait is on a selector or a
+ * condition in the page, bounded by the test's timeout; screenshots of
+ * each screen go to .scratch/screenshots (printed).
+ */
+import { existsSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import puppeteer, { type Browser, type Page } from 'puppeteer-core'
+import t from 'tap'
+import type { App } from '../../src/server.js'
+import { listen } from '../helpers.js'
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
+const SHOTS = join(process.cwd(), '.scratch', 'screenshots')
+const WAIT = { timeout: 20_000 }
+
+if (!existsSync(CHROMIUM)) {
+  t.plan(0, `no browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`)
+} else {
+  await mkdir(SHOTS, { recursive: true })
+  t.comment(`screenshots: ${SHOTS}`)
+  const browser: Browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+  })
+  t.teardown(() => browser.close())
+
+  const open = async (): Promise<Page> => {
+    const page = await browser.newPage()
+    await page.setViewport({ width: 1280, height: 900 })
+    page.setDefaultTimeout(WAIT.timeout)
+    return page
+  }
+  const shot = async (page: Page, name: string): Promise<void> => {
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
+  }
+  const text = async (page: Page, selector: string): Promise<string> => await page.$eval(selector, e => e.textContent ?? '')
+  const waitText = async (page: Page, selector: string, pattern: RegExp): Promise<void> => {
+    await page.waitForFunction((s, source) => new RegExp(source).test(document.querySelector(s)?.textContent ?? ''), WAIT, selector, pattern.source)
+  }
+  const seed = async (app: App, name: string, n: number): Promise<void> => {
+    await app.tables.create(name, 'set')
+    for (let i = 0; i < n; i += 1000) {
+      const objects = Array.from({ length: Math.min(1000, n - i) }, (_, j) => {
+        const at = i + j
+        return { key: `k${String(at).padStart(5, '0')}`, value: { n: at, even: at % 2 === 0 } }
+      })
+      await app.tables.write(name, 'insert', { objects })
+    }
+  }
+
+  t.test('tables: the root redirects, first paint, create through the form, sort, filter, drop', async t => {
+    const { app, url } = await listen(t, { faults: true })
+    await seed(app, 'big', 50)
+    const page = await open()
+    t.teardown(() => page.close())
+    await page.goto(`${url}/`)
+    t.equal(new URL(page.url()).pathname, '/dashboard/', 'the root redirects to the dashboard')
+    await page.waitForSelector('#tables tr[data-table="big"]')
+    // First paint as a user sees it: a browser already running (the first page above paid its start), no HTTP cache.
+    const fresh = await open()
+    await fresh.setCacheEnabled(false)
+    await fresh.goto(`${url}/`)
+    await fresh.waitForSelector('#tables tr[data-table="big"]')
+    const paint = await fresh.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1)
+    await fresh.close()
+    t.comment(`first contentful paint: ${Math.round(paint)} ms`)
+    t.ok(paint > 0 && paint < 1000, 'first paint under 1 s')
+
+    for (const [name, type] of [['fruits', 'ordered_set'], ['events', 'bag']]) {
+      await page.type('input[name="name"]', name)
+      await page.select('select[name="type"]', type)
+      await page.click('form.inline button[type="submit"]')
+      await page.waitForSelector(`#tables tr[data-table="${name}"]`)
+      t.equal(await text(page, `#tables tr[data-table="${name}"] td[data-column="type"]`), type, `${name} created as ${type}`)
+    }
+    t.equal((await app.tables.info('fruits')).type, 'ordered_set', 'the server has the table')
+
+    // Sorted by objects, largest first: big (50) before the empty ones.
+    const [sortByObjects] = await page.$$('xpath/.//button[contains(., "Objects")]')
+    await sortByObjects.click()
+    await sortByObjects.click()
+    await page.waitForSelector('th[aria-sort="descending"]')
+    t.equal(await page.$eval('#tables tbody tr', row => row.getAttribute('data-table')), 'big', 'sorted by size, descending')
+    await shot(page, '1-tables')
+
+    await page.type('input[name="filter"]', 'fru')
+    await page.waitForFunction(() => document.querySelectorAll('#tables tbody tr').length === 1)
+    t.equal(await page.$eval('#tables tbody tr', row => row.getAttribute('data-table')), 'fruits', 'filtered by name')
+
+    page.once('dialog', dialog => { void dialog.accept() })
+    await page.click('button[aria-label="Drop table fruits"]')
+    await page.waitForFunction(() => document.querySelector('#tables tr[data-table="fruits"]') === null)
+    await t.rejects(app.tables.info('fruits'), { code: 'table_not_found' }, 'dropped after the confirmation')
+  })
+
+  t.test('a table: 10k objects paged, a live change, a match-spec filter, bulk delete', async t => {
+    const { app, url } = await listen(t, { faults: true })
+    await seed(app, 'big', 10_000)
+    const page = await open()
+    t.teardown(() => page.close())
+    await page.goto(`${url}/dashboard/#/tables/big`)
+    await page.waitForSelector('#objects tbody tr')
+    await waitText(page, '.badge', /live/)
+
+    await page.select('select[name="limit"]', '500')
+    await page.waitForFunction(() => document.querySelectorAll('#objects tbody tr').length === 500)
+    const keys = new Set<string>()
+    for (let n = 1; ; n++) {
+      await waitText(page, '#page-number', new RegExp(`^Page ${n}$`))
+      await page.waitForFunction(() => document.querySelector('#objects tbody tr') !== null)
+      for (const key of await page.$$eval('#objects tbody th', cells => cells.map(c => c.textContent ?? ''))) keys.add(key)
+      if (await page.$eval('xpath/.//button[.="Next page"]', b => (b as HTMLButtonElement).disabled)) break
+      const first = await text(page, '#objects tbody th')
+      await page.click('xpath/.//button[.="Next page"]')
+      await page.waitForFunction(previous => document.querySelector('#objects tbody th')?.textContent !== previous, WAIT, first)
+    }
+    t.equal(keys.size, 10_000, 'every object seen once, 500 a page')
+    t.equal(await text(page, '#page-number'), 'Page 20')
+
+    await page.click('xpath/.//button[.="First page"]')
+    await waitText(page, '#page-number', /^Page 1$/)
+    await waitText(page, '#objects tbody th', /^"k00000"$/)
+    await app.tables.write('big', 'insert', { key: 'k00001', value: { n: 1, even: false, edited: 'live' } })
+    await page.waitForSelector('#objects tr.changed')
+    t.match(await text(page, '#objects tr.changed'), /"edited":"live"/, 'a write shows up live on the page')
+    await waitText(page, '[data-fact="revision"]', /^11$/)
+
+    // value compares: n < 10
+    await page.type('input[name="member"]', 'n')
+    await page.select('select[name="comparison"]', '<')
+    await page.type('input[name="operand"]', '10')
+    await page.click('form.spec button[type="submit"]')
+    await page.waitForFunction(() => document.querySelectorAll('#objects tbody tr').length === 10)
+    t.same(await page.$$eval('#objects tbody th', cells => cells.map(c => c.textContent)),
+      Array.from({ length: 10 }, (_, i) => `"k0000${i}"`), 'the filter lists n < 10')
+    t.match(await page.$eval('textarea[name="spec"]', e => (e as HTMLTextAreaElement).value), /"guards"/, 'the raw editor shows the built spec')
+    await shot(page, '2-table-filtered')
+
+    // bulk delete: even == true, counted first, confirmed
+    await page.$eval('input[name="member"]', e => { (e as HTMLInputElement).value = '' })
+    await page.type('input[name="member"]', 'even')
+    await page.select('select[name="comparison"]', '==')
+    await page.$eval('input[name="operand"]', e => { (e as HTMLInputElement).value = '' })
+    await page.type('input[name="operand"]', 'true')
+    const asked = new Promise<string>(resolve => page.once('dialog', dialog => { resolve(dialog.message()); void dialog.accept() }))
+    await page.click('xpath/.//button[contains(., "Delete matching")]')
+    t.match(await asked, /Delete 5,000 matching objects/, 'the count comes first')
+    await waitText(page, '.message', /Deleted 5,000 objects/)
+    t.equal((await app.tables.info('big')).size, 5000, 'half the table is gone')
+    await waitText(page, '[data-fact="size"]', /^5,000$/)
+    await shot(page, '3-table-bulk-deleted')
+  })
+
+  t.test('processes: crash a handler with its button; a new pid, the same object count, the timeline', async t => {
+    const { app, url } = await listen(t, { faults: true })
+    await seed(app, 'big', 2000)
+    const page = await open()
+    t.teardown(() => page.close())
+    await page.goto(`${url}/dashboard/#/processes`)
+    const handler = 'li[data-process="table_handler:big"]'
+    await page.waitForSelector(`${handler} button[aria-label="Crash table_handler:big"]`)
+    await waitText(page, '.badge', /live/)
+    const before = await text(page, `${handler} [data-field="pid"]`)
+    t.match(before, /^<0\.\d+\.0>$/)
+    await page.click(`${handler} button`)
+    await page.waitForFunction((s, old) => {
+      const pid = document.querySelector(`${s} [data-field="pid"]`)?.textContent
+      return pid !== undefined && pid !== old && /^<0\.\d+\.0>$/.test(pid)
+    }, WAIT, handler, before)
+    const after = await text(page, `${handler} [data-field="pid"]`)
+    t.not(after, before, `the handler has a new pid (${before} → ${after})`)
+    await waitText(page, `${handler} [data-field="restarts"]`, /restarts: 1/)
+    t.match(await text(page, `${handler} [data-field="tables"]`), /big \(2,000 objects\)/, 'the same object count')
+    await page.waitForSelector('#timeline li[data-type="process_crashed"]')
+    await page.waitForSelector('#timeline li[data-type="child_restarted"]')
+    t.match(await text(page, '#timeline'), /inherited by its heir/, 'the table went to the heir and back')
+    t.equal((await app.tables.info('big')).size, 2000)
+    await shot(page, '4-processes-after-crash')
+  })
+
+  t.test('with a token, nothing loads until it is given', async t => {
+    const { url } = await listen(t, { token: 'sesame' })
+    const page = await open()
+    t.teardown(() => page.close())
+    const answers: Array<{ url: string; status: number }> = []
+    page.on('response', response => { if (new URL(response.url()).pathname.startsWith('/v1/')) answers.push({ url: response.url(), status: response.status() }) })
+    await page.goto(`${url}/`)
+    await page.waitForSelector('input#token')
+    t.equal(await page.$('#tables'), null, 'no table list')
+    t.ok(answers.length > 0 && answers.every(a => a.status === 401), 'every API call was refused')
+    await shot(page, '5-token-asked')
+
+    await page.type('input#token', 'wrong')
+    await page.click('button[type="submit"]')
+    await page.waitForSelector('[role="alert"]')
+    t.match(await text(page, '[role="alert"]'), /refused/)
+    t.equal(await page.$('#tables'), null, 'still nothing with a wrong token')
+
+    await page.$eval('input#token', e => { (e as HTMLInputElement).value = '' })
+    await page.type('input#token', 'sesame')
+    await page.click('button[type="submit"]')
+    await page.waitForSelector('#tables')
+    t.equal(await page.evaluate(() => sessionStorage.getItem('heirloom.token')), 'sesame', 'kept in sessionStorage')
+    await page.reload()
+    await page.waitForSelector('#tables')
+    t.equal(await page.$('input#token'), null, 'asked once: a reload does not ask again')
+    await shot(page, '6-token-given')
+  })
+}
