@@ -37,12 +37,17 @@ const SECURITY_HEADERS = {
 
 interface Asset { body: Buffer; type: string; etag: string; cacheControl: string }
 
-/** From routes/ in the sources, or dist/routes/ once compiled: the package's public/dashboard. */
+/**
+ * The package's public/dashboard: the nearest one above this file, from
+ * routes/ in the sources, dist/routes/ once compiled, or a benchmark's build.
+ */
 function publicDirectory (): string {
   const here = dirname(fileURLToPath(import.meta.url))
-  const found = [join(here, '..', 'public', 'dashboard'), join(here, '..', '..', 'public', 'dashboard')].find(dir => existsSync(dir))
-  if (found === undefined) throw new Error(`public/dashboard not found near ${here}`)
-  return found
+  for (let dir = here; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'public', 'dashboard')
+    if (existsSync(candidate)) return candidate
+    if (dirname(dir) === dir) throw new Error(`public/dashboard not found above ${here}`)
+  }
 }
 
 function asset (body: Buffer, path: string, cacheControl: string): Asset {
