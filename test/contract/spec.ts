@@ -55,7 +55,9 @@ export class SpecChecker {
     const documented = response.content[media]
     if (documented === undefined) throw new Error(`${where}: media type ${media} not documented (${Object.keys(response.content).join(', ')})`)
     const validate = this.validator(`${where} ${media}`, documented.schema)
-    const values = media === 'application/x-ndjson' ? body.split('\n').filter(line => line !== '').map(line => JSON.parse(line)) : [JSON.parse(body)]
+    const values = media === 'application/x-ndjson'
+      ? body.split('\n').filter(line => line !== '').map(line => JSON.parse(line))
+      : media.startsWith('text/') ? [body] : [JSON.parse(body)]
     for (const value of values) {
       if (!validate(value)) throw new Error(`${where}: ${this.ajv.errorsText(validate.errors)} in ${JSON.stringify(value).slice(0, 300)}`)
     }

@@ -72,6 +72,7 @@ export async function readmeWalkthrough (client: HeirloomClient): Promise<void> 
 export async function everyOperation (client: HeirloomClient): Promise<void> {
   equal((await client.GET('/healthz')).data?.status, 'ok')
   equal((await client.GET('/readyz')).data?.status, 'ready')
+  ok((await client.GET('/metrics', { parseAs: 'text' })).data?.includes('heirloom_http_requests_total'))
   await client.POST('/v1/tables', { body: { name: 'ops', type: 'ordered_set' } })
   deepEqual((await client.GET('/v1/tables')).data?.tables.map(t => t.name).includes('ops'), true)
 
