@@ -14,6 +14,7 @@ const CreateTable = z.strictObject({
 export const tableRoutes: FastifyPluginAsyncZod = async app => {
   app.post('/tables', {
     schema: {
+      operationId: 'createTable',
       summary: 'Create a table',
       tags: ['tables'],
       body: CreateTable,
@@ -26,6 +27,7 @@ export const tableRoutes: FastifyPluginAsyncZod = async app => {
 
   app.get('/tables', {
     schema: {
+      operationId: 'listTables',
       summary: 'List the tables',
       tags: ['tables'],
       response: { 200: z.object({ tables: z.array(TableInfo) }) },
@@ -34,6 +36,7 @@ export const tableRoutes: FastifyPluginAsyncZod = async app => {
 
   app.get('/tables/:table', {
     schema: {
+      operationId: 'getTable',
       summary: 'Describe a table',
       tags: ['tables'],
       params: TableParams,
@@ -45,6 +48,7 @@ export const tableRoutes: FastifyPluginAsyncZod = async app => {
 
   app.delete('/tables/:table', {
     schema: {
+      operationId: 'dropTable',
       summary: 'Drop a table: its handler, its objects and its catalog record',
       tags: ['tables'],
       params: TableParams,
@@ -61,6 +65,7 @@ const Rename = z.strictObject({ name: TableName.describe('The new name') }).meta
 function renameRoute (app: Parameters<FastifyPluginAsyncZod>[0]): void {
   app.post('/tables/:table/rename', {
     schema: {
+      operationId: 'renameTable',
       summary: 'Rename a table (ets:rename): catalog record and handler name follow',
       tags: ['tables'],
       params: TableParams,

@@ -46,7 +46,7 @@ export const TableInfoSchema = z.object({
   heirName: z.string().nullable().describe('Registered name of the heir'),
   protection: z.literal('protected').describe('Only the owner (the handler) writes; anyone reads'),
   keypos: z.literal(1).describe('As ETS keypos: the key is the first element of each {key, value} object'),
-  created: z.string().describe('ISO 8601 creation time'),
+  created: z.iso.datetime().describe('Creation time (ISO 8601, UTC)'),
   restarts: z.number().int().describe('Times the table handler was restarted'),
 }).meta({ id: 'TableInfo' })
 
