@@ -1,3 +1,4 @@
+import type { KeyRange } from './key-range.js'
 import type { Term } from './term.js'
 
 /**
@@ -37,9 +38,11 @@ export interface KeyIndex {
   /**
    * Live buckets in order (or reversed), from `start` if given. Buckets
    * added or removed during the walk may or may not be seen; callers that
-   * change the index collect first and apply after.
+   * change the index collect first and apply after. With `range`, an index
+   * in term order walks only the keys within it; an index in insertion
+   * order has no such walk and visits every bucket.
    */
-  walk(reverse: boolean, start?: WalkStart): IterableIterator<Bucket>
+  walk(reverse: boolean, start?: WalkStart, range?: KeyRange): IterableIterator<Bucket>
   cursorOf(bucket: Bucket): Term
   /** The cursor of the bucket of `key`; undefined when the order has no
    *  place for an absent key (hash tables). */

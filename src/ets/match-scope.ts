@@ -8,6 +8,8 @@ export interface MatchContext {
   readonly key: Term
   readonly value: Term
   readonly vars: Term[]
+  /** Set when a call in the result raised and gave EXIT (see match-guards.ts). */
+  raised?: boolean
 }
 
 /** A compiled guard expression or result template. */

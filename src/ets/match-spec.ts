@@ -9,15 +9,25 @@
 // an array of the same length; anything else matches an equal term. There is
 // no way to match the literal strings "_" or "$1" in a head; use a guard:
 // ["=:=", "$1", ["const", "_"]].
-// Guards: see match-guards.ts. Result: "$_" (the object), "$$" (the bound
-// variables in number order), or a template: any term with those
-// substituted, arrays and objects recursively; ["const", x] stands for x.
-import { compileExpression, compileObject, GUARD_RAISED } from './match-guards.js'
+// Guards and result are expressions, one syntax for both (match-guards.ts):
+// "$_" (the object), "$$" (the bound variables in number order), a
+// variable, a call ["function", argument…], or a list or object built from
+// expressions; ["const", x] stands for x.
+import { compileExpression, GUARD_RAISED, isCall } from './match-guards.js'
 import { EtsError } from './errors.js'
-import { childPath, compileReference, isSpecialString, Scope, specError, variableNumber, type Expr } from './match-scope.js'
-import { distinctTerms, isTermObject, termEquals, type Term } from './term.js'
+import { hullOf, keyRangeOf, type KeyRange } from './key-range.js'
+import { childPath, isSpecialString, Scope, specError, variableNumber, type Expr, type MatchContext } from './match-scope.js'
+import { distinctTerms, EXIT, isTermObject, termEquals, type Term } from './term.js'
 
 export const NO_MATCH: unique symbol = Symbol('no match')
+/**
+ * A clause matched but its result holds the atom 'EXIT' (a call in it
+ * raised, as ETS puts it there). JSON cannot say 'EXIT': a select leaves
+ * the result out, select_count and select_delete do not count it (it is
+ * not `true`, as in ETS), select_replace refuses the call (ETS would store
+ * 'EXIT' in the value).
+ */
+export const RAISED: unique symbol = Symbol('raised')
 
 type Matcher = (t: Term, vars: Term[]) => boolean
 type HeadMatcher = (key: Term, value: Term, vars: Term[]) => boolean
@@ -29,6 +39,8 @@ interface Clause {
   readonly result: Expr
   /** The one key the head can match, when its key pattern is a literal. */
   readonly literalKey?: { key: Term }
+  /** The keys the head can match, in term order; undefined: any key. */
+  readonly keyRange?: KeyRange
   /** Whether the result is sure to keep the object's key (select_replace needs it). */
   readonly keepsKey: boolean
 }
@@ -46,28 +58,54 @@ export class CompiledMatchSpec {
   readonly keys: readonly Term[] | undefined
   /** Every clause keeps the key: ETS's condition for select_replace (db_match_keeps_key). */
   readonly keepsKey: boolean
+  /**
+   * The range of term order holding every key the spec can match, when
+   * every clause's key pattern bounds one (see key-range.ts): an
+   * ordered_set walks only it. Undefined: some clause matches any key.
+   */
+  readonly range: KeyRange | undefined
 
   constructor (private readonly clauses: readonly Clause[]) {
     // Clauses that can match nothing do not stop the others' keys being looked up (as in ETS).
-    const literal = clauses.map(c => c.literalKey).filter(k => k !== NEVER)
+    const live = clauses.filter(c => c.literalKey !== NEVER)
+    const literal = live.map(c => c.literalKey)
     this.keys = literal.every(k => k !== undefined) ? distinctTerms(literal.map(k => k!.key)) : undefined
     this.keepsKey = clauses.every(c => c.keepsKey)
+    this.range = live.length === 0 ? undefined : hullOf(live.map(c => c.keyRange))
   }
 
-  /** The result of the first matching clause, or NO_MATCH. O(size of spec + matched terms). */
-  match (key: Term, value: Term): Term | typeof NO_MATCH {
+  /**
+   * The result of the first matching clause, NO_MATCH, or RAISED when that
+   * result holds the atom 'EXIT'. O(size of spec + matched terms).
+   */
+  match (key: Term, value: Term): Term | typeof NO_MATCH | typeof RAISED {
     for (const clause of this.clauses) {
       const vars: Term[] = new Array(clause.slots)
       if (!clause.head(key, value, vars)) continue
-      const ctx = { key, value, vars }
+      const ctx: MatchContext = { key, value, vars }
       try {
-        if (clause.guards.every(guard => guard(ctx) === true)) return clause.result(ctx)
+        if (!clause.guards.every(guard => guard(ctx) === true)) continue
       } catch (error) {
         if (error !== GUARD_RAISED) throw error
+        continue
       }
+      const result = clause.result(ctx)
+      return ctx.raised === true && holdsExit(result) ? RAISED : result
     }
     return NO_MATCH
   }
+}
+
+/** Whether EXIT is in a result (only asked when a call raised). Iterative; O(|result|). */
+function holdsExit (term: Term): boolean {
+  const stack: Term[] = [term]
+  while (stack.length > 0) {
+    const t = stack.pop()!
+    if (t === EXIT) return true
+    if (Array.isArray(t)) for (const element of t) stack.push(element)
+    else if (isTermObject(t)) for (const name of Object.keys(t)) stack.push(t[name])
+  }
+  return false
 }
 
 /**
@@ -86,6 +124,14 @@ export function compileMatchSpec (spec: Term, options: { maxTerms?: number } = {
     throw new EtsError('limit_exceeded', `the match spec has more than ${maxTerms} terms`, { limit: 'maxSpecTerms' })
   }
   return new CompiledMatchSpec(spec.map((clause, i) => compileClause(clause, `[${i}]`)))
+}
+
+/**
+ * The spec of ETS's match family: one clause, the pattern as its head, no
+ * guards. match answers "$$", match_object "$_", match_delete deletes on `true`.
+ */
+export function matchPatternSpec (pattern: Term, result: '$$' | '$_' | true): Term[] {
+  return [{ head: pattern, result }]
 }
 
 /** Terms in a term (itself, its elements and member values, recursively), counted up to just past `cap`. Iterative. */
@@ -111,12 +157,13 @@ function compileClause (clause: Term, path: string): Clause {
   const guards = Object.hasOwn(clause, 'guards') ? clause.guards : []
   if (!Array.isArray(guards)) throw specError(childPath(path, 'guards'), 'guards is a list')
   const scope = new Scope()
-  const { head, literalKey } = compileHead(clause.head, childPath(path, 'head'), scope)
+  const { head, literalKey, keyRange } = compileHead(clause.head, childPath(path, 'head'), scope)
   return {
     head,
     literalKey,
+    keyRange,
     guards: guards.map((guard, i) => compileExpression(guard, childPath(childPath(path, 'guards'), i), scope)),
-    result: compileTemplate(clause.result, childPath(path, 'result'), scope),
+    result: compileExpression(clause.result, childPath(path, 'result'), scope, 'body'),
     slots: scope.size,
     keepsKey: keepsKey(clause.head, clause.result),
   }
@@ -124,18 +171,27 @@ function compileClause (clause: Term, path: string): Clause {
 
 /**
  * ETS's select_replace rule (db_match_keeps_key in erl_db_util.c): the
- * result is the object itself ("$_"), or {"key": K, "value": …} where K is
- * the head's key pattern as written (variables, literals and arrays of
- * them; no "_", no object pattern), or ["const", K] for a literal key.
+ * result is the object itself ("$_"), or {"key": K, "value": …} where K
+ * builds the head's key pattern as written (variables, literals and arrays
+ * of them; no "_", no object pattern): the same variables and literals, an
+ * array as a list of such, or ["const", K] for a literal part.
  */
 function keepsKey (head: Term, result: Term): boolean {
   if (result === '$_') return true
   if (!isTermObject(head) || !Object.hasOwn(head, 'key') || !keyPatternKeepable(head.key)) return false
   if (Object.keys(head).some(name => name !== 'key' && name !== 'value')) return false
   if (!isTermObject(result) || Object.keys(result).length !== 2 || !Object.hasOwn(result, 'key') || !Object.hasOwn(result, 'value')) return false
-  const k = result.key
-  if (termEquals(k, head.key)) return true
-  return Array.isArray(k) && k.length === 2 && k[0] === 'const' && isLiteral(head.key) && termEquals(k[1], head.key)
+  return buildsPattern(result.key, head.key)
+}
+
+/** Whether the expression builds exactly the (keepable) key pattern. */
+function buildsPattern (expression: Term, pattern: Term): boolean {
+  if (Array.isArray(expression) && expression.length === 2 && expression[0] === 'const') return isLiteral(pattern) && termEquals(expression[1], pattern)
+  if (Array.isArray(pattern)) {
+    return Array.isArray(expression) && (expression.length === 0 || !isCall(expression)) && expression.length === pattern.length &&
+      pattern.every((p, i) => buildsPattern(expression[i], p))
+  }
+  return !Array.isArray(expression) && termEquals(expression, pattern)
 }
 
 function keyPatternKeepable (pattern: Term): boolean {
@@ -145,7 +201,7 @@ function keyPatternKeepable (pattern: Term): boolean {
 
 // The matched object is {key, value}; a head that is an object pattern is
 // matched against the two fields without building that object.
-function compileHead (head: Term, path: string, scope: Scope): { head: HeadMatcher; literalKey?: { key: Term } } {
+function compileHead (head: Term, path: string, scope: Scope): { head: HeadMatcher; literalKey?: { key: Term }; keyRange?: KeyRange } {
   if (!isTermObject(head)) {
     const match = compilePattern(head, path, scope)
     // Only "_" or a variable can match an object; an array, number… never does.
@@ -161,6 +217,7 @@ function compileHead (head: Term, path: string, scope: Scope): { head: HeadMatch
     // every clause has one: an object in it then finds only that exact key,
     // whereas a scan (some clause without a literal key) matches it partially.
     literalKey: isLiteral(keyPattern) ? { key: keyPattern } : undefined,
+    keyRange: keyRangeOf(keyPattern),
   }
 }
 
@@ -198,17 +255,4 @@ function compileStringPattern (pattern: string, path: string, scope: Scope): Mat
     }
   }
   return (t, vars) => termEquals(t, vars[slot])
-}
-
-/** A result: "$_", "$$", a variable, or a template built from them; ["const", x] is x. */
-function compileTemplate (x: Term, path: string, scope: Scope): Expr {
-  if (typeof x === 'string') return compileReference(x, path, scope) ?? (() => x)
-  if (isTermObject(x)) return compileObject(x, path, scope, compileTemplate)
-  if (!Array.isArray(x)) return () => x
-  if (x.length === 2 && x[0] === 'const') {
-    const constant = x[1]
-    return () => constant
-  }
-  const elements = x.map((element, i) => compileTemplate(element, childPath(path, i), scope))
-  return ctx => elements.map(element => element(ctx))
 }

@@ -42,6 +42,8 @@ export interface ScanOptions {
   continuation?: SelectContinuation
   /** Asked after each object visited; true ends the chunk there (see `Table.select`). */
   pause?: () => boolean
+  /** ordered_set: backwards, as ETS select_reverse (the hash types ignore it, as ETS does). */
+  reverse?: boolean
 }
 
 export interface SelectOptions extends ScanOptions {
@@ -73,6 +75,8 @@ export interface TableInfo {
   size: number
   memory: number
   keys: number
-  /** Selects that had to scan the whole table (a literal-key head looks up instead). */
+  /** Selects that had to scan the whole table (a literal-key head looks up instead, a key range walks only it). */
   fullScans: number
+  /** Keys the match-spec operations (select and its kin) have visited: what a range walk saves. */
+  keysVisited: number
 }

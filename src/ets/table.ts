@@ -3,7 +3,8 @@ import { applyCounterOps, parseCounterOps, type CounterOps } from './counter.js'
 import { badarg, EtsError } from './errors.js'
 import { InsertionOrderIndex } from './hash-index.js'
 import type { Bucket, KeyIndex, WalkStart } from './key-index.js'
-import { CompiledMatchSpec, compileMatchSpec, NO_MATCH } from './match-spec.js'
+import { CompiledMatchSpec, compileMatchSpec, matchPatternSpec, NO_MATCH, RAISED } from './match-spec.js'
+import { checkElementUpdates, elementOf, withElements, type ElementUpdate } from './elements.js'
 import { applyMergePatch } from './merge-patch.js'
 import { TermOrderIndex } from './ordered-index.js'
 import {
@@ -49,6 +50,7 @@ export class Table {
   private objectCount = 0
   private bytes = 0
   private scans = 0
+  private visited = 0
   /**
    * Committed writes that changed the table (see `transact`): 0 when made,
    * never going back. It moves with the table from owner to heir, so no
@@ -255,6 +257,40 @@ export class Table {
     return value
   }
 
+  /**
+   * ETS lookup_element: the element at `path` (see elements.ts) of the
+   * key's object, `{ value }` for set types, `{ values }` (one per object,
+   * in insertion order) for bags. A missing key is badarg, or with
+   * `default` (OTP 26's lookup_element/4) `{ value: default }` for every
+   * type; a missing member is badarg either way. O(lookup + k).
+   */
+  lookupElement (key: Term, path?: string, options: { default?: Term } = {}): { value: Term } | { values: Term[] } {
+    termBytes(key)
+    const bucket = this.index.get(key)
+    if (bucket === undefined) {
+      if (options.default === undefined) throw badarg('no object with this key')
+      return { value: options.default }
+    }
+    const elements = bucket.values.map(value => elementOf(value, path))
+    return this.policy === 'replace' ? { value: elements[0] } : { values: elements }
+  }
+
+  /**
+   * ETS update_element, set and ordered_set only: sets elements of the
+   * key's value (see elements.ts), in order; false when the key is
+   * missing, as in ETS. Any failure changes nothing. O(lookup + updates·members).
+   */
+  updateElement (key: Term, updates: ElementUpdate | readonly ElementUpdate[], budget: WriteBudget = UNBOUNDED): boolean {
+    this.requireOnePerKey('update_element')
+    termBytes(key)
+    const steps = Array.isArray(updates) ? updates : [updates as ElementUpdate]
+    checkElementUpdates(steps)
+    const bucket = this.index.get(key)
+    if (bucket === undefined) return false
+    this.setValues(bucket, [withElements(bucket.values[0], steps)], budget)
+    return true
+  }
+
   /** The first key in table order, or undefined when empty. O(1) hash, O(log n) ordered_set. */
   first (): Term | undefined {
     return this.keyAfter(undefined, false)
@@ -334,8 +370,12 @@ export class Table {
    * it alone is limit_exceeded), and when `pause` says so (`stopped:
    * 'pause'`, checked after each object): a caller scans a large table in
    * slices and lets others run between them.
-   * A spec whose every head names a literal key looks those keys up;
-   * else O(objects) scan, each object O(spec terms + terms compared).
+   * A spec whose every head names a literal key looks those keys up; on
+   * an ordered_set, one whose every head's key is partly bound (`["user",
+   * "$1"]`, see key-range.ts) walks only the range of keys it can match:
+   * O(log n + keys in the range); else O(objects) scan, each object
+   * O(spec terms + terms compared). With `reverse`, an ordered_set goes
+   * backwards (ETS select_reverse; the hash types go forwards, as there).
    */
   select (spec: MatchSpec, options: SelectOptions = {}): SelectChunk {
     const compiled = toCompiled(spec)
@@ -350,7 +390,7 @@ export class Table {
         return false
       }
       const result = compiled.match(key, value)
-      if (result === NO_MATCH) return true
+      if (result === NO_MATCH || result === RAISED) return true
       const size = maxBytes === Infinity ? 0 : termBytes(result, maxBytes - bytes) + 1
       if (bytes + size > maxBytes) {
         if (results.length === 0) throw tooLarge('one result', maxBytes)
@@ -363,6 +403,29 @@ export class Table {
     })
     if (continuation === undefined) return { results, bytes }
     return { results, bytes, continuation, stopped: stopped ?? 'pause' }
+  }
+
+  /** ETS select_reverse: select backwards on an ordered_set, as select on the hash types (as in ETS). Cost as select. */
+  selectReverse (spec: MatchSpec, options: SelectOptions = {}): SelectChunk {
+    return this.select(spec, { ...options, reverse: true })
+  }
+
+  /**
+   * ETS match: for each object the pattern (a match-spec head) matches, the
+   * values of its variables in number order (`"$$"`). Cost as select.
+   */
+  match (pattern: Term, options: SelectOptions = {}): SelectChunk {
+    return this.select(matchPatternSpec(pattern, '$$'), options)
+  }
+
+  /** ETS match_object: the objects the pattern matches. Cost as select. */
+  matchObject (pattern: Term, options: SelectOptions = {}): SelectChunk {
+    return this.select(matchPatternSpec(pattern, '$_'), options)
+  }
+
+  /** ETS match_delete: deletes the objects the pattern matches; returns how many. Cost as select. */
+  matchDelete (pattern: Term): number {
+    return this.selectDelete(matchPatternSpec(pattern, true))
   }
 
   /** ETS select_count: objects for which the spec's result is `true`. Cost as select. */
@@ -413,6 +476,7 @@ export class Table {
       for (let i = 0; i < bucket.values.length; i++) {
         const result = compiled.match(bucket.key, bucket.values[i])
         if (result === NO_MATCH) continue
+        if (result === RAISED) throw badarg('a call in the result raised: ETS would store the atom \'EXIT\', which JSON has not')
         values ??= bucket.values.slice()
         values[i] = replacementValue(bucket.key, result)
         // Checked as it is made, not once all are: a result that repeats a
@@ -427,9 +491,9 @@ export class Table {
     return replaced
   }
 
-  /** Type, size, memory, number of keys, full scans so far. O(1). */
+  /** Type, size, memory, number of keys, full scans and keys visited by match-spec operations so far. O(1). */
   info (): TableInfo {
-    return { type: this.type, size: this.objectCount, memory: this.bytes, keys: this.index.size, fullScans: this.scans }
+    return { type: this.type, size: this.objectCount, memory: this.bytes, keys: this.index.size, fullScans: this.scans, keysVisited: this.visited }
   }
 
   /** Throws when an invariant is broken: index structure, bucket contents, size, memory. O(n·k·|object|). Tests call it. */
@@ -496,7 +560,8 @@ export class Table {
     const { pause } = options
     let skip = resume?.skip ?? 0
     let visited = false
-    for (const bucket of this.candidates(compiled, resume && { cursor: resume.at, inclusive: true })) {
+    const reverse = options.reverse === true && this.type === 'ordered_set'
+    for (const bucket of this.candidates(compiled, resume && { cursor: resume.at, inclusive: true }, reverse)) {
       const from = skip > 0 && this.index.compareToCursor(bucket, resume!.at) === 0 ? skip : 0
       skip = 0 // only the bucket resumed at can be part done
       for (let i = from; i < bucket.values.length; i++) {
@@ -507,21 +572,34 @@ export class Table {
     return undefined
   }
 
-  /** The buckets a spec can match: its literal keys in table order, or all (a full scan). */
-  private candidates (spec: CompiledMatchSpec, start?: WalkStart): Iterable<Bucket> {
+  /**
+   * The buckets a spec can match, in table order (or reversed), counted in
+   * keysVisited: its literal keys, the range of keys its heads bound (an
+   * ordered_set), or all (a full scan).
+   */
+  private * candidates (spec: CompiledMatchSpec, start?: WalkStart, reverse = false): Iterable<Bucket> {
+    for (const bucket of this.candidateWalk(spec, start, reverse)) {
+      this.visited++
+      yield bucket
+    }
+  }
+
+  private candidateWalk (spec: CompiledMatchSpec, start: WalkStart | undefined, reverse: boolean): Iterable<Bucket> {
     if (spec.keys === undefined) {
-      if (start === undefined) this.scans++ // a scan resumed from a continuation is the same scan
-      return this.index.walk(false, start)
+      const range = this.type === 'ordered_set' ? spec.range : undefined
+      if (start === undefined && range === undefined) this.scans++ // a scan resumed from a continuation is the same scan
+      return this.index.walk(reverse, start, range)
     }
     const index = this.index
+    const direction = reverse ? -1 : 1
     const after = (bucket: Bucket, at: WalkStart): boolean => {
-      const order = index.compareToCursor(bucket, at.cursor)
+      const order = direction * index.compareToCursor(bucket, at.cursor)
       return order > 0 || (order === 0 && at.inclusive)
     }
     return spec.keys
       .map(key => index.get(key))
       .filter((bucket): bucket is Bucket => bucket !== undefined && (start === undefined || after(bucket, start)))
-      .sort((a, b) => index.compareToCursor(a, index.cursorOf(b)))
+      .sort((a, b) => direction * index.compareToCursor(a, index.cursorOf(b)))
   }
 
   private requireOnePerKey (operation: string): void {

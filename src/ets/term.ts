@@ -14,17 +14,31 @@ export type TermObject = { [name: string]: Term }
  *  overflow the stack of the recursive functions below. */
 export const MAX_TERM_DEPTH = 512
 
+/**
+ * The atom 'EXIT': what a call that raises gives inside a match-spec body,
+ * as in ETS, where evaluation carries on with it (is_atom of it is true, it
+ * sorts among the atoms before false). It never leaves the engine: JSON has
+ * no such atom, so a result that holds it is left out (see match-spec.ts).
+ * Frozen and compared by identity; never stored in a table.
+ */
+export const EXIT: TermObject = Object.freeze({}) as TermObject
+
 // Erlang's order of the terms JSON maps to: number < atom < map < list < binary,
-// and the atoms false < null < true sort alphabetically as atoms do.
-const enum Rank { Number, False, Null, True, Object, Array, String }
+// and the atoms 'EXIT' < false < null < true sort alphabetically as atoms do.
+const enum Rank { Number, Exit, False, Null, True, Object, Array, String }
 
 function rank (t: Term): Rank {
   switch (typeof t) {
     case 'number': return Rank.Number
     case 'boolean': return t ? Rank.True : Rank.False
     case 'string': return Rank.String
-    default: return t === null ? Rank.Null : Array.isArray(t) ? Rank.Array : Rank.Object
+    default: return t === null ? Rank.Null : Array.isArray(t) ? Rank.Array : t === EXIT ? Rank.Exit : Rank.Object
   }
+}
+
+/** Sign of the order of the classes of two terms (number < atoms < object < array < string), ignoring their contents. O(1). */
+export function compareRanks (a: Term, b: Term): number {
+  return Math.sign(rank(a) - rank(b))
 }
 
 export function isTermObject (t: Term): t is TermObject {
@@ -107,7 +121,7 @@ function compareObjects (a: TermObject, b: TermObject): number {
  */
 export function termEquals (a: Term, b: Term): boolean {
   if (a === b) return true
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || a === EXIT || b === EXIT) return false
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false
     for (let i = 0; i < a.length; i++) if (!termEquals(a[i], b[i])) return false

@@ -27,7 +27,7 @@
 import { z } from 'zod'
 import { WriteBudget } from '../ets/budget.js'
 import { EtsError } from '../ets/errors.js'
-import { type CompiledMatchSpec, compileMatchSpec } from '../ets/match-spec.js'
+import { type CompiledMatchSpec, compileMatchSpec, matchPatternSpec } from '../ets/match-spec.js'
 import type { EtsObject, SelectContinuation, Table } from '../ets/table.js'
 import { termBytes, termKey, type Term } from '../ets/term.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
@@ -44,7 +44,7 @@ export const MAX_BATCH = 1000
  * Consul's 128 operations per transaction).
  */
 export const MAX_BATCH_SCANS = 16
-const SCANNING_WRITES = new Set(['select_delete', 'select_replace'])
+const SCANNING_WRITES = new Set(['select_delete', 'select_replace', 'match_delete'])
 
 /** The memory quota as writes see it: what it has left now, and what a committed write added. */
 export interface MemoryAccount {
@@ -181,10 +181,11 @@ const CounterShape = {
 }
 const Counter = z.strictObject(CounterShape).meta({ id: 'UpdateCounter' })
 const MergePatch = z.strictObject({ key: Json, patch: Json.describe('An RFC 7396 JSON merge patch') }).meta({ id: 'MergePatch' })
+const Pattern = Json.describe('Pattern for the object {"key", "value"}: "_" matches anything, "$1", "$2"… bind variables')
 const MatchClause = z.strictObject({
-  head: Json.describe('Pattern for the object {"key", "value"}: "_" matches anything, "$1", "$2"… bind variables'),
+  head: Pattern,
   guards: z.array(Json).optional().describe('Guard expressions, all true for the clause to match, e.g. [">", "$1", 2]'),
-  result: Json.describe('"$_" (the object), "$$" (the bound variables), or a template using them'),
+  result: Json.describe('An expression: "$_" (the object), "$$" (the bound variables), a variable, a call ["+", "$1", 1], or a list or object of expressions; ["const", x] is x'),
 }).meta({ id: 'MatchClause' })
 const Spec = z.array(MatchClause).min(1).max(100)
   .describe('A JSON match spec: clauses tried in order; the first that matches gives the result')
@@ -196,6 +197,26 @@ const Select = z.strictObject({
   limit: z.number().int().min(1).max(MAX_LIST).optional(),
   continuation: Cursor.optional().describe('From the previous page of results'),
 }).meta({ id: 'Select' })
+const MatchRequest = z.strictObject({
+  pattern: Pattern,
+  limit: z.number().int().min(1).max(MAX_LIST).optional(),
+  continuation: Cursor.optional().describe('From the previous page of results'),
+}).meta({ id: 'Match' })
+const PatternBody = z.strictObject({ pattern: Pattern }).meta({ id: 'PatternBody' })
+const LookupElement = z.strictObject({
+  key: Json,
+  path: z.string().optional().describe('Member of an object value; absent: the value itself (ETS position 2)'),
+  default: Json.optional().describe('Answered when the key is missing (OTP 26\'s lookup_element/4)'),
+}).meta({ id: 'LookupElement' })
+const ElementStep = z.strictObject({
+  path: z.string().optional().describe('Member of an object value (it must be there); absent: the value itself'),
+  value: Json,
+})
+const UpdateElementShape = {
+  key: Json,
+  elements: z.union([ElementStep, z.array(ElementStep).min(1).max(100)]).describe('One element or a list, set in order'),
+}
+const UpdateElement = z.strictObject(UpdateElementShape).meta({ id: 'UpdateElement' })
 const PageRequest = z.strictObject({
   limit: z.number().int().min(1).max(MAX_LIST).default(100).describe('Keys per page'),
   cursor: Cursor.optional().describe('From the previous page'),
@@ -213,6 +234,10 @@ const KeyOrEnd = z.union([z.object({ key: Json }), z.object({ end: z.literal(tru
 const PageResult = z.object({ objects: z.array(EtsObjectSchema), cursor: Cursor.optional().describe('Pass back for the next page; absent after the last page') })
   .meta({ id: 'Page' })
 const SelectResult = z.object({ results: z.array(Json), continuation: Cursor.optional().describe('Pass back for the next chunk; absent after the last') }).meta({ id: 'SelectResult' })
+const ElementResult = z.union([
+  z.object({ value: Json.describe('set and ordered_set, or the default') }),
+  z.object({ values: z.array(Json).describe('bag and duplicate_bag: one per object, in insertion order') }),
+]).meta({ id: 'ElementResult' })
 
 const objectsOf = (args: ObjectsArgs): EtsObject[] =>
   args.objects ?? [{ key: args.key as Term, value: args.value as Term }]
@@ -220,6 +245,10 @@ const objectsOf = (args: ObjectsArgs): EtsObject[] =>
 const keyOrEnd = (key: Term | undefined): z.infer<typeof KeyOrEnd> => key === undefined ? { end: true } : { key }
 
 const compiled = (args: { spec: Term[] }, limits: Limits): CompiledMatchSpec => compileMatchSpec(args.spec, { maxTerms: limits.maxSpecTerms })
+const compiledPattern = (pattern: Term, result: '$$' | '$_' | true, limits: Limits): CompiledMatchSpec =>
+  compiled({ spec: matchPatternSpec(pattern, result) }, limits)
+const continuationOf = (continuation: string | undefined): SelectContinuation | undefined =>
+  continuation === undefined ? undefined : decodeCursor(continuation) as SelectContinuation
 
 // ── the registry ─────────────────────────────────────────────────────────
 
@@ -300,6 +329,20 @@ const writes = {
     prepare: (args, limits) => ({ spec: compiled(args, limits), limits }),
     apply: (table, { spec, limits }, budget) => ({ replaced: budgeted(table, limits, budget, b => table.selectReplace(spec, b)) }),
   }),
+  match_delete: writeOp({
+    summary: 'ets:match_delete — delete the objects the pattern matches (204 also when none)',
+    args: PatternBody,
+    prepare: ({ pattern }, limits) => compiledPattern(pattern, true, limits),
+    shrinks: always,
+    apply: (table, spec) => { table.selectDelete(spec) },
+  }),
+  update_element: writeOp({
+    summary: 'ets:update_element — set members of the value by path; set and ordered_set; false when the key is missing',
+    args: UpdateElement,
+    result: z.object({ updated: z.boolean() }),
+    prepare: (args, limits) => ({ ...args, limits }),
+    apply: (table, { key, elements, limits }, budget) => ({ updated: budgeted(table, limits, budget, b => table.updateElement(key, elements, b)) }),
+  }),
 }
 
 type Writes = typeof writes
@@ -346,6 +389,8 @@ const BatchOp = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('delete_all_objects') }),
   z.strictObject({ op: z.literal('select_delete'), ...SpecBody.shape }),
   z.strictObject({ op: z.literal('select_replace'), ...SpecBody.shape }),
+  z.strictObject({ op: z.literal('match_delete'), ...PatternBody.shape }),
+  z.strictObject({ op: z.literal('update_element'), ...UpdateElementShape }),
 ])
 const Batch = z.strictObject({ ops: z.array(BatchOp).min(1).max(MAX_BATCH) }).meta({ id: 'Batch' })
 
@@ -355,7 +400,7 @@ const batch = writeOp({
   result: z.object({ results: z.array(z.unknown()).describe('One result per operation; true for those answering 204 alone') }),
   prepare: ({ ops }, limits) => {
     if (ops.filter(({ op }) => SCANNING_WRITES.has(op)).length > MAX_BATCH_SCANS) {
-      throw new EtsError('limit_exceeded', `a batch holds at most ${MAX_BATCH_SCANS} select_delete and select_replace steps (each scans the table in one turn)`)
+      throw new EtsError('limit_exceeded', `a batch holds at most ${MAX_BATCH_SCANS} select_delete, select_replace and match_delete steps (each scans the table in one turn)`)
     }
     return { ops: ops.map(({ op, ...args }) => prepareOne(op, args, limits)), limits }
   },
@@ -413,14 +458,40 @@ const reads = {
     summary: 'ets:select, with limit and continuation like ets:select/3',
     args: Select,
     result: SelectResult,
-    prepare: ({ spec, limit, continuation }, limits) => ({
-      spec: compiled({ spec }, limits),
-      limit,
-      continuation: continuation === undefined ? undefined : decodeCursor(continuation) as SelectContinuation,
-      limits,
-    }),
+    prepare: ({ spec, limit, continuation }, limits) => ({ spec: compiled({ spec }, limits), limit, continuation: continuationOf(continuation), limits }),
     apply: (table, args) => drain(selectSlices(table, args)),
     scan: selectSlices,
+  }),
+  select_reverse: readOp({
+    summary: 'ets:select_reverse — ordered_set backwards; the hash types as select (as in ETS)',
+    args: Select,
+    result: SelectResult,
+    prepare: ({ spec, limit, continuation }, limits) => ({ spec: compiled({ spec }, limits), limit, continuation: continuationOf(continuation), limits, reverse: true }),
+    apply: (table, args) => drain(selectSlices(table, args)),
+    scan: selectSlices,
+  }),
+  match: readOp({
+    summary: 'ets:match — for each object the pattern matches, its variables\' values in number order',
+    args: MatchRequest,
+    result: SelectResult,
+    prepare: ({ pattern, limit, continuation }, limits) => ({ spec: compiledPattern(pattern, '$$', limits), limit, continuation: continuationOf(continuation), limits }),
+    apply: (table, args) => drain(selectSlices(table, args)),
+    scan: selectSlices,
+  }),
+  match_object: readOp({
+    summary: 'ets:match_object — the objects the pattern matches',
+    args: MatchRequest,
+    result: SelectResult,
+    prepare: ({ pattern, limit, continuation }, limits) => ({ spec: compiledPattern(pattern, '$_', limits), limit, continuation: continuationOf(continuation), limits }),
+    apply: (table, args) => drain(selectSlices(table, args)),
+    scan: selectSlices,
+  }),
+  lookup_element: readOp({
+    summary: 'ets:lookup_element — a member of the value by path; badarg when missing unless a default is given (OTP 26)',
+    args: LookupElement,
+    result: ElementResult,
+    prepare: (args, limits) => ({ ...args, limits }),
+    apply: (table, { key, path, default: fallback, limits }) => boundedAnswer(table.lookupElement(key, path, { default: fallback }), limits),
   }),
   select_count: readOp({
     summary: 'ets:select_count — objects whose result is true',
@@ -440,14 +511,14 @@ const reads = {
  * client expects every result, so past max-response-bytes it is
  * limit_exceeded, naming the way out.
  */
-function * selectSlices (table: Table, args: { spec: CompiledMatchSpec; limit?: number; continuation?: SelectContinuation; limits: Limits }): Slices<z.infer<typeof SelectResult>> {
-  const { spec, limit, limits } = args
+function * selectSlices (table: Table, args: { spec: CompiledMatchSpec; limit?: number; continuation?: SelectContinuation; limits: Limits; reverse?: boolean }): Slices<z.infer<typeof SelectResult>> {
+  const { spec, limit, limits, reverse } = args
   const results: Term[] = []
   let bytes = 0
   let continuation = args.continuation
   for (;;) {
     const left = limit === undefined ? undefined : limit - results.length
-    const chunk = table.select(spec, { limit: left, continuation, maxBytes: limits.maxResponseBytes - bytes, pause: sliceTimer() })
+    const chunk = table.select(spec, { limit: left, continuation, maxBytes: limits.maxResponseBytes - bytes, pause: sliceTimer(), reverse })
     for (const result of chunk.results) results.push(result)
     bytes += chunk.bytes ?? 0
     continuation = chunk.continuation

@@ -297,6 +297,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tables/{table}/match_delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ets:match_delete — delete the objects the pattern matches (204 also when none) */
+        post: operations["matchDelete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tables/{table}/update_element": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ets:update_element — set members of the value by path; set and ordered_set; false when the key is missing */
+        post: operations["updateElement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tables/{table}/batch": {
         parameters: {
             query?: never;
@@ -444,6 +478,74 @@ export interface paths {
         put?: never;
         /** ets:select, with limit and continuation like ets:select/3 */
         post: operations["select"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tables/{table}/select_reverse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ets:select_reverse — ordered_set backwards; the hash types as select (as in ETS) */
+        post: operations["selectReverse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tables/{table}/match": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ets:match — for each object the pattern matches, its variables' values in number order */
+        post: operations["match"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tables/{table}/match_object": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ets:match_object — the objects the pattern matches */
+        post: operations["matchObject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tables/{table}/lookup_element": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ets:lookup_element — a member of the value by path; badarg when missing unless a default is given (OTP 26) */
+        post: operations["lookupElement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -819,7 +921,7 @@ export interface components {
             head: unknown;
             /** @description Guard expressions, all true for the clause to match, e.g. [">", "$1", 2] */
             guards?: unknown[];
-            /** @description "$_" (the object), "$$" (the bound variables), or a template using them */
+            /** @description An expression: "$_" (the object), "$$" (the bound variables), a variable, a call ["+", "$1", 1], or a list or object of expressions; ["const", x] is x */
             result: unknown;
         };
         /** @description Opaque (base64url): pass back the one the server gave */
@@ -834,6 +936,41 @@ export interface components {
             limit?: number;
             /** @description From the previous page of results */
             continuation?: components["schemas"]["CursorInput"];
+        };
+        MatchInput: {
+            /** @description Pattern for the object {"key", "value"}: "_" matches anything, "$1", "$2"… bind variables */
+            pattern: unknown;
+            limit?: number;
+            /** @description From the previous page of results */
+            continuation?: components["schemas"]["CursorInput"];
+        };
+        PatternBodyInput: {
+            /** @description Pattern for the object {"key", "value"}: "_" matches anything, "$1", "$2"… bind variables */
+            pattern: unknown;
+        };
+        LookupElementInput: {
+            /** @description Any JSON value */
+            key: unknown;
+            /** @description Member of an object value; absent: the value itself (ETS position 2) */
+            path?: string;
+            /** @description Answered when the key is missing (OTP 26's lookup_element/4) */
+            default?: unknown;
+        };
+        UpdateElementInput: {
+            /** @description Any JSON value */
+            key: unknown;
+            /** @description One element or a list, set in order */
+            elements: {
+                /** @description Member of an object value (it must be there); absent: the value itself */
+                path?: string;
+                /** @description Any JSON value */
+                value: unknown;
+            } | {
+                /** @description Member of an object value (it must be there); absent: the value itself */
+                path?: string;
+                /** @description Any JSON value */
+                value: unknown;
+            }[];
         };
         PageRequestInput: {
             /** @description Keys per page. Default: 100. */
@@ -914,6 +1051,28 @@ export interface components {
                 op: "select_replace";
                 /** @description A JSON match spec: clauses tried in order; the first that matches gives the result */
                 spec: components["schemas"]["MatchClauseInput"][];
+            } | {
+                /** @constant */
+                op: "match_delete";
+                /** @description Pattern for the object {"key", "value"}: "_" matches anything, "$1", "$2"… bind variables */
+                pattern: unknown;
+            } | {
+                /** @constant */
+                op: "update_element";
+                /** @description Any JSON value */
+                key: unknown;
+                /** @description One element or a list, set in order */
+                elements: {
+                    /** @description Member of an object value (it must be there); absent: the value itself */
+                    path?: string;
+                    /** @description Any JSON value */
+                    value: unknown;
+                } | {
+                    /** @description Member of an object value (it must be there); absent: the value itself */
+                    path?: string;
+                    /** @description Any JSON value */
+                    value: unknown;
+                }[];
             })[];
         };
         CreateTableInput: {
@@ -1037,6 +1196,13 @@ export interface components {
             results: unknown[];
             /** @description Pass back for the next chunk; absent after the last */
             continuation?: components["schemas"]["Cursor"];
+        };
+        ElementResult: {
+            /** @description set and ordered_set, or the default */
+            value: unknown;
+        } | {
+            /** @description bag and duplicate_bag: one per object, in insertion order */
+            values: unknown[];
         };
         /** @description A problem with status 400 */
         Problem400: components["schemas"]["Problem"] & {
@@ -3140,6 +3306,222 @@ export interface operations {
             };
         };
     };
+    matchDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Table name */
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PatternBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad_request: The request is malformed; validation_failed: The request does not match the schema; badarg: The operation does not apply to these arguments; bad_match_spec: The match spec does not compile; bad_cursor: The cursor or continuation is malformed: pass back the one the server gave; limit_exceeded: The request is past a configured limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem400"];
+                };
+            };
+            /** @description unauthorized: A valid bearer token is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description not_found: No such route; table_not_found: No such table; object_not_found: No object with this key; process_not_found: No such process */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description request_timeout: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem408"];
+                };
+            };
+            /** @description payload_too_large: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem413"];
+                };
+            };
+            /** @description unsupported_media_type: The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem415"];
+                };
+            };
+            /** @description internal: Internal error; process_crashed: The process handling the request crashed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem500"];
+                };
+            };
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem503"];
+                };
+            };
+            /** @description memory_quota: The memory quota for table data is spent */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem507"];
+                };
+            };
+        };
+    };
+    updateElement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Table name */
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateElementInput"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        updated: boolean;
+                    };
+                };
+            };
+            /** @description bad_request: The request is malformed; validation_failed: The request does not match the schema; badarg: The operation does not apply to these arguments; bad_match_spec: The match spec does not compile; bad_cursor: The cursor or continuation is malformed: pass back the one the server gave; limit_exceeded: The request is past a configured limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem400"];
+                };
+            };
+            /** @description unauthorized: A valid bearer token is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description not_found: No such route; table_not_found: No such table; object_not_found: No object with this key; process_not_found: No such process */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description request_timeout: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem408"];
+                };
+            };
+            /** @description payload_too_large: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem413"];
+                };
+            };
+            /** @description unsupported_media_type: The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem415"];
+                };
+            };
+            /** @description internal: Internal error; process_crashed: The process handling the request crashed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem500"];
+                };
+            };
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem503"];
+                };
+            };
+            /** @description memory_quota: The memory quota for table data is spent */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem507"];
+                };
+            };
+        };
+    };
     batch: {
         parameters: {
             query?: never;
@@ -3982,6 +4364,402 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SelectResult"];
+                };
+            };
+            /** @description bad_request: The request is malformed; validation_failed: The request does not match the schema; badarg: The operation does not apply to these arguments; bad_match_spec: The match spec does not compile; bad_cursor: The cursor or continuation is malformed: pass back the one the server gave; limit_exceeded: The request is past a configured limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem400"];
+                };
+            };
+            /** @description unauthorized: A valid bearer token is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description not_found: No such route; table_not_found: No such table; object_not_found: No object with this key; process_not_found: No such process */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description request_timeout: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem408"];
+                };
+            };
+            /** @description payload_too_large: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem413"];
+                };
+            };
+            /** @description unsupported_media_type: The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem415"];
+                };
+            };
+            /** @description internal: Internal error; process_crashed: The process handling the request crashed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem500"];
+                };
+            };
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem503"];
+                };
+            };
+        };
+    };
+    selectReverse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Table name */
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SelectInput"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelectResult"];
+                };
+            };
+            /** @description bad_request: The request is malformed; validation_failed: The request does not match the schema; badarg: The operation does not apply to these arguments; bad_match_spec: The match spec does not compile; bad_cursor: The cursor or continuation is malformed: pass back the one the server gave; limit_exceeded: The request is past a configured limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem400"];
+                };
+            };
+            /** @description unauthorized: A valid bearer token is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description not_found: No such route; table_not_found: No such table; object_not_found: No object with this key; process_not_found: No such process */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description request_timeout: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem408"];
+                };
+            };
+            /** @description payload_too_large: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem413"];
+                };
+            };
+            /** @description unsupported_media_type: The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem415"];
+                };
+            };
+            /** @description internal: Internal error; process_crashed: The process handling the request crashed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem500"];
+                };
+            };
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem503"];
+                };
+            };
+        };
+    };
+    match: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Table name */
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MatchInput"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelectResult"];
+                };
+            };
+            /** @description bad_request: The request is malformed; validation_failed: The request does not match the schema; badarg: The operation does not apply to these arguments; bad_match_spec: The match spec does not compile; bad_cursor: The cursor or continuation is malformed: pass back the one the server gave; limit_exceeded: The request is past a configured limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem400"];
+                };
+            };
+            /** @description unauthorized: A valid bearer token is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description not_found: No such route; table_not_found: No such table; object_not_found: No object with this key; process_not_found: No such process */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description request_timeout: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem408"];
+                };
+            };
+            /** @description payload_too_large: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem413"];
+                };
+            };
+            /** @description unsupported_media_type: The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem415"];
+                };
+            };
+            /** @description internal: Internal error; process_crashed: The process handling the request crashed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem500"];
+                };
+            };
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem503"];
+                };
+            };
+        };
+    };
+    matchObject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Table name */
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MatchInput"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelectResult"];
+                };
+            };
+            /** @description bad_request: The request is malformed; validation_failed: The request does not match the schema; badarg: The operation does not apply to these arguments; bad_match_spec: The match spec does not compile; bad_cursor: The cursor or continuation is malformed: pass back the one the server gave; limit_exceeded: The request is past a configured limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem400"];
+                };
+            };
+            /** @description unauthorized: A valid bearer token is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description not_found: No such route; table_not_found: No such table; object_not_found: No object with this key; process_not_found: No such process */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description request_timeout: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem408"];
+                };
+            };
+            /** @description payload_too_large: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem413"];
+                };
+            };
+            /** @description unsupported_media_type: The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem415"];
+                };
+            };
+            /** @description internal: Internal error; process_crashed: The process handling the request crashed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem500"];
+                };
+            };
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem503"];
+                };
+            };
+        };
+    };
+    lookupElement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Table name */
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LookupElementInput"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ElementResult"];
                 };
             };
             /** @description bad_request: The request is malformed; validation_failed: The request does not match the schema; badarg: The operation does not apply to these arguments; bad_match_spec: The match spec does not compile; bad_cursor: The cursor or continuation is malformed: pass back the one the server gave; limit_exceeded: The request is past a configured limit */

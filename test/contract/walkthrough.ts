@@ -117,6 +117,12 @@ export async function everyOperation (client: HeirloomClient): Promise<void> {
     body: { ops: [{ op: 'insert', objects: [{ key: 4, value: 'd' }] }, { op: 'delete', key: 4 }] },
   })).data, { results: [true, true] })
   deepEqual((await client.POST('/v1/tables/{table}/select_delete', { ...inv, body: { spec: [{ head: { key: 1 }, result: true }] } })).data, { deleted: 1 })
+  deepEqual((await client.POST('/v1/tables/{table}/select_reverse', { ...inv, body: { spec: [{ head: '_', result: '$_' }], limit: 5 } })).data, { results: [{ key: 3, value: 'C' }] })
+  deepEqual((await client.POST('/v1/tables/{table}/match', { ...inv, body: { pattern: { key: '$1', value: 'C' } } })).data, { results: [[3]] })
+  deepEqual((await client.POST('/v1/tables/{table}/match_object', { ...inv, body: { pattern: { key: 3 } } })).data, { results: [{ key: 3, value: 'C' }] })
+  deepEqual((await client.POST('/v1/tables/{table}/lookup_element', { ...inv, body: { key: 3 } })).data, { value: 'C' })
+  deepEqual((await client.POST('/v1/tables/{table}/update_element', { ...inv, body: { key: 3, elements: { value: 'C' } } })).data, { updated: true })
+  equal((await client.POST('/v1/tables/{table}/match_delete', { ...inv, body: { pattern: { key: 99 } } })).response.status, 204)
 
   // The dump is NDJSON: read it as text, one object a line.
   const dump = await client.GET('/v1/tables/{table}/dump', { ...inv, parseAs: 'text' })

@@ -336,13 +336,15 @@ function conformance (type: TableType, make: () => Table): void {
   t.test(`${type}: selectReplace keeps keys`, async t => {
     const table = make()
     table.insert([{ key: 'a', value: 1 }, { key: 'b', value: 2 }, { key: 'b', value: 2 }])
-    const bump = [{ head: { key: '$1', value: '$2' }, guards: [['is_integer', '$2']], result: { key: '$1', value: ['+', 1, 1] } }]
+    const bump = [{ head: { key: '$1', value: '$2' }, guards: [['is_integer', '$2']], result: { key: '$1', value: ['+', '$2', 1] } }]
     if (type === 'bag') {
       t.throws(() => table.selectReplace(bump), { code: 'badarg' }, 'bags are refused, as in ETS')
       return
     }
     t.equal(table.selectReplace(bump), single ? 2 : 3)
-    t.same(values(table), single ? [['+', 1, 1], ['+', 1, 1]] : [['+', 1, 1], ['+', 1, 1], ['+', 1, 1]], 'results are templates, not expressions')
+    t.same(values(table), single ? [2, 3] : [2, 3, 3], 'results are expressions')
+    const raising = [{ head: { key: '$1', value: '$2' }, result: { key: '$1', value: ['hd', '$2'] } }]
+    t.throws(() => table.selectReplace(raising), { code: 'badarg' }, 'a result that raises replaces nothing (ETS would store \'EXIT\')')
     const before = [...table.objects()]
     const rekey = [{ head: { key: '$1', value: '$2' }, result: { key: ['$1'], value: '$2' } }]
     t.throws(() => table.selectReplace(rekey), { code: 'badarg' }, 'a changed key')
@@ -353,10 +355,69 @@ function conformance (type: TableType, make: () => Table): void {
     table.checkValid()
   })
 
+  t.test(`${type}: selectReverse goes backwards on an ordered_set only, as ETS`, async t => {
+    const table = make()
+    table.insert([3, 1, 2].map(key => ({ key, value: key * 10 })))
+    const spec = [{ head: { key: '$1' }, result: '$1' }]
+    const forwards = table.select(spec).results
+    t.same(table.selectReverse(spec).results, type === 'ordered_set' ? [3, 2, 1] : forwards)
+    const first = table.selectReverse(spec, { limit: 2 })
+    t.same(first.results, type === 'ordered_set' ? [3, 2] : forwards.slice(0, 2))
+    t.same(table.selectReverse(spec, { limit: 2, continuation: first.continuation }).results, type === 'ordered_set' ? [1] : forwards.slice(2))
+  })
+
+  t.test(`${type}: match, matchObject, matchDelete`, async t => {
+    const table = make()
+    table.insert([{ key: ['u', 1], value: { n: 1 } }, { key: ['u', 2], value: { n: 2 } }, { key: ['g', 1], value: { n: 1 } }, { key: ['u', 1], value: { n: 3 } }])
+    const pattern = { key: ['u', '$2'], value: { n: '$1' } }
+    const bindings = table.match(pattern).results
+    t.same(bindings, pick({
+      set: [[3, 1], [2, 2]], ordered_set: [[3, 1], [2, 2]], bag: [[1, 1], [3, 1], [2, 2]], duplicate_bag: [[1, 1], [3, 1], [2, 2]],
+    }), 'the variables in number order, not in the order they appear')
+    t.same(table.match({ key: '_', value: '_' }).results, Array(table.size).fill([]), '"_" binds nothing')
+    t.same(table.matchObject({ key: ['g', '_'] }).results, [{ key: ['g', 1], value: { n: 1 } }])
+    t.same(table.matchObject('$1', { limit: 1 }).results.length, 1)
+    t.equal(table.matchDelete({ value: { n: 1 } }), single ? 1 : 2)
+    t.same(table.matchObject({ value: { n: 1 } }).results, [])
+    t.throws(() => table.match({ key: '$_' }), { code: 'bad_match_spec' })
+    table.checkValid()
+  })
+
+  t.test(`${type}: lookupElement`, async t => {
+    const table = make()
+    table.insert([{ key: 'k', value: { a: 1, b: 2 } }, { key: 'k', value: { a: 3 } }])
+    t.same(table.lookupElement('k'), single ? { value: { a: 3 } } : { values: [{ a: 1, b: 2 }, { a: 3 }] }, 'no path: the value')
+    t.same(table.lookupElement('k', 'a'), single ? { value: 3 } : { values: [1, 3] })
+    t.throws(() => table.lookupElement('k', 'b'), { code: 'badarg' }, 'an object without the member is badarg')
+    t.throws(() => table.lookupElement('missing'), { code: 'badarg' }, 'a missing key is badarg')
+    t.same(table.lookupElement('missing', 'a', { default: 0 }), { value: 0 }, 'unless there is a default (OTP 26)')
+    t.throws(() => table.lookupElement('k', 'zzz', { default: 0 }), { code: 'badarg' }, 'the default is for a missing key only')
+  })
+
+  t.test(`${type}: updateElement`, async t => {
+    const table = make()
+    table.insert([{ key: 'k', value: { a: 1, b: 2 } }])
+    if (!single) {
+      t.throws(() => table.updateElement('k', { value: 1 }), { code: 'badarg' }, 'set types only, as in ETS')
+      return
+    }
+    t.equal(table.updateElement('missing', { path: 'a', value: 9 }), false, 'a missing key: false')
+    t.equal(table.updateElement('k', [{ path: 'a', value: 9 }, { path: 'b', value: [] }, { path: 'a', value: 10 }]), true)
+    t.same(table.lookup('k'), [{ a: 10, b: [] }], 'in order; the last update of a member wins')
+    const before = [...table.objects()]
+    t.throws(() => table.updateElement('k', [{ path: 'a', value: 0 }, { path: 'c', value: 1 }]), { code: 'badarg' }, 'no member is added')
+    t.throws(() => table.updateElement('k', []), { code: 'badarg' })
+    t.same([...table.objects()], before, 'nothing changed on failure')
+    t.equal(table.updateElement('k', { value: 'whole' }), true)
+    t.same(table.lookup('k'), ['whole'], 'no path: the value')
+    t.throws(() => table.updateElement('k', { path: 'a', value: 1 }), { code: 'badarg' }, 'a path needs an object value')
+    table.checkValid()
+  })
+
   t.test(`${type}: info`, async t => {
     const table = make()
     table.insert([{ key: 'k', value: 1 }, { key: 'k', value: 2 }])
-    t.same(table.info(), { type, size: table.size, memory: table.memory, keys: 1, fullScans: 0 })
+    t.same(table.info(), { type, size: table.size, memory: table.memory, keys: 1, fullScans: 0, keysVisited: 0 })
   })
 
   t.test(`${type}: many deletes (the hash index compacts) keep order and cursors`, async t => {

@@ -1,12 +1,12 @@
 import t from 'tap'
-import { compileMatchSpec, NO_MATCH } from '../../src/ets/match-spec.js'
+import { compileMatchSpec, NO_MATCH, RAISED } from '../../src/ets/match-spec.js'
 import { createTable } from '../../src/ets/table.js'
 import type { Term } from '../../src/ets/term.js'
 
 /** The result of a one-clause spec on one object, or 'no match'. */
-function run (head: Term, guards: Term[], result: Term, key: Term, value: Term): Term | 'no match' {
+function run (head: Term, guards: Term[], result: Term, key: Term, value: Term): Term | 'no match' | 'raised' {
   const out = compileMatchSpec([{ head, guards, result }]).match(key, value)
-  return out === NO_MATCH ? 'no match' : out
+  return out === NO_MATCH ? 'no match' : out === RAISED ? 'raised' : out
 }
 
 const person = { name: 'Ada', age: 36, tags: ['math', 'code'] }
@@ -36,7 +36,7 @@ t.test('results', async t => {
   t.same(run({ key: '$1', value: '$2' }, [], { id: '$1', all: ['$2', '$$', { o: '$_' }] }, 'k', 1),
     { id: 'k', all: [1, ['k', 1], { o: { key: 'k', value: 1 } }] }, 'templates nest')
   t.same(run({ key: '$1' }, [], ['const', '$1'], 'k', 1), '$1', 'const quotes')
-  t.same(run({ key: '$1' }, [], ['x', ['const', ['$1']]], 'k', 1), ['x', ['$1']])
+  t.same(run({ key: '$1' }, [], [['const', 'x'], ['const', ['$1']]], 'k', 1), ['x', ['$1']], 'a list that begins with a literal string quotes it')
   const built = run({ key: '$1' }, [], JSON.parse('{"__proto__": "$1"}'), 'k', 1) as Record<string, Term>
   t.same(Object.keys(built), ['__proto__'], '__proto__ built as a member')
   t.equal(Object.getOwnPropertyDescriptor(built, '__proto__')?.value, 'k')
@@ -44,13 +44,14 @@ t.test('results', async t => {
 })
 
 t.test('guards', async t => {
-  const on = (guard: Term, value: Term = person): Term | 'no match' => run({ key: '$1', value: '$2' }, [guard], true, 'k', value)
+  const on = (guard: Term, value: Term = person): Term => run({ key: '$1', value: '$2' }, [guard], true, 'k', value)
   t.same(on(['>', ['map_get', 'age', '$2'], 30]), true)
   t.same(on(['<', ['map_get', 'age', '$2'], 30]), 'no match')
   t.same(on(['=<', 1, 1]), true)
   t.same(on(['>=', 'a', 1]), true, 'term order: a string is above a number')
   t.same(on(['==', { a: 1, b: 2 }, { b: 2, a: 1 }]), true)
-  t.same(on(['=:=', '$2', ['const', person]]), true, 'arrays in guards are calls, so literals go in const')
+  t.same(on(['=:=', '$2', ['const', person]]), true, 'an array that begins with a string is a call, so such literals go in const')
+  t.same(on(['=:=', ['$1', 1], [['const', 'k'], 1]]), true, 'other arrays are lists built from expressions')
   t.same(on(['/=', 1, 2]), true)
   t.same(on(['=/=', 1, 1]), 'no match')
   t.same(on(['andalso', ['is_map', '$2'], ['is_map_key', 'age', '$2']]), true)
@@ -109,7 +110,7 @@ t.test('bad specs name the place of the fault', async t => {
     [[{ head: '_', result: 1 }, { head: '_', guards: [true, ['bogus', 1]], result: 1 }], '[1].guards[1][0]'],
     [[{ head: '_', guards: [['constructor']], result: 1 }], '[0].guards[0][0]'],
     [[{ head: '_', guards: [['>', 1]], result: 1 }], '[0].guards[0]'],
-    [[{ head: '_', guards: [[1, 2]], result: 1 }], '[0].guards[0]'],
+    [[{ head: '_', result: ['team', 1] }], '[0].result[0]'],
     [[{ head: '_', guards: [['andalso', true, ['>', '$3', 1]]], result: 1 }], '[0].guards[0][2][1]'],
     [[{ head: { key: '$1' }, result: ['$1', '$2'] }], '[0].result[1]'],
     [[{ head: { value: { 'a b': '$_' } }, result: 1 }], '[0].head.value["a b"]'],

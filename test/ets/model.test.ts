@@ -42,6 +42,11 @@ export type Op =
   | { op: 'selectCount'; value: Term }
   | { op: 'selectDelete'; value: Term }
   | { op: 'selectReplace'; from: Term; to: Term }
+  | { op: 'selectReverse'; value?: Term; limit?: number }
+  | { op: 'matchObject'; value: Term }
+  | { op: 'matchDelete'; value: Term }
+  | { op: 'lookupElement'; key: Term; path?: string; fallback?: Term }
+  | { op: 'updateElement'; key: Term; path?: string; value: Term }
 
 const objects = fc.array(object, { minLength: 1, maxLength: 3 })
 const tag = <T extends string>(name: T) => fc.constant(name)
@@ -74,17 +79,22 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: tag('selectByKey'), key }) },
   { weight: 1, arbitrary: fc.record({ op: tag('selectCount'), value }) },
   { weight: 1, arbitrary: fc.record({ op: tag('selectDelete'), value }) },
-  { weight: 1, arbitrary: fc.record({ op: tag('selectReplace'), from: value, to: value }) }
+  { weight: 1, arbitrary: fc.record({ op: tag('selectReplace'), from: value, to: value }) },
+  { weight: 1, arbitrary: fc.record({ op: tag('selectReverse'), value, limit: fc.integer({ min: 1, max: 3 }) }, { requiredKeys: ['op'] }) },
+  { weight: 1, arbitrary: fc.record({ op: tag('matchObject'), value }) },
+  { weight: 1, arbitrary: fc.record({ op: tag('matchDelete'), value }) },
+  { weight: 1, arbitrary: fc.record({ op: tag('lookupElement'), key, path: fc.constantFrom('a', 'n'), fallback: value }, { requiredKeys: ['op', 'key'] }) },
+  { weight: 2, arbitrary: fc.record({ op: tag('updateElement'), key, path: fc.constantFrom('a', 'n'), value }, { requiredKeys: ['op', 'key', 'value'] }) }
 )
 
 const valueIs = (v: Term, result: Term): Term => [{ head: { key: '$1', value: '$2' }, guards: [['=:=', '$2', ['const', v]]], result }]
 
 /** Every result of a select, following continuations. */
-function selectAll (table: Table, spec: Term, limit?: number): Term[] {
+function selectAll (table: Table, spec: Term, limit?: number, reverse = false): Term[] {
   const results: Term[] = []
   let continuation: SelectContinuation | undefined
   do {
-    const chunk = table.select(spec, { limit, continuation })
+    const chunk = table.select(spec, { limit, continuation, reverse })
     results.push(...chunk.results)
     continuation = chunk.continuation
   } while (continuation !== undefined)
@@ -133,7 +143,17 @@ function applyToTable (table: Table, step: Op): unknown {
     case 'selectCount': return table.selectCount(valueIs(step.value, true))
     case 'selectDelete': return table.selectDelete(valueIs(step.value, true))
     case 'selectReplace': return table.selectReplace(valueIs(step.from, { key: '$1', value: ['const', step.to] }))
+    case 'selectReverse': return selectAll(table, step.value === undefined ? [{ head: '_', result: '$_' }] : valueIs(step.value, '$_'), step.limit, true)
+    case 'matchObject': return table.matchObject({ key: '_', value: literalPattern(step.value) }).results
+    case 'matchDelete': return table.matchDelete({ value: literalPattern(step.value) })
+    case 'lookupElement': return table.lookupElement(step.key, step.path, { default: step.fallback })
+    case 'updateElement': return table.updateElement(step.key, { path: step.path, value: step.value })
   }
+}
+
+/** A value as a pattern: itself, but an object pattern would also match larger objects, so an object value becomes "_" (anything), on both sides. */
+function literalPattern (v: Term): Term {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? '_' : v
 }
 
 function applyToModel (model: FullModelTable, step: Op): unknown {
@@ -154,6 +174,18 @@ function applyToModel (model: FullModelTable, step: Op): unknown {
       return count
     }
     case 'selectReplace': return model.replaceValues(step.from, step.to)
+    case 'selectReverse': {
+      const found = step.value === undefined ? model.ordered() : withValue(step.value)
+      return model.type === 'ordered_set' ? found.reverse() : found
+    }
+    case 'matchObject': return model.ordered().filter(o => patternMatches(literalPattern(step.value), o.value))
+    case 'matchDelete': {
+      const doomed = model.objects.filter(o => patternMatches(literalPattern(step.value), o.value))
+      model.objects = model.objects.filter(o => !doomed.includes(o))
+      return doomed.length
+    }
+    case 'lookupElement': return model.lookupElement(step.key, step.path, step.fallback)
+    case 'updateElement': return model.updateElement(step.key, step.path, step.value)
   }
 }
 

@@ -179,4 +179,33 @@ export class FullModelTable extends ModelTable {
     }
     return count
   }
+
+  /** ETS lookup_element of the value or one of its members. */
+  lookupElement (key: Term, path?: string, fallback?: Term): { value: Term } | { values: Term[] } {
+    const values = this.lookup(key)
+    if (values.length === 0) {
+      if (fallback === undefined) throw new ModelError('badarg')
+      return { value: fallback }
+    }
+    const elements = values.map(v => {
+      if (path === undefined) return v
+      if (!isObject(v) || !Object.hasOwn(v, path)) throw new ModelError('badarg')
+      return v[path]
+    })
+    return this.single ? { value: elements[0] } : { values: elements }
+  }
+
+  /** ETS update_element of the value or one of its (present) members. */
+  updateElement (key: Term, path: string | undefined, value: Term): boolean {
+    if (!this.single) throw new ModelError('badarg')
+    const held = this.objects.find(o => same(o.key, key))
+    if (held === undefined) return false
+    if (path === undefined) {
+      held.value = value
+      return true
+    }
+    if (!isObject(held.value) || !Object.hasOwn(held.value, path)) throw new ModelError('badarg')
+    held.value = { ...held.value, [path]: value }
+    return true
+  }
 }
