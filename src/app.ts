@@ -4,7 +4,6 @@
  * document and the routes. It opens nothing and listens nowhere; start-up
  * (server.ts) gives it a service, and main.ts listens.
  */
-import cors from '@fastify/cors'
 import swagger from '@fastify/swagger'
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -23,6 +22,7 @@ import { processRoutes } from '../routes/processes.js'
 import { tableRoutes } from '../routes/tables.js'
 import { bearerAuth } from './auth.js'
 import { type Config, flagOf } from './config.js'
+import { registerCors } from './cors.js'
 import { EtsError } from './ets/errors.js'
 import { type ErrorCode, HeirloomError } from './errors.js'
 import { accessLog, type AccessLogLevel, logNodeEvents } from './logs.js'
@@ -46,9 +46,6 @@ declare module 'fastify' {
   interface FastifyInstance { tables: TableService }
 }
 
-/** Milliseconds for a whole request to arrive: the server's requestTimeout, named in 408 answers. */
-export const REQUEST_TIMEOUT = 30_000
-
 const heirloom: FastifyPluginAsync<AppOptions> = async (app, options) => {
   // JSON only: a text/plain body is 415, not a string that fails the schema.
   app.removeContentTypeParser('text/plain')
@@ -59,7 +56,7 @@ const heirloom: FastifyPluginAsync<AppOptions> = async (app, options) => {
   app.decorate('tables', options.tables)
   app.setErrorHandler(sendError)
   if (options.token !== '') app.addHook('onRequest', bearerAuth(options.token, { cors: options.corsOrigins.length > 0 }))
-  if (options.corsOrigins.length > 0) await app.register(cors, { origin: options.corsOrigins })
+  if (options.corsOrigins.length > 0) await registerCors(app, options.corsOrigins)
   app.setNotFoundHandler((request, reply) => {
     sendProblem(reply, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request)
   })
