@@ -402,3 +402,109 @@ const unknownRoutes = fc.oneof(
 ).map(request => ({ route: 'unknown route', request }))
 
 export const otherCases = fc.oneof(faultCases, unknownRoutes)
+
+// ── hostile classes (issue 8) ──────────────────────────────────────────
+//
+// Requests that are well-formed but aim at the server's limits: a key named
+// many times, result templates that repeat "$_" or a variable, guards
+// deep and wide, select_replace that grows values, values around the value
+// limit. Each may be refused (a 4xx problem) or answered; an answer must be
+// bounded and correct, judged against the tables as their dump shows them.
+
+/** The limits the hostile cases run against: small, so that cases straddle them cheaply. */
+export const HOSTILE_LIMITS = { maxResponseBytes: 32 * 1024, maxValueBytes: 2048, maxSpecTerms: 2000 }
+
+/** What the tables hold, from their dump: per table, the values of each key (by its JSON) and the object count. */
+export type Reference = Map<string, { size: number; values: Map<string, unknown[]> }>
+
+export interface HostileCase extends Case {
+  /** Why a 2xx answer is wrong (undefined when it is right). */
+  judge: (answer: unknown, bytes: number, reference: Reference) => string | undefined
+  /** Undoes a write the server accepted, so that the tables stay as they were. */
+  undo?: Request
+}
+
+const post = (name: string, table: string, body: unknown, why: string): Request =>
+  ({ method: 'POST', url: `/v1/tables/${table}/${name}`, headers: JSON_HEADERS, payload: json(body), why })
+const bounded = (bytes: number): string | undefined =>
+  bytes > HOSTILE_LIMITS.maxResponseBytes + 1024 ? `a 2xx of ${bytes} bytes, past max-response-bytes` : undefined
+const same = (a: unknown, b: unknown): boolean => json(a) === json(b)
+
+const repeatedKeys = fc.tuple(anyTable, seededKey, fc.integer({ min: 1, max: 10_000 })).map(([table, key, n]): HostileCase => ({
+  route: 'POST /v1/tables/{table}/lookup',
+  request: post('lookup', table, { keys: tooMany(n, key) }, `one key named ${n} times`),
+  judge: (answer, bytes, reference) => {
+    const { results } = answer as { results: Array<{ key: unknown; values: unknown[] }> }
+    const values = reference.get(table)?.values.get(json(key)) ?? []
+    if (results.length !== n) return `${results.length} results for ${n} keys`
+    if (!results.every(r => same(r.key, key) && same(r.values, values))) return 'a result is not the key and its values'
+    return bounded(bytes)
+  },
+}))
+
+/** A result template repeating "$_" or the bound variables `n` times; each result is then n copies of one thing. */
+const repeatedResults = fc.tuple(anyTable, fc.integer({ min: 1, max: 3000 }), fc.boolean(), fc.option(fc.integer({ min: 1, max: 200 }), { nil: undefined }))
+  .map(([table, n, whole, limit]): HostileCase => {
+    const spec = [whole ? { head: '_', result: tooMany(n, '$_') } : { head: { key: '$1', value: '$2' }, result: tooMany(n, ['$1', '$2']) }]
+    return {
+      route: 'POST /v1/tables/{table}/select',
+      request: post('select', table, { spec, ...(limit === undefined ? {} : { limit }) }, `a result repeating ${whole ? '"$_"' : 'the variables'} ${n} times`),
+      judge: (answer, bytes, reference) => {
+        const { results, continuation } = answer as { results: unknown[][]; continuation?: string }
+        const { size, values } = reference.get(table)!
+        if (results.length > (limit ?? size)) return `${results.length} results, more than asked`
+        if (limit === undefined && (results.length !== size || continuation !== undefined)) return 'without a limit, not every object'
+        for (const result of results) {
+          const first = result[0] as { key: unknown; value: unknown } | [unknown, unknown]
+          const [key, value] = Array.isArray(first) ? first : [first.key, first.value]
+          if (result.length !== n || !result.every(r => same(r, first))) return 'a result is not n copies of one thing'
+          if (!(values.get(json(key)) ?? []).some(v => same(v, value))) return 'a result names an object the table does not hold'
+        }
+        return bounded(bytes)
+      },
+    }
+  })
+
+/** Guards that are always true, `width` of them under one andalso, or one nested `depth` deep: every object counts. */
+const alwaysTrue = fc.oneof(
+  fc.integer({ min: 1, max: 3000 }).map(width => ({ guard: ['andalso', ...tooMany(width, ['==', 1, 1])], why: `${width} guards wide` })),
+  fc.integer({ min: 1, max: 600 }).map(depth => {
+    let guard: unknown = ['==', 1, 1]
+    for (let i = 0; i < depth; i++) guard = ['not', ['not', guard]]
+    return { guard, why: `guards ${2 * depth} deep` }
+  })
+)
+const heavyGuards = fc.tuple(anyTable, alwaysTrue).map(([table, { guard, why }]): HostileCase => ({
+  route: 'POST /v1/tables/{table}/select_count',
+  request: post('select_count', table, { spec: [{ head: '_', guards: [guard], result: true }] }, why),
+  judge: (answer, _bytes, reference) => {
+    const { count } = answer as { count: number }
+    return count === reference.get(table)!.size ? undefined : `count ${count}, not the table's ${reference.get(table)!.size}`
+  },
+}))
+
+/** select_replace whose result repeats the value `n` times: past max-value-bytes for the smallest seeded value (4 bytes of JSON). */
+const growth = fc.tuple(anyTable, fc.integer({ min: HOSTILE_LIMITS.maxValueBytes / 4, max: 20_000 })).map(([table, n]): HostileCase => ({
+  route: 'POST /v1/tables/{table}/select_replace',
+  request: post('select_replace', table, { spec: [{ head: { key: '$1', value: '$2' }, result: { key: '$1', value: tooMany(n, '$2') } }] }, `each value repeated ${n} times`),
+  judge: () => 'a select_replace that makes every value pass max-value-bytes was accepted',
+}))
+
+/** A value whose JSON is within a few bytes of max-value-bytes either way (some characters take two bytes). */
+const nearTheLimit = fc.tuple(anyTable, fc.integer({ min: -40, max: 40 }), fc.integer({ min: 0, max: 20 }), fc.constantFrom('insert', 'put'))
+  .map(([table, off, wide, how]): HostileCase => {
+    const value = 'é'.repeat(wide) + 'x'.repeat(HOSTILE_LIMITS.maxValueBytes + off - 2 - 2 * wide)
+    const bytes = Buffer.byteLength(json(value))
+    const key = `nx:big:${off}:${wide}`
+    const request: Request = how === 'put'
+      ? { method: 'PUT', url: `/v1/tables/${table}/objects/${encodeKey(key)}`, headers: JSON_HEADERS, payload: json({ value }), why: `a value of ${bytes} bytes (${how})` }
+      : post('insert', table, { key, value }, `a value of ${bytes} bytes (${how})`)
+    return {
+      route: how === 'put' ? 'PUT /v1/tables/{table}/objects/{key}' : 'POST /v1/tables/{table}/insert',
+      request,
+      judge: () => bytes > HOSTILE_LIMITS.maxValueBytes ? `a value of ${bytes} bytes, past max-value-bytes, was stored` : undefined,
+      undo: post('delete', table, { key }, 'undo'),
+    }
+  })
+
+export const hostileCases = fc.oneof(repeatedKeys, repeatedResults, heavyGuards, growth, nearTheLimit)
