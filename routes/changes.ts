@@ -73,6 +73,7 @@ export const changeRoutes: FastifyPluginAsyncZod<{ heartbeat: number }> = async 
 
   app.get('/tables/:table/changes', {
     schema: {
+      operationId: 'watchTable',
       summary: 'Watch a table: its changes after a revision, as Server-Sent Events or long-poll JSON',
       tags: ['changes'],
       params: TableParams,
@@ -94,6 +95,7 @@ export const changeRoutes: FastifyPluginAsyncZod<{ heartbeat: number }> = async 
 
   app.get('/changes', {
     schema: {
+      operationId: 'watchNode',
       summary: 'Watch the node: tables created, dropped, renamed; processes crashed and restarted; tables given to heirs, parked and handed back',
       tags: ['changes'],
       querystring: Query,

@@ -84,7 +84,7 @@ export class TableService {
     readonly catalog: Catalog,
     private readonly options: ServiceOptions
   ) {
-    this.changes = new ChangeHub(options, table => this.node.tables.get(table)?.table.revision ?? 0)
+    this.changes = new ChangeHub(options, table => this.acknowledged(table))
     this.storage = new Storage(catalog, {
       repair: options.repair,
       report: line => { process.stderr.write(`heirloom: ${line}\n`) },
@@ -184,7 +184,17 @@ export class TableService {
 
   /** The table's revision now (what a dump starts from). */
   revision (name: string): number {
-    return this.table(name).revision
+    this.table(name)
+    return this.acknowledged(name)
+  }
+
+  /**
+   * The revision of the last acknowledged write: a durable table's memory
+   * may be ahead of it by writes still on their way to disk, which are not
+   * in its history yet (and may yet be undone).
+   */
+  private acknowledged (name: string): number {
+    return this.storage.of(name)?.revision ?? this.node.tables.get(name)?.table.revision ?? 0
   }
 
   async list (): Promise<TableInfo[]> {
