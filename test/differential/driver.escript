@@ -18,6 +18,10 @@
 %%   walk_next (first, then next to the end: the keys)  walk_prev (last, prev…)
 %%   {select, Spec}  {select, Spec, Limit} (every chunk, following continuations)
 %%   {select_count, Spec}  {select_delete, Spec}  {select_replace, Spec}
+%%   {select_reverse, Spec}  {select_reverse, Spec, Limit} (every chunk)
+%%   {match, Pattern}  {match, Pattern, Limit}  {match_object, Pattern}
+%%   {match_object, Pattern, Limit} (every chunk)  {match_delete, Pattern}
+%%   {lookup_element, K, Pos}  {update_element, K, {Pos, V} | [{Pos, V}]}
 %%   tab2list
 -mode(compile).
 
@@ -74,10 +78,19 @@ run(T, _, {prev, K}) -> ets:prev(T, K);
 run(T, _, walk_next) -> walk(T, ets:first(T), fun ets:next/2);
 run(T, _, walk_prev) -> walk(T, ets:last(T), fun ets:prev/2);
 run(T, _, {select, Spec}) -> ets:select(T, Spec);
-run(T, _, {select, Spec, Limit}) -> chunks(ets:select(T, Spec, Limit));
+run(T, _, {select, Spec, Limit}) -> chunks(ets:select(T, Spec, Limit), fun ets:select/1);
 run(T, _, {select_count, Spec}) -> ets:select_count(T, Spec);
 run(T, _, {select_delete, Spec}) -> ets:select_delete(T, Spec);
 run(T, _, {select_replace, Spec}) -> ets:select_replace(T, Spec);
+run(T, _, {select_reverse, Spec}) -> ets:select_reverse(T, Spec);
+run(T, _, {select_reverse, Spec, Limit}) -> chunks(ets:select_reverse(T, Spec, Limit), fun ets:select_reverse/1);
+run(T, _, {match, Pattern}) -> ets:match(T, Pattern);
+run(T, _, {match, Pattern, Limit}) -> chunks(ets:match(T, Pattern, Limit), fun ets:match/1);
+run(T, _, {match_object, Pattern}) -> ets:match_object(T, Pattern);
+run(T, _, {match_object, Pattern, Limit}) -> chunks(ets:match_object(T, Pattern, Limit), fun ets:match_object/1);
+run(T, _, {match_delete, Pattern}) -> ets:match_delete(T, Pattern);
+run(T, _, {lookup_element, K, Pos}) -> ets:lookup_element(T, K, Pos);
+run(T, _, {update_element, K, Update}) -> ets:update_element(T, K, Update);
 run(T, _, tab2list) -> ets:tab2list(T).
 
 reinsert_in_order(T, Objects) ->
@@ -87,5 +100,5 @@ reinsert_in_order(T, Objects) ->
 walk(_, '$end_of_table', _) -> [];
 walk(T, K, Step) -> [K | walk(T, Step(T, K), Step)].
 
-chunks('$end_of_table') -> [];
-chunks({Results, Continuation}) -> [Results | chunks(ets:select(Continuation))].
+chunks('$end_of_table', _) -> [];
+chunks({Results, Continuation}, Next) -> [Results | chunks(Next(Continuation), Next)].

@@ -11,8 +11,21 @@
 // - Arithmetic whose result feeds =:=, =/=, a type test, div or rem: ETS
 //   computes 1.5 + 0.5 = 2.0, a float, where Heirloom (JSON) has 2, so
 //   is_integer, =:= and div disagree by construction. Arithmetic feeds only
-//   <, >, =<, >=, == and /=, which compare numbers by value in both.
-//   Result templates have no arithmetic in Heirloom at all.
+//   <, >, =<, >=, == and /=, which compare numbers by value in both, or
+//   stands in a select's result (an integral float there compares as the
+//   integer: differential.ts).
+// - A select_replace value that can raise (arithmetic, hd, map_get…): ETS
+//   stores the atom 'EXIT' in the object, which JSON cannot hold, so
+//   Heirloom refuses the call (badarg) instead. Replaced values are built
+//   from variables, literals, comparisons and type tests, which never raise.
+//   In a select's result a raising call is generated freely: both sides
+//   leave out a result holding 'EXIT' (differential.ts).
+// - element/2: ETS's takes a tuple, and JSON arrays are Erlang lists; no
+//   match-spec function indexes a list, so Heirloom's array `element` has
+//   no ETS counterpart.
+// - lookup_element's default (OTP 26's lookup_element/4; the oracle is OTP
+//   25), and the `path` of lookup_element and update_element: a member of
+//   an object value has no ETS position (the value itself is position 2).
 // - The whole object in a guard ('$_', or a head that is one variable):
 //   it is the tuple {K, V} in ETS and the object {"key", "value"} in
 //   Heirloom, so is_map or == on it differ by construction. It appears in
@@ -104,7 +117,7 @@ const literalOperand: fc.Arbitrary<Term> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom<Term>([1, 2], ['x'], [], { n: 1 }, {}).map((x): Term => ['const', x]) }
 )
 
-/** A term from the data: a variable, a literal, or a guard function of a variable. */
+/** A term from the data: a variable, a literal, a guard function of a variable, or a list built from one. */
 function dataOperand (vars: string[]): fc.Arbitrary<Term> {
   if (vars.length === 0) return literalOperand
   const v = fc.constantFrom(...vars)
@@ -112,8 +125,18 @@ function dataOperand (vars: string[]): fc.Arbitrary<Term> {
     { weight: 4, arbitrary: v },
     { weight: 2, arbitrary: literalOperand },
     { weight: 2, arbitrary: fc.tuple(fc.constantFrom<Term>(...MEMBER_NAMES), v).map(([n, x]): Term => ['map_get', n, x]) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('hd', 'tl', 'length', 'map_size'), v).map(([f, x]): Term => [f, x]) }
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('hd', 'tl', 'length', 'map_size'), v).map(([f, x]): Term => [f, x]) },
+    { weight: 1, arbitrary: fc.tuple(v, scalar).map(([x, y]): Term => asList([x, y])) }
   )
+}
+
+/**
+ * A list as an expression: an array that begins with a literal string
+ * would read as a call, so that string is quoted with const.
+ */
+function asList (elements: Term[]): Term[] {
+  const [first] = elements
+  return typeof first === 'string' && !first.startsWith('$') ? [['const', first], ...elements.slice(1)] : elements
 }
 
 /** A number, maybe computed; only ever compared by value (see the top of the file). */
@@ -155,15 +178,52 @@ function guard (vars: string[], depth: number): fc.Arbitrary<Term> {
   )
 }
 
-/** A result template over the data variables; `$$` only where it holds no whole object. */
+/** A boolean from the data: a comparison (of anything, arithmetic by value only) or a type test; never raises. */
+function booleanBody (vars: string[], depth: number): fc.Arbitrary<Term> {
+  const data = dataOperand(vars)
+  const num = numeric(vars, 1)
+  const simple = fc.oneof(
+    { weight: 3, arbitrary: fc.tuple(fc.constantFrom('<', '>', '=<', '>=', '==', '/='), num, num).map(([f, a, b]): Term => [f, a, b]) },
+    { weight: 3, arbitrary: fc.tuple(fc.constantFrom('=:=', '=/=', '<', '>='), data, data).map(([f, a, b]): Term => [f, a, b]) },
+    { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...TYPE_TESTS), data).map(([f, a]): Term => [f, a]) }
+  )
+  if (depth === 0) return simple
+  const sub = booleanBody(vars, depth - 1)
+  return fc.oneof(
+    { weight: 4, arbitrary: simple },
+    { weight: 1, arbitrary: sub.map((b): Term => ['not', b]) },
+    { weight: 2, arbitrary: fc.tuple(fc.constantFrom('andalso', 'orelse', 'and', 'or', 'xor'), sub, sub).map(([f, a, b]): Term => [f, a, b]) }
+  )
+}
+
+/** A result template over the data variables, never raising; `$$` only where it holds no whole object. */
 function dataTemplate (vars: string[], allVariables: boolean): fc.Arbitrary<Term> {
   const v = vars.length === 0 ? scalar : fc.oneof(fc.constantFrom(...vars), scalar)
   return fc.oneof(
     { weight: 3, arbitrary: v },
     { weight: 1, arbitrary: allVariables ? fc.constant('$$') : v },
-    { weight: 1, arbitrary: fc.constantFrom<Term>([1, 'x'], { n: 1 }, 'const').map((x): Term => ['const', x]) },
-    { weight: 2, arbitrary: fc.array(v, { maxLength: 3 }) },
-    { weight: 2, arbitrary: fc.record({ n: v, m: v }, { requiredKeys: ['n'] }) }
+    { weight: 1, arbitrary: fc.constantFrom<Term>([1, 'x'], { n: 1 }, 'const', ['+', 1, 2]).map((x): Term => ['const', x]) },
+    { weight: 2, arbitrary: fc.array(v, { maxLength: 3 }).map(asList) },
+    { weight: 2, arbitrary: fc.record({ n: v, m: v }, { requiredKeys: ['n'] }) },
+    { weight: 1, arbitrary: booleanBody(vars, 1) }
+  )
+}
+
+/** A select's result: any expression, arithmetic and calls that may raise included, in lists and objects. */
+function bodyExpression (vars: string[], allVariables: boolean, depth: number): fc.Arbitrary<Term> {
+  const leaf = fc.oneof(
+    { weight: 3, arbitrary: dataTemplate(vars, allVariables) },
+    { weight: 3, arbitrary: numeric(vars, 2) },
+    { weight: 2, arbitrary: dataOperand(vars) },
+    { weight: 2, arbitrary: booleanBody(vars, 1) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('is_atom', 'is_map', 'is_list'), dataOperand(vars)).map(([f, x]): Term => [f, x]) }
+  )
+  if (depth === 0) return leaf
+  const sub = bodyExpression(vars, allVariables, depth - 1)
+  return fc.oneof(
+    { weight: 3, arbitrary: leaf },
+    { weight: 1, arbitrary: fc.array(sub, { minLength: 1, maxLength: 3 }).map(asList) },
+    { weight: 1, arbitrary: fc.record({ n: sub, m: sub }, { requiredKeys: ['n'] }) }
   )
 }
 
@@ -173,7 +233,9 @@ function result (kind: SpecKind, h: Term): fc.Arbitrary<Term> {
     return fc.oneof(
       { weight: 6, arbitrary: fc.constant(true) },
       { weight: 1, arbitrary: fc.constantFrom<Term>(false, '$_', '$$') },
-      { weight: 1, arbitrary: data.length === 0 ? fc.constant(true) : fc.constantFrom(...data) }
+      { weight: 1, arbitrary: data.length === 0 ? fc.constant(true) : fc.constantFrom(...data) },
+      { weight: 3, arbitrary: booleanBody(data, 2) },
+      { weight: 1, arbitrary: fc.tuple(fc.constantFrom('is_atom', 'is_map'), dataOperand(data)).map(([f, x]): Term => [f, x]) }
     )
   }
   const values = dataTemplate(data, whole === undefined)
@@ -192,6 +254,7 @@ function result (kind: SpecKind, h: Term): fc.Arbitrary<Term> {
   return fc.oneof(
     { weight: 2, arbitrary: fc.constant('$_') },
     { weight: 4, arbitrary: values },
+    { weight: 4, arbitrary: bodyExpression(data, whole === undefined, 2) },
     { weight: 1, arbitrary: whole === undefined ? fc.constant('$$') : fc.constant(whole) },
     { weight: 1, arbitrary: fc.record({ key: values, value: values }) }
   )
@@ -218,6 +281,11 @@ const counterStep: fc.Arbitrary<CounterStep> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ incr: smallInt, threshold: smallInt }) } // no setValue: badarg in both
 )
 const counterOps = fc.oneof(smallInt, counterStep, fc.array(counterStep, { minLength: 1, maxLength: 3 }))
+
+// ── update_element ──
+
+const elementStep = fc.record({ value })
+const elementSteps = fc.oneof(elementStep, fc.array(elementStep, { minLength: 1, maxLength: 3 }))
 
 // ── operations ──
 
@@ -249,6 +317,11 @@ export function operation (type: TableType): fc.Arbitrary<Op> {
     op(1, bare('walk_next', 'walk_prev')),
     op(4, fc.record({ op: fc.constant('select' as const), spec: matchSpec('select') })),
     op(2, fc.record({ op: fc.constant('select' as const), spec: matchSpec('select'), limit: fc.integer({ min: 1, max: 4 }) })),
+    op(2, fc.record({ op: fc.constant('select_reverse' as const), spec: matchSpec('select'), limit: fc.integer({ min: 1, max: 4 }) }, { requiredKeys: ['op', 'spec'] })),
+    op(2, fc.record({ op: fc.constantFrom('match' as const, 'match_object' as const), pattern: head, limit: fc.integer({ min: 1, max: 4 }) }, { requiredKeys: ['op', 'pattern'] })),
+    op(1, fc.record({ op: fc.constant('match_delete' as const), pattern: head })),
+    op(2, fc.record({ op: fc.constant('lookup_element' as const), key })),
+    op(oneKeyEach ? 3 : 1, fc.record({ op: fc.constant('update_element' as const), key, elements: elementSteps })),
     op(1, fc.record({ op: fc.constant('select_count' as const), spec: matchSpec('count') })),
     op(1, fc.record({ op: fc.constant('select_delete' as const), spec: matchSpec('count') })),
     op(oneKeyEach ? 2 : 1, fc.record({ op: fc.constant('select_replace' as const), spec: matchSpec('replace') }))

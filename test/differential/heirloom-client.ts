@@ -81,9 +81,20 @@ export class HeirloomTable {
         return keyOrEnd(await this.post(op.op, { key: op.key }))
       case 'walk_next': return list(await this.walk('first', 'next'))
       case 'walk_prev': return list(await this.walk('last', 'prev'))
-      case 'select':
+      case 'select': case 'select_reverse':
         if (op.limit === undefined) return list((await this.post(op.op, { spec: op.spec })).results.map(fromJson))
-        return list(await this.selectChunks(op.spec, op.limit))
+        return list(await this.chunks(op.op, { spec: op.spec, limit: op.limit }))
+      case 'match': case 'match_object':
+        if (op.limit === undefined) return list((await this.post(op.op, { pattern: op.pattern })).results.map(fromJson))
+        return list(await this.chunks(op.op, { pattern: op.pattern, limit: op.limit }))
+      case 'match_delete':
+        await this.post(op.op, { pattern: op.pattern }, 204)
+        return atom('true')
+      case 'lookup_element': {
+        const answer = await this.post(op.op, { key: op.key })
+        return 'values' in answer ? list(answer.values.map(fromJson)) : fromJson(answer.value)
+      }
+      case 'update_element': return atom(String((await this.post(op.op, { key: op.key, elements: op.elements })).updated))
       case 'select_count': return int((await this.post(op.op, { spec: op.spec })).count)
       case 'select_delete': return int((await this.post(op.op, { spec: op.spec })).deleted)
       case 'select_replace': return int((await this.post(op.op, { spec: op.spec })).replaced)
@@ -102,11 +113,11 @@ export class HeirloomTable {
   }
 
   // Every chunk, following continuations, as the driver gathers ETS's.
-  private async selectChunks (spec: Term[], limit: number): Promise<ETerm[]> {
+  private async chunks (operation: string, args: Record<string, unknown>): Promise<ETerm[]> {
     const chunks: ETerm[] = []
     let continuation: string | undefined
     do {
-      const chunk = await this.post('select', { spec, limit, continuation })
+      const chunk = await this.post(operation, { ...args, continuation })
       chunks.push(list(chunk.results.map(fromJson)))
       continuation = chunk.continuation
     } while (continuation !== undefined)

@@ -2,6 +2,7 @@
 // for the driver (driver.escript lists the Erlang side).
 import type { CounterOp } from '../../src/ets/counter.js'
 import type { EtsObject } from '../../src/ets/table.js'
+import { isCall } from '../../src/ets/match-guards.js'
 import { isTermObject, type Term } from '../../src/ets/term.js'
 import { atom, type ETerm, fromJson, fromObject, int, list, tuple } from './erlang-term.js'
 
@@ -14,8 +15,15 @@ export type Op =
   | { op: 'delete_object'; object: EtsObject }
   | { op: 'delete_all_objects' | 'first' | 'last' | 'walk_next' | 'walk_prev' | 'dump' }
   | { op: 'update_counter'; key: Term; ops: number | CounterStep | CounterStep[]; default?: EtsObject }
-  | { op: 'select'; spec: Term[]; limit?: number }
+  | { op: 'select' | 'select_reverse'; spec: Term[]; limit?: number }
   | { op: 'select_count' | 'select_delete' | 'select_replace'; spec: Term[] }
+  | { op: 'match' | 'match_object'; pattern: Term; limit?: number }
+  | { op: 'match_delete'; pattern: Term }
+  | { op: 'lookup_element'; key: Term }
+  | { op: 'update_element'; key: Term; elements: ElementStep | ElementStep[] }
+
+/** An update_element step without `path`: a member of an object value has no ETS position (ETS's is 2, the value). */
+export interface ElementStep { value: Term }
 
 /** The driver's form of an operation. */
 export function toErlang (op: Op): ETerm {
@@ -33,10 +41,18 @@ export function toErlang (op: Op): ETerm {
       const args = [atom(op.op), fromJson(op.key), counterOps(op.ops)]
       return tuple(...args, ...(op.default === undefined ? [] : [fromObject(op.default)]))
     }
-    case 'select':
+    case 'select': case 'select_reverse':
       return tuple(atom(op.op), matchSpec(op.spec), ...(op.limit === undefined ? [] : [int(op.limit)]))
     case 'select_count': case 'select_delete': case 'select_replace':
       return tuple(atom(op.op), matchSpec(op.spec))
+    case 'match': case 'match_object':
+      return tuple(atom(op.op), head(op.pattern), ...(op.limit === undefined ? [] : [int(op.limit)]))
+    case 'match_delete': return tuple(atom(op.op), head(op.pattern))
+    case 'lookup_element': return tuple(atom(op.op), fromJson(op.key), int(2))
+    case 'update_element': {
+      const step = (e: ElementStep): ETerm => tuple(int(2), fromJson(e.value))
+      return tuple(atom(op.op), fromJson(op.key), Array.isArray(op.elements) ? list(op.elements.map(step)) : step(op.elements))
+    }
   }
 }
 
@@ -59,8 +75,9 @@ function counterStep (step: CounterStep): ETerm {
 // A clause {head, guards, result} is {Head, Guards, [Result]}. The head
 // {"key": K, "value": V} is the tuple {K, V} (a missing member is '_'); "_",
 // "$N", "$_" and "$$" are atoms; other strings binaries; arrays in patterns
-// and results lists, in guards calls ["op", arg…] ↔ {op, Arg…};
-// ["const", x] ↔ {const, X}; objects maps.
+// lists. Guards and results are expressions, one syntax (match-guards.ts):
+// a call ["op", arg…] ↔ {op, Arg…}, ["const", x] ↔ {const, X}, any other
+// array a list of expressions, an object a map of them.
 
 const isVariable = (s: string): boolean => /^\$(?:0|[1-9][0-9]{0,8})$/.test(s)
 
@@ -76,7 +93,7 @@ export function matchSpec (spec: Term[]): ETerm {
   }))
 }
 
-function head (h: Term): ETerm {
+export function head (h: Term): ETerm {
   if (isTermObject(h) && Object.keys(h).every(name => name === 'key' || name === 'value')) {
     return tuple(pattern(Object.hasOwn(h, 'key') ? h.key : '_'), pattern(Object.hasOwn(h, 'value') ? h.value : '_'))
   }
@@ -94,6 +111,7 @@ function expression (x: Term): ETerm {
   if (typeof x === 'string') return special(x)
   if (isTermObject(x)) return { t: 'map', v: Object.keys(x).map(name => [fromJson(name), expression(x[name])]) }
   if (!Array.isArray(x) || x.length === 0) return fromJson(x)
+  if (!isCall(x)) return list(x.map(expression))
   if (x[0] === 'const') return tuple(atom('const'), fromJson(x[1]))
   return tuple(atom(x[0] as string), ...x.slice(1).map(expression))
 }
@@ -102,15 +120,7 @@ function expression (x: Term): ETerm {
 // {"key": K, "value": V} is the object {K, V}, which select_replace needs.
 function result (r: Term): ETerm {
   if (isTermObject(r) && Object.keys(r).length === 2 && Object.hasOwn(r, 'key') && Object.hasOwn(r, 'value')) {
-    return tuple(tuple(template(r.key), template(r.value)))
+    return tuple(tuple(expression(r.key), expression(r.value)))
   }
-  return template(r)
-}
-
-function template (x: Term): ETerm {
-  if (typeof x === 'string') return special(x)
-  if (isTermObject(x)) return { t: 'map', v: Object.keys(x).map(name => [fromJson(name), template(x[name])]) }
-  if (!Array.isArray(x)) return fromJson(x)
-  if (x.length === 2 && x[0] === 'const') return tuple(atom('const'), fromJson(x[1]))
-  return list(x.map(template))
+  return expression(r)
 }
