@@ -5,40 +5,19 @@
  * crashes write nothing. The database is memory-level with a switch that
  * fails its writes, as a full or read-only disk would, and counts them.
  */
-import { MemoryLevel } from 'memory-level'
 import t, { type Test } from 'tap'
 import type { Commit } from '../../src/ets/table.js'
 import { Catalog } from '../../src/tables/catalog.js'
 import type { TableService } from '../../src/tables/service.js'
+import { FaultyLevel } from '../faulty-level.js'
 import { until } from '../http/client.js'
 import { startService, valuesOf } from '../helpers.js'
 import { contents, loaded } from './support.js'
 
 t.setTimeout(60_000)
 
-/** abstract-level's private implementation methods, which its types leave out. */
-interface Implementation {
-  _batch (operations: never[], options: never): Promise<void>
-  _put (key: never, value: never, options: never): Promise<void>
-}
-const base = MemoryLevel.prototype as unknown as Implementation
-
-/** A LevelDB stand-in whose writes fail while `failing` is set, and which counts the writes it takes. */
-class FlakyLevel extends MemoryLevel<string, string> implements Implementation {
-  failing = false
-  writes = 0
-  async _batch (operations: never[], options: never): Promise<void> {
-    if (this.failing) throw Object.assign(new Error('IO error: No space left on device'), { code: 'LEVEL_IO_ERROR' })
-    this.writes++
-    return await base._batch.call(this, operations, options)
-  }
-
-  async _put (key: never, value: never, options: never): Promise<void> {
-    if (this.failing) throw new Error('IO error: No space left on device')
-    this.writes++
-    return await base._put.call(this, key, value, options)
-  }
-}
+/** The durable tables' disk: writes fail on cue, and are counted. */
+class FlakyLevel extends FaultyLevel {}
 
 async function start (t: Test, db: FlakyLevel, options: Parameters<typeof startService>[1] = {}): Promise<{ service: TableService; reports: string[] }> {
   const reports: string[] = []

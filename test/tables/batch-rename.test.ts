@@ -2,9 +2,11 @@
 import t from 'tap'
 import type { TableType } from '../../src/ets/table.js'
 import { Crash } from '../../src/runtime/types.js'
+import { Catalog } from '../../src/tables/catalog.js'
 import { handlerName, MANAGER } from '../../src/tables/names.js'
 import type { Args } from '../../src/tables/operations.js'
 import type { TableService } from '../../src/tables/service.js'
+import { FaultyLevel } from '../faulty-level.js'
 import { engineTable, startService, valuesOf } from '../helpers.js'
 
 type BatchOp = Args<'batch'>['ops'][number]
@@ -85,13 +87,13 @@ t.test('rename_moves_record_handler_and_objects', async t => {
 })
 
 t.test('rename_survives_a_manager_crash_after_the_catalog_write', async t => {
-  const service = await startService(t)
+  const db = new FaultyLevel()
+  const service = await startService(t, { catalog: await Catalog.over(db) })
   await service.create('old', 'set')
   await service.write('old', 'insert', { objects: [{ key: 'k', value: 1 }] })
   // The manager dies once the catalog holds the new name, before the table follows.
-  const rename = service.catalog.rename.bind(service.catalog)
-  service.catalog.rename = async (from, record) => {
-    await rename(from, record)
+  db.afterBatch = () => {
+    db.afterBatch = undefined
     service.node.exit(service.node.whereis(MANAGER)!, new Crash(new Error('crash mid-rename')))
   }
   await t.rejects(service.rename('old', 'new'), { code: 'unavailable' })
