@@ -454,38 +454,13 @@ const reads = {
       return { objects: page.objects, cursor: page.nextAfter === undefined ? undefined : encodeCursor(page.nextAfter) }
     },
   }),
-  select: readOp({
-    summary: 'ets:select, with limit and continuation like ets:select/3',
-    args: Select,
-    result: SelectResult,
-    prepare: ({ spec, limit, continuation }, limits) => ({ spec: compiled({ spec }, limits), limit, continuation: continuationOf(continuation), limits }),
-    apply: (table, args) => drain(selectSlices(table, args)),
-    scan: selectSlices,
-  }),
-  select_reverse: readOp({
-    summary: 'ets:select_reverse — ordered_set backwards; the hash types as select (as in ETS)',
-    args: Select,
-    result: SelectResult,
-    prepare: ({ spec, limit, continuation }, limits) => ({ spec: compiled({ spec }, limits), limit, continuation: continuationOf(continuation), limits, reverse: true }),
-    apply: (table, args) => drain(selectSlices(table, args)),
-    scan: selectSlices,
-  }),
-  match: readOp({
-    summary: 'ets:match — for each object the pattern matches, its variables\' values in number order',
-    args: MatchRequest,
-    result: SelectResult,
-    prepare: ({ pattern, limit, continuation }, limits) => ({ spec: compiledPattern(pattern, '$$', limits), limit, continuation: continuationOf(continuation), limits }),
-    apply: (table, args) => drain(selectSlices(table, args)),
-    scan: selectSlices,
-  }),
-  match_object: readOp({
-    summary: 'ets:match_object — the objects the pattern matches',
-    args: MatchRequest,
-    result: SelectResult,
-    prepare: ({ pattern, limit, continuation }, limits) => ({ spec: compiledPattern(pattern, '$_', limits), limit, continuation: continuationOf(continuation), limits }),
-    apply: (table, args) => drain(selectSlices(table, args)),
-    scan: selectSlices,
-  }),
+  select: selectRead('ets:select, with limit and continuation like ets:select/3', Select, ({ spec }, limits) => compiled({ spec }, limits)),
+  select_reverse: selectRead('ets:select_reverse — ordered_set backwards; the hash types as select (as in ETS)', Select,
+    ({ spec }, limits) => compiled({ spec }, limits), true),
+  match: selectRead('ets:match — for each object the pattern matches, its variables\' values in number order', MatchRequest,
+    ({ pattern }, limits) => compiledPattern(pattern, '$$', limits)),
+  match_object: selectRead('ets:match_object — the objects the pattern matches', MatchRequest,
+    ({ pattern }, limits) => compiledPattern(pattern, '$_', limits)),
   lookup_element: readOp({
     summary: 'ets:lookup_element — a member of the value by path; badarg when missing unless a default is given (OTP 26)',
     args: LookupElement,
@@ -503,6 +478,22 @@ const reads = {
   }),
 }
 
+interface SelectArgs { spec: CompiledMatchSpec; limit?: number; continuation?: SelectContinuation; limits: Limits; reverse?: boolean }
+
+/** A read shaped as select/3: a spec made once from the request, answered in chunks with limit and continuation. */
+function selectRead<A extends { limit?: number; continuation?: string }> (
+  summary: string, args: z.ZodType<A>, specOf: (args: A, limits: Limits) => CompiledMatchSpec, reverse = false
+): Operation<A, SelectArgs, z.infer<typeof SelectResult>> {
+  return readOp<A, SelectArgs, z.infer<typeof SelectResult>>({
+    summary,
+    args,
+    result: SelectResult,
+    prepare: (request, limits) => ({ spec: specOf(request, limits), limit: request.limit, continuation: continuationOf(request.continuation), limits, reverse }),
+    apply: (table, prepared) => drain(selectSlices(table, prepared)),
+    scan: selectSlices,
+  })
+}
+
 /**
  * select in slices: each slice a chunk of the engine's select with a time
  * pause, resumed from its continuation; the answer ends early (with a
@@ -511,7 +502,7 @@ const reads = {
  * client expects every result, so past max-response-bytes it is
  * limit_exceeded, naming the way out.
  */
-function * selectSlices (table: Table, args: { spec: CompiledMatchSpec; limit?: number; continuation?: SelectContinuation; limits: Limits; reverse?: boolean }): Slices<z.infer<typeof SelectResult>> {
+function * selectSlices (table: Table, args: SelectArgs): Slices<z.infer<typeof SelectResult>> {
   const { spec, limit, limits, reverse } = args
   const results: Term[] = []
   let bytes = 0
