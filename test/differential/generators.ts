@@ -45,6 +45,8 @@ import type { CounterStep, Op } from './operations.js'
 const KEYS: Term[] = [
   0, 1, 2, 3, -1, 1.5, -0.5, 'a', 'b', 'é', '\u{1F600}', '\uFFFF', true, false, null,
   [], [1], [1, 'a'], ['a'], {}, { a: 1 }, { a: 1, b: 2 }, { b: 1 },
+  // Arrays that share prefixes, for partly bound keys (an ordered_set walks only their range).
+  [1, 2], [1, 'b'], ['a', 1], ['a', [1]], [[1], 'a'], [1, 'a', 2],
 ]
 const VALUES: Term[] = [
   0, 1, 2, 5, -2, 100, 0.5, 2.5, 'x', 'y', '', true, false, null,
@@ -75,6 +77,7 @@ const keyPattern: fc.Arbitrary<Term> = fc.oneof(
   { weight: 3, arbitrary: variable },
   { weight: 2, arbitrary: fc.constant('_') },
   { weight: 1, arbitrary: fc.array(leafPattern, { minLength: 1, maxLength: 2 }) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom<Term>(1, 'a', [1]), fc.array(leafPattern, { maxLength: 2 })).map(([first, rest]): Term => [first, ...rest]) },
   { weight: 1, arbitrary: partialObjectPattern }
 )
 const valuePattern: fc.Arbitrary<Term> = fc.oneof(
