@@ -479,9 +479,18 @@ async function verify (client: Client, model: Model, counters: Counters): Promis
 
 function newCounters (): Counters {
   return {
-    attempted: 0, acknowledged: 0, writeFailures: {}, reads: 0, readFailures: {},
-    crashRequests: 0, injected: 0, skipped: 0, byKind: { handler: 0, handlers: 0, manager: 0, both: 0 },
-    hung: 0, unclean: 0, violations: [],
+    attempted: 0,
+    acknowledged: 0,
+    writeFailures: {},
+    reads: 0,
+    readFailures: {},
+    crashRequests: 0,
+    injected: 0,
+    skipped: 0,
+    byKind: { handler: 0, handlers: 0, manager: 0, both: 0 },
+    hung: 0,
+    unclean: 0,
+    violations: [],
   }
 }
 

@@ -191,7 +191,7 @@ export class Node<T = unknown> {
         let timer: NodeJS.Timeout | undefined
         const from = new From(
           value => { clearTimeout(timer); resolve(value as Reply) },
-          error => { clearTimeout(timer); reject(error) },
+          error => { clearTimeout(timer); reject(error) }
         )
         const envelope: Envelope = { kind: 'call', request, from }
         // Infinity waits for ever, as Erlang's `infinity` (see below).

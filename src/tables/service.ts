@@ -322,7 +322,8 @@ export class TableService {
     const store = this.storage.of(name)
     // Never a half-loaded table; nor one whose disk holds what it cannot read.
     if (store?.state === 'loading') throw new HeirloomError('loading', `table ${name} is being loaded from disk`, { retryAfter: 1 })
-    if (store?.state === 'damaged') throw store.refusal()!
+    const refusal = store?.state === 'damaged' ? store.refusal() : undefined
+    if (refusal !== undefined) throw refusal
     return entry.table
   }
 
