@@ -13,6 +13,7 @@ import { dashboardRoutes } from '../routes/dashboard.js'
 import { faultRoutes, poisonRoutes } from '../routes/faults.js'
 import { docsRoutes } from '../routes/docs.js'
 import { healthRoutes } from '../routes/health.js'
+import { loadRoutes } from '../routes/load.js'
 import { completeRouteSchema, contractTransform, contractTransformObject, OPENAPI_BASE } from '../routes/contract.js'
 import { objectRoutes } from '../routes/objects.js'
 import { operationRoutes } from '../routes/operations.js'
@@ -29,7 +30,7 @@ import { accessLog, type AccessLogLevel, logNodeEvents } from './logs.js'
 import { metricsPlugin } from './metrics.js'
 import type { TableService } from './tables/service.js'
 
-export type AppSettings = Pick<Config, 'faults' | 'maxDepth' | 'token' | 'corsOrigins' | 'heartbeat' | 'accessLog'>
+export type AppSettings = Pick<Config, 'faults' | 'maxDepth' | 'token' | 'corsOrigins' | 'heartbeat' | 'accessLog' | 'maxValueBytes' | 'maxKeyBytes'>
 
 export interface AppOptions extends AppSettings {
   tables: TableService
@@ -74,6 +75,7 @@ const heirloom: FastifyPluginAsync<AppOptions> = async (app, options) => {
   await app.register(tableRoutes, { prefix: '/v1' })
   await app.register(objectRoutes, { prefix: '/v1' })
   await app.register(operationRoutes, { prefix: '/v1' })
+  await app.register(loadRoutes, { prefix: '/v1', maxValueBytes: options.maxValueBytes, maxKeyBytes: options.maxKeyBytes })
   await app.register(processRoutes, { prefix: '/v1' })
   await app.register(changeRoutes, { prefix: '/v1', heartbeat: options.heartbeat })
   await app.register(dashboardRoutes)

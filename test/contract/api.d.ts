@@ -586,6 +586,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tables/{table}/load": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Insert NDJSON objects (a dump) streamed, in atomic chunks of up to 1,000 objects or 256 KiB; answers how many were loaded, or how far a failed load got */
+        post: operations["loadTable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/processes": {
         parameters: {
             query?: never;
@@ -611,100 +628,7 @@ export interface paths {
             cookie?: never;
         };
         /** Watch a table: its changes after a revision, as Server-Sent Events or long-poll JSON */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Stream what came after this revision (default: from now on); Last-Event-ID does the same */
-                    since?: number;
-                    /** @description Long-poll: seconds to wait for a change when there is none yet */
-                    wait?: number;
-                    /** @description Long-poll: most events in the answer */
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    /** @description Table name */
-                    table: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Server-Sent Events: `event: change` (id = revision, data = ChangeEvent), `event: progress` when idle (id = revision), then at most one final `renamed`, `dropped` or `overflow`; `: heartbeat` comments keep it open */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ChangesPage"];
-                        "text/event-stream": string;
-                    };
-                };
-                /** @description bad_request: The request is malformed; validation_failed: The request does not match the schema; badarg: The operation does not apply to these arguments; bad_match_spec: The match spec does not compile; bad_cursor: The cursor or continuation is malformed: pass back the one the server gave; limit_exceeded: The request is past a configured limit */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem400"];
-                    };
-                };
-                /** @description unauthorized: A valid bearer token is required */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem401"];
-                    };
-                };
-                /** @description not_found: No such route; table_not_found: No such table; object_not_found: No object with this key; process_not_found: No such process */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem404"];
-                    };
-                };
-                /** @description request_timeout: The request did not arrive in time */
-                408: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem408"];
-                    };
-                };
-                /** @description history_compacted: The change history no longer reaches back that far: dump the table, then watch from its revision */
-                410: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem410"];
-                    };
-                };
-                /** @description internal: Internal error; process_crashed: The process handling the request crashed */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem500"];
-                    };
-                };
-                /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem503"];
-                    };
-                };
-            };
-        };
+        get: operations["watchTable"];
         put?: never;
         post?: never;
         delete?: never;
@@ -721,83 +645,7 @@ export interface paths {
             cookie?: never;
         };
         /** Watch the node: tables created, dropped, renamed; processes crashed and restarted; tables given to heirs, parked and handed back */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Stream what came after this revision (default: from now on); Last-Event-ID does the same */
-                    since?: number;
-                    /** @description Long-poll: seconds to wait for a change when there is none yet */
-                    wait?: number;
-                    /** @description Long-poll: most events in the answer */
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Server-Sent Events, one per lifecycle event (event = its type, id = its sequence number), or long-poll JSON */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            rev: number;
-                            events: {
-                                [key: string]: unknown;
-                            }[];
-                            end?: {
-                                /** @enum {string} */
-                                type: "renamed" | "dropped" | "overflow";
-                                /** @description The last revision of the stream (overflow: the last one delivered: resume from it) */
-                                rev: number;
-                                /** @description renamed: the table's new name */
-                                name?: string;
-                            };
-                        };
-                        "text/event-stream": string;
-                    };
-                };
-                /** @description bad_request: The request is malformed; validation_failed: The request does not match the schema; badarg: The operation does not apply to these arguments; bad_match_spec: The match spec does not compile; bad_cursor: The cursor or continuation is malformed: pass back the one the server gave; limit_exceeded: The request is past a configured limit */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem400"];
-                    };
-                };
-                /** @description unauthorized: A valid bearer token is required */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem401"];
-                    };
-                };
-                /** @description request_timeout: The request did not arrive in time */
-                408: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem408"];
-                    };
-                };
-                /** @description internal: Internal error; process_crashed: The process handling the request crashed */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem500"];
-                    };
-                };
-            };
-        };
+        get: operations["watchNode"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1176,6 +1024,20 @@ export interface components {
         Ready: {
             /** @enum {string} */
             status: "ready" | "not_ready";
+        };
+        LoadResult: {
+            /** @description Objects inserted */
+            loaded: number;
+            /** @description Atomic inserts made, one revision each */
+            chunks: number;
+            /** @description The table's revision after the last chunk */
+            revision: number;
+        };
+        LoadProgress: {
+            /** @description Objects stored before the failure (absent when the load did not start): the chunks before the failing one are in, the failing chunk is not */
+            loaded?: number;
+        } & {
+            [key: string]: unknown;
         };
         /** @description Opaque (base64url): pass back the one the server gave */
         Cursor: string;
@@ -5014,6 +4876,114 @@ export interface operations {
             };
         };
     };
+    loadTable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Table name */
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-ndjson": components["schemas"]["EtsObjectInput"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoadResult"];
+                };
+            };
+            /** @description bad_request: The request is malformed; validation_failed: The request does not match the schema; badarg: The operation does not apply to these arguments; bad_match_spec: The match spec does not compile; bad_cursor: The cursor or continuation is malformed: pass back the one the server gave; limit_exceeded: The request is past a configured limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem400"] & components["schemas"]["LoadProgress"];
+                };
+            };
+            /** @description unauthorized: A valid bearer token is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description not_found: No such route; table_not_found: No such table; object_not_found: No object with this key; process_not_found: No such process */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"] & components["schemas"]["LoadProgress"];
+                };
+            };
+            /** @description request_timeout: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem408"];
+                };
+            };
+            /** @description payload_too_large: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem413"];
+                };
+            };
+            /** @description unsupported_media_type: The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem415"];
+                };
+            };
+            /** @description internal: Internal error; process_crashed: The process handling the request crashed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem500"] & components["schemas"]["LoadProgress"];
+                };
+            };
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem503"] & components["schemas"]["LoadProgress"];
+                };
+            };
+            /** @description memory_quota: The memory quota for table data is spent */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem507"] & components["schemas"]["LoadProgress"];
+                };
+            };
+        };
+    };
     listProcesses: {
         parameters: {
             query?: never;
@@ -5030,6 +5000,177 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Processes"];
+                };
+            };
+            /** @description unauthorized: A valid bearer token is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description request_timeout: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem408"];
+                };
+            };
+            /** @description internal: Internal error; process_crashed: The process handling the request crashed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem500"];
+                };
+            };
+        };
+    };
+    watchTable: {
+        parameters: {
+            query?: {
+                /** @description Stream what came after this revision (default: from now on); Last-Event-ID does the same */
+                since?: number;
+                /** @description Long-poll: seconds to wait for a change when there is none yet */
+                wait?: number;
+                /** @description Long-poll: most events in the answer */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Table name */
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events: `event: change` (id = revision, data = ChangeEvent), `event: progress` when idle (id = revision), then at most one final `renamed`, `dropped` or `overflow`; `: heartbeat` comments keep it open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangesPage"];
+                    "text/event-stream": string;
+                };
+            };
+            /** @description bad_request: The request is malformed; validation_failed: The request does not match the schema; badarg: The operation does not apply to these arguments; bad_match_spec: The match spec does not compile; bad_cursor: The cursor or continuation is malformed: pass back the one the server gave; limit_exceeded: The request is past a configured limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem400"];
+                };
+            };
+            /** @description unauthorized: A valid bearer token is required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description not_found: No such route; table_not_found: No such table; object_not_found: No object with this key; process_not_found: No such process */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description request_timeout: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem408"];
+                };
+            };
+            /** @description history_compacted: The change history no longer reaches back that far: dump the table, then watch from its revision */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem410"];
+                };
+            };
+            /** @description internal: Internal error; process_crashed: The process handling the request crashed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem500"];
+                };
+            };
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem503"];
+                };
+            };
+        };
+    };
+    watchNode: {
+        parameters: {
+            query?: {
+                /** @description Stream what came after this revision (default: from now on); Last-Event-ID does the same */
+                since?: number;
+                /** @description Long-poll: seconds to wait for a change when there is none yet */
+                wait?: number;
+                /** @description Long-poll: most events in the answer */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events, one per lifecycle event (event = its type, id = its sequence number), or long-poll JSON */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rev: number;
+                        events: {
+                            [key: string]: unknown;
+                        }[];
+                        end?: {
+                            /** @enum {string} */
+                            type: "renamed" | "dropped" | "overflow";
+                            /** @description The last revision of the stream (overflow: the last one delivered: resume from it) */
+                            rev: number;
+                            /** @description renamed: the table's new name */
+                            name?: string;
+                        };
+                    };
+                    "text/event-stream": string;
+                };
+            };
+            /** @description bad_request: The request is malformed; validation_failed: The request does not match the schema; badarg: The operation does not apply to these arguments; bad_match_spec: The match spec does not compile; bad_cursor: The cursor or continuation is malformed: pass back the one the server gave; limit_exceeded: The request is past a configured limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem400"];
                 };
             };
             /** @description unauthorized: A valid bearer token is required */

@@ -127,6 +127,14 @@ export async function everyOperation (client: HeirloomClient): Promise<void> {
   // The dump is NDJSON: read it as text, one object a line.
   const dump = await client.GET('/v1/tables/{table}/dump', { ...inv, parseAs: 'text' })
   deepEqual(dump.data?.trim().split('\n').map(line => JSON.parse(line)), [{ key: 3, value: 'C' }])
+  // A load is NDJSON too: the spec types one line; the serializer writes it as one.
+  const loaded = await client.POST('/v1/tables/{table}/load', {
+    ...inv,
+    body: { key: 5, value: 'e' },
+    bodySerializer: line => JSON.stringify(line) + '\n',
+    headers: { 'content-type': 'application/x-ndjson' },
+  })
+  deepEqual({ loaded: loaded.data?.loaded, chunks: loaded.data?.chunks }, { loaded: 1, chunks: 1 })
 
   equal((await client.POST('/v1/tables/{table}/delete_all_objects', inv)).response.status, 204)
   const renamed = await client.POST('/v1/tables/{table}/rename', { ...inv, body: { name: 'ops2' } })

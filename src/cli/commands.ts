@@ -1,0 +1,191 @@
+/**
+ * The subcommands (but `serve`, which is the server itself: main.ts), as
+ * one table: usage, what each prints for people and for scripts (--json:
+ * the server's JSON answer, or one JSON document), and the one or two
+ * requests it makes.
+ */
+import { readFile } from 'node:fs/promises'
+import type { ParseArgsConfig } from 'node:util'
+import type { z } from 'zod'
+import type { Lookup, TableInfo } from '../tables/schemas.js'
+import { type Client, segment } from './client.js'
+import { UsageError } from './errors.js'
+import { columns, writeLines } from './output.js'
+import { dump, load, type Streams } from './transfer.js'
+import { drawProcesses, type Processes } from './tree.js'
+
+export interface Context extends Streams {
+  client: Client
+  /** --json: output for scripts. */
+  json: boolean
+}
+
+export interface Command {
+  /** Arguments after the command's name, for the usage text. */
+  args: string
+  summary: string
+  /** Positional arguments: at least, at most. */
+  arity: [number, number]
+  options?: NonNullable<ParseArgsConfig['options']>
+  run: (context: Context, args: string[], options: Record<string, string | boolean | undefined>) => Promise<void>
+}
+
+const REVISION_HEADER = 'heirloom-revision'
+
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`
+
+const table = (name: string): string => `/v1/tables/${segment(name)}`
+
+/** One JSON document, for --json. */
+function printJson (context: Context, value: unknown): void {
+  context.stdout.write(JSON.stringify(value) + '\n')
+}
+
+/** A command-line argument that must be JSON. */
+function jsonArgument (text: string, what: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new UsageError(`${what} is not JSON: ${text} (a string is quoted: '"text"')`)
+  }
+}
+
+export const COMMANDS: Record<string, Command> = {
+  tables: {
+    args: '',
+    summary: 'list the tables',
+    arity: [0, 0],
+    async run (context) {
+      const { answer } = await context.client.json<{ tables: TableInfo[] }>('GET', '/v1/tables')
+      if (context.json) return printJson(context, answer)
+      if (answer.tables.length === 0) return writeLines(context.stdout, ['no tables'])
+      writeLines(context.stdout, columns(
+        ['NAME', 'TYPE', 'DURABILITY', 'SIZE', 'MEMORY', 'REVISION', 'RESTARTS'],
+        answer.tables.map(t => [t.name, t.type, t.durability, t.size, t.memory, t.revision, t.restarts])))
+    },
+  },
+
+  create: {
+    args: '<name> [--type set|ordered_set|bag|duplicate_bag] [--durability memory|disk|relaxed]',
+    summary: 'create a table (default type set, durability the server\'s)',
+    arity: [1, 1],
+    options: { type: { type: 'string' }, durability: { type: 'string' } },
+    async run (context, [name], options) {
+      const { answer } = await context.client.json<TableInfo>('POST', '/v1/tables', {
+        json: { name, ...(options.type === undefined ? {} : { type: options.type }), ...(options.durability === undefined ? {} : { durability: options.durability }) },
+      })
+      if (context.json) return printJson(context, answer)
+      writeLines(context.stdout, [`created ${answer.name} (${answer.type}, ${answer.durability})`])
+    },
+  },
+
+  drop: {
+    args: '<name>',
+    summary: 'drop a table and its objects',
+    arity: [1, 1],
+    async run (context, [name]) {
+      await context.client.request('DELETE', table(name))
+      if (context.json) return printJson(context, { dropped: name })
+      writeLines(context.stdout, [`dropped ${name}`])
+    },
+  },
+
+  get: {
+    args: '<table> <key>',
+    summary: 'the values of a string key, one JSON value a line (a bag may have several)',
+    arity: [2, 2],
+    async run (context, [name, key]) {
+      const { answer } = await context.client.json<z.infer<typeof Lookup>>('GET', `${table(name)}/objects/${segment(key)}`)
+      if (context.json) return printJson(context, answer)
+      writeLines(context.stdout, answer.values.map(value => JSON.stringify(value)))
+    },
+  },
+
+  put: {
+    args: '<table> <key> <json-value>',
+    summary: 'store a value (JSON) under a string key',
+    arity: [3, 3],
+    async run (context, [name, key, text]) {
+      const value = jsonArgument(text, 'the value')
+      const response = await context.client.request('PUT', `${table(name)}/objects/${segment(key)}`, { json: { value } })
+      const revision = Number(response.headers.get(REVISION_HEADER))
+      if (context.json) return printJson(context, { revision })
+      writeLines(context.stdout, [`stored (revision ${revision})`])
+    },
+  },
+
+  del: {
+    args: '<table> <key>',
+    summary: 'delete every object of a string key (done also when there is none)',
+    arity: [2, 2],
+    async run (context, [name, key]) {
+      const response = await context.client.request('DELETE', `${table(name)}/objects/${segment(key)}`)
+      const revision = Number(response.headers.get(REVISION_HEADER))
+      if (context.json) return printJson(context, { revision })
+      writeLines(context.stdout, [`deleted (revision ${revision})`])
+    },
+  },
+
+  select: {
+    args: '<table> <spec-json | @file>',
+    summary: 'ets:select: a match spec (every page, one result a line) or a whole select body ({"spec","limit","continuation"}: one page)',
+    arity: [2, 2],
+    async run (context, [name, source]) {
+      const text = source.startsWith('@')
+        ? await readFile(source.slice(1), 'utf8').catch((error: NodeJS.ErrnoException) => { throw new UsageError(`cannot read ${source.slice(1)}: ${error.code ?? error.message}`) })
+        : source
+      const spec = jsonArgument(text, 'the match spec')
+      if (typeof spec !== 'object' || spec === null) throw new UsageError('a match spec is a JSON array of clauses, or a select body object')
+      const results = await select(context.client, name, spec)
+      if (context.json) return printJson(context, results)
+      writeLines(context.stdout, results.results.map(result => JSON.stringify(result)))
+    },
+  },
+
+  ps: {
+    args: '',
+    summary: 'the supervision tree and the holding pen',
+    arity: [0, 0],
+    async run (context) {
+      const { answer } = await context.client.json<Processes>('GET', '/v1/processes')
+      if (context.json) return printJson(context, answer)
+      writeLines(context.stdout, drawProcesses(answer))
+    },
+  },
+
+  dump: {
+    args: '<table>',
+    summary: 'every object as NDJSON on stdout, streamed (--json changes nothing)',
+    arity: [1, 1],
+    run: (context, [name]) => dump(context.client, name, context),
+  },
+
+  load: {
+    args: '<table> [file | -]',
+    summary: 'insert NDJSON ({"key","value"} a line, as dump writes) from a file or stdin, streamed, in atomic chunks',
+    arity: [1, 2],
+    async run (context, [name, file]) {
+      const result = await load(context.client, name, file, context)
+      if (context.json) return printJson(context, result)
+      writeLines(context.stdout, [`loaded ${plural(result.loaded, 'object')} into ${name} in ${plural(result.chunks, 'chunk')} (revision ${result.revision})`])
+    },
+  },
+}
+
+/**
+ * A bare match spec gets every page (following continuations, each page
+ * bounded by the server's --max-response-bytes); a select body is sent as
+ * it is, for one page.
+ */
+async function select (client: Client, name: string, spec: object): Promise<{ results: unknown[]; continuation?: string }> {
+  const path = `${table(name)}/select`
+  if (!Array.isArray(spec)) return (await client.json<{ results: unknown[]; continuation?: string }>('POST', path, { json: spec })).answer
+  const results: unknown[] = []
+  let continuation: string | undefined
+  do {
+    const { answer } = await client.json<{ results: unknown[]; continuation?: string }>('POST', path, { json: continuation === undefined ? { spec } : { spec, continuation } })
+    results.push(...answer.results)
+    continuation = answer.continuation
+  } while (continuation !== undefined)
+  return { results }
+}
