@@ -18,6 +18,7 @@ COPY src ./src
 COPY routes ./routes
 # The dashboard's files, served as they are (no build step).
 COPY public ./public
+COPY bin ./bin
 RUN npm run build && npm prune --omit=dev
 
 # A static wget (busybox, musl) for the health check: probing with `node -e fetch(…)` would start a
@@ -36,6 +37,9 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/public ./public
+# The `heirloom` command (bin/heirloom.js runs dist/src/cli/main.js here: no src/ in the image).
+COPY --from=build /app/bin ./bin
+RUN ln -s /app/bin/heirloom.js /usr/local/bin/heirloom
 COPY --from=probe /bin/wget /usr/local/bin/wget
 # Created and chowned before VOLUME, so a new named volume starts owned by `node`.
 RUN mkdir -p /data && chown node:node /data

@@ -22,7 +22,7 @@ export const errors = {
   request_timeout: { status: 408, title: 'The request did not arrive in time' },
   table_exists: { status: 409, title: 'A table with this name exists' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
-  unsupported_media_type: { status: 415, title: 'The request body must be application/json' },
+  unsupported_media_type: { status: 415, title: 'The request body must be application/json (application/x-ndjson for load)' },
   too_many_tables: { status: 422, title: 'The table limit is reached' },
   internal: { status: 500, title: 'Internal error' },
   process_crashed: { status: 500, title: 'The process handling the request crashed' },
