@@ -1513,7 +1513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1773,7 +1773,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1963,7 +1963,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2146,7 +2146,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2258,7 +2258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2367,7 +2367,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2473,7 +2473,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2580,7 +2580,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2691,7 +2691,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2802,7 +2802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2910,7 +2910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3020,7 +3020,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3130,7 +3130,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3236,7 +3236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3346,7 +3346,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3457,7 +3457,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3567,7 +3567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3671,7 +3671,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3771,7 +3771,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3871,7 +3871,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3973,7 +3973,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4075,7 +4075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4174,7 +4174,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4273,7 +4273,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4372,7 +4372,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4471,7 +4471,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4570,7 +4570,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4669,7 +4669,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4770,7 +4770,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4946,7 +4946,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5269,7 +5269,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5359,7 +5359,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem413"];
                 };
             };
-            /** @description unsupported_media_type: The request body must be application/json */
+            /** @description unsupported_media_type: The request body must be application/json (application/x-ndjson for load) */
             415: {
                 headers: {
                     [name: string]: unknown;
