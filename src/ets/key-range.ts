@@ -3,7 +3,13 @@
 // whole table (ETS does the same for a partly bound key in an ordered_set).
 //
 // Which patterns bound a range (DESIGN §5 term order):
-// - A literal (no "_", no variable, no object anywhere) names one term.
+// - A literal key pattern (no "_", no variable anywhere, objects included)
+//   names one term, as ETS takes it: alone it is looked up, and among
+//   other clauses it bounds the range at that term (so on an ordered_set a
+//   literal object finds larger objects that hold its members only within
+//   the range, as in ETS: with clauses [0, "$1"] and [1, {"a": 1}] the key
+//   [1, {"a": 1, "b": 2}] lies past the range and is not found).
+// - Inside a partly bound key, a literal without objects names one term.
 // - An array pattern of n elements matches arrays of length n only. Arrays
 //   compare element by element, so those whose first elements equal the
 //   pattern's literal prefix are contiguous; the first element that is not
@@ -15,10 +21,10 @@
 //   of at least k members": no member value narrows it (with {"org": 7} the
 //   one-member objects with org 7 are contiguous, but {"org": 7, "x": 1}
 //   sits among the two-member objects, past every one-member object).
-//   A literal object inside a key pattern is matched the same way by a scan,
-//   so it never counts as a single term here.
+//   A literal object inside a partly bound key is matched the same way, so
+//   there it never counts as a single term.
 // - "_" and variables match anything: no range (the table is scanned).
-import { isSpecialString } from './match-scope.js'
+import { isLiteral, isSpecialString } from './match-scope.js'
 import { compareRanks, compareTerms, isTermObject, type Term } from './term.js'
 
 /**
@@ -38,6 +44,7 @@ interface PatternRange extends KeyRange {
 
 /** The range of keys a key pattern can match; undefined when it matches keys of every kind ("_", a variable). O(|pattern|). */
 export function keyRangeOf (pattern: Term): KeyRange | undefined {
+  if (isLiteral(pattern)) return { position: key => compareTerms(key, pattern) }
   return patternRange(pattern)
 }
 

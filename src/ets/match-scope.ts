@@ -1,7 +1,7 @@
 // What a match spec's head, guards and result share: the variables the head
 // binds, the runtime context, and where-in-the-spec error paths.
 import { EtsError } from './errors.js'
-import type { Term } from './term.js'
+import { isTermObject, type Term } from './term.js'
 
 /** The object being matched and the variables its head bound, by slot. */
 export interface MatchContext {
@@ -23,6 +23,14 @@ export function variableNumber (s: string): number | undefined {
 /** `_`, `$N`, `$_` and `$$` are not literal strings in a head. */
 export function isSpecialString (s: string): boolean {
   return s === '_' || s === '$_' || s === '$$' || variableNumber(s) !== undefined
+}
+
+/** A pattern with no wildcard and no variable anywhere: it names one term. O(|pattern|). */
+export function isLiteral (pattern: Term): boolean {
+  if (typeof pattern === 'string') return !isSpecialString(pattern)
+  if (Array.isArray(pattern)) return pattern.every(isLiteral)
+  if (isTermObject(pattern)) return Object.values(pattern).every(isLiteral)
+  return true
 }
 
 /** Variables of one clause: the head binds each to a slot on first sight. */

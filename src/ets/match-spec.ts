@@ -16,7 +16,7 @@
 import { compileExpression, GUARD_RAISED, isCall } from './match-guards.js'
 import { EtsError } from './errors.js'
 import { hullOf, keyRangeOf, type KeyRange } from './key-range.js'
-import { childPath, isSpecialString, Scope, specError, variableNumber, type Expr, type MatchContext } from './match-scope.js'
+import { childPath, isLiteral, Scope, specError, variableNumber, type Expr, type MatchContext } from './match-scope.js'
 import { distinctTerms, EXIT, isTermObject, termEquals, type Term } from './term.js'
 
 export const NO_MATCH: unique symbol = Symbol('no match')
@@ -219,14 +219,6 @@ function compileHead (head: Term, path: string, scope: Scope): { head: HeadMatch
     literalKey: isLiteral(keyPattern) ? { key: keyPattern } : undefined,
     keyRange: keyRangeOf(keyPattern),
   }
-}
-
-/** A pattern with no wildcard and no variable anywhere: it names one term. */
-function isLiteral (pattern: Term): boolean {
-  if (typeof pattern === 'string') return !isSpecialString(pattern)
-  if (Array.isArray(pattern)) return pattern.every(isLiteral)
-  if (isTermObject(pattern)) return Object.values(pattern).every(isLiteral)
-  return true
 }
 
 function compilePattern (pattern: Term, path: string, scope: Scope): Matcher {

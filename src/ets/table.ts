@@ -585,8 +585,11 @@ export class Table {
   }
 
   private candidateWalk (spec: CompiledMatchSpec, start: WalkStart | undefined, reverse: boolean): Iterable<Bucket> {
-    if (spec.keys === undefined) {
-      const range = this.type === 'ordered_set' ? spec.range : undefined
+    // An ordered_set looks up one literal key; several it walks from the least to the greatest,
+    // matching each object (ETS's tree does the same: an object pattern then matches larger objects in between).
+    const ordered = this.type === 'ordered_set'
+    if (spec.keys === undefined || (ordered && spec.keys.length > 1 && spec.range !== undefined)) {
+      const range = ordered ? spec.range : undefined
       if (start === undefined && range === undefined) this.scans++ // a scan resumed from a continuation is the same scan
       return this.index.walk(reverse, start, range)
     }
