@@ -8,16 +8,15 @@
  *
  * Left out on purpose, so that the ratio heirloom/ceiling measures them:
  * the processes and mailboxes (src/runtime), the service's admission checks
- * (src/tables/service.ts), the ETS engine (src/ets), and src/app.ts's
- * depth-guard preValidation hook (`depthGuard: true` puts a copy of it
- * back: the `guarded` targets of bench/load.ts measure what it costs). So is
- * the problem-details error handler: the benchmark never takes the error
- * paths.
+ * (src/tables/service.ts), the ETS engine (src/ets), and the depth check
+ * src/app.ts's JSON parser makes (`depthGuard: true` uses that parser: the
+ * `guarded` targets of bench/load.ts measure what it costs). So is the
+ * problem-details error handler: the benchmark never takes the error paths.
  */
-import secureJson from 'secure-json-parse'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { jsonParser, parseJson } from '../src/app.js'
 import { HeirloomError } from '../src/errors.js'
 import type { Term } from '../src/ets/term.js'
 import { registry } from '../src/tables/operations.js'
@@ -37,39 +36,6 @@ const wantsRepresentation = (prefer: string | undefined): boolean =>
 
 /** A Map key for any JSON key; the benchmark's keys are strings. */
 const mapKey = (key: unknown): unknown => typeof key === 'string' ? key : JSON.stringify(key)
-
-/** A copy of src/app.ts's parseJson (not exported there): UTF-8 only, secure-json-parse. */
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-function parseJson (_request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void): void {
-  let text: string
-  try {
-    text = utf8.decode(body)
-  } catch (error) {
-    done(new HeirloomError('bad_request', 'the body is not valid UTF-8', { cause: error }))
-    return
-  }
-  if (text.trim() === '') {
-    done(new HeirloomError('bad_request', 'the JSON body is empty'))
-    return
-  }
-  try {
-    done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }))
-  } catch (error) {
-    done(new HeirloomError('bad_request', `the body is not JSON: ${(error as Error).message}`, { cause: error }))
-  }
-}
-
-/** A copy of src/app.ts's depthExceeds (not exported there). */
-function depthExceeds (value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]]
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!
-    if (typeof v !== 'object' || v === null) continue
-    if (depth >= max) return true
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1])
-  }
-  return false
-}
 
 export interface CeilingOptions {
   /** Add src/app.ts's preValidation hook that refuses bodies nested deeper than 64. Default false. */
@@ -95,17 +61,9 @@ export async function ceilingServer (table: string, fill: Array<[string, unknown
   }).withTypeProvider<ZodTypeProvider>()
   app.removeContentTypeParser('text/plain')
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJson)
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, options.depthGuard === true ? jsonParser(64) : parseJson)
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(() => data => JSON.stringify(data))
-  if (options.depthGuard) {
-    const maxDepth = 64
-    app.addHook('preValidation', async request => {
-      if (request.body !== undefined && depthExceeds(request.body, maxDepth)) {
-        throw new HeirloomError('limit_exceeded', `the body nests deeper than ${maxDepth} levels (--max-depth)`)
-      }
-    })
-  }
 
   app.put('/v1/tables/:table/objects/:key', {
     schema: { params: ObjectParams, headers: Prefer, body: PutObject, response: { 200: EtsObjectSchema, 204: z.undefined() } },

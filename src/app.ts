@@ -117,7 +117,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
  * merged into objects, and so is nesting deeper than `maxDepth`. Checked
  * here, as the body is parsed, so that only requests with a body pay.
  */
-function jsonParser (maxDepth: number) {
+export function jsonParser (maxDepth: number) {
   return (request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void): void => {
     parseJson(request, body, (error, value) => {
       if (error === null && nestsDeeper(value, maxDepth)) {
@@ -129,7 +129,7 @@ function jsonParser (maxDepth: number) {
   }
 }
 
-function parseJson (_request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void): void {
+export function parseJson (_request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void): void {
   let text: string
   try {
     text = utf8.decode(body)
