@@ -1,6 +1,7 @@
 /** Running the real command line (src/main.ts) in a child process. */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { createServer } from 'node:net'
 import { createInterface } from 'node:readline'
 
 const MAIN = new URL('../src/main.ts', import.meta.url).pathname
@@ -29,4 +30,14 @@ export async function exitOf (child: ChildProcess): Promise<{ code: number | nul
   child.stderr!.on('data', chunk => { stderr += chunk })
   const [code, signal] = await once(child, 'exit') as [number | null, string | null]
   return { code, signal, stderr }
+}
+
+/** A port nothing listens on right now, on 127.0.0.1: free to listen on, refused to connect to. */
+export async function freePort (): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  return port
 }

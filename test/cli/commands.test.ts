@@ -7,9 +7,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
+import { freePort } from '../cli.js'
 import { listen, tempDir } from '../helpers.js'
 
 const BIN = new URL('../../bin/heirloom.js', import.meta.url).pathname
@@ -112,7 +112,7 @@ t.test('exit_codes: 1 with the problem on stderr, 2 for usage, 3 without a serve
   await failed(['select', 'x', '@/nonexistent/spec.json'], 2, /^heirloom: cannot read \/nonexistent\/spec\.json: ENOENT/)
   await failed(['load', 'x', '/nonexistent/file'], 2, /^heirloom: cannot read \/nonexistent\/file: ENOENT/)
 
-  const port = await closedPort()
+  const port = await freePort()
   const unreachable = await finished(start(['tables'], { HEIRLOOM_URL: `http://127.0.0.1:${port}` }))
   t.equal(unreachable.code, 3)
   t.equal(unreachable.stderr, `heirloom: cannot connect to http://127.0.0.1:${port} (ECONNREFUSED)\n`)
@@ -173,13 +173,3 @@ t.test('serve_runs_the_server_and_stops_on_SIGTERM', async t => {
   server.kill('SIGTERM')
   t.equal((await exited)[0], 0, 'a clean stop')
 })
-
-/** A port nothing listens on right now. */
-async function closedPort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}

@@ -10,19 +10,9 @@ import { fileURLToPath } from 'node:url'
 import { ClassicLevel } from 'classic-level'
 import t from 'tap'
 import { tempDir } from '../helpers.js'
-import { exitOf, run } from '../cli.js'
+import { exitOf, freePort, run } from '../cli.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-
-/** A port free right now on 127.0.0.1. */
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 async function portIsFree (port: number): Promise<boolean> {
   const server = createServer()
