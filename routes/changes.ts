@@ -12,7 +12,7 @@ import type { ServerResponse } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { StreamEnd, StreamReader } from '../src/tables/changes.js'
+import type { StreamEnd, StreamEvent, StreamReader } from '../src/tables/changes.js'
 import { problemResponses } from './problem.js'
 import { TableParams } from './schemas.js'
 
@@ -124,6 +124,29 @@ function lastEventId (request: FastifyRequest): number | undefined {
   return Number(id)
 }
 
+/** The events of one write, gathered by each stream in turn (one stream runs at a time). */
+const batch: StreamEvent[] = []
+
+/**
+ * The SSE frames of `events` as bytes. The readers of a table are woken
+ * together and most are at the same revision: the first to write a batch
+ * builds it and the others write the same bytes (events are never changed,
+ * so the first and last event name the batch).
+ */
+let lastFrames: { first: StreamEvent; last: StreamEvent; bytes: Buffer } | undefined
+function framesOf (events: StreamEvent[]): Buffer {
+  if (events.length === 0) return EMPTY
+  const first = events[0]
+  const last = events[events.length - 1]
+  if (lastFrames?.first !== first || lastFrames.last !== last) {
+    let text = ''
+    for (const { id, type, data } of events) text += `id: ${id}\nevent: ${type}\ndata: ${data}\n\n`
+    lastFrames = { first, last, bytes: Buffer.from(text) }
+  }
+  return lastFrames.bytes
+}
+const EMPTY = Buffer.alloc(0)
+
 const endFrame = (end: StreamEnd): string => `event: ${end.type}\ndata: ${JSON.stringify(end)}\n\n`
 
 /**
@@ -155,24 +178,28 @@ async function sse (res: ServerResponse, reader: StreamReader, heartbeat: number
     if (reader.delivered === reader.revision) res.write(progress())
     while (!signal.aborted) {
       // Everything there is now, in one write: one system call per wake, not per event.
-      let frames = ''
+      batch.length = 0
+      let chars = 0
       let end: StreamEnd | undefined
-      for (let next = reader.next(); next !== undefined && frames.length < FRAMES_PER_WRITE; next = reader.next()) {
+      for (let next = reader.next(); next !== undefined; next = reader.next()) {
         if ('end' in next) {
           end = next.end
           break
         }
-        const { id, type, data } = next.event
-        frames += `id: ${id}\nevent: ${type}\ndata: ${data}\n\n`
+        batch.push(next.event)
+        chars += next.event.data.length
+        if (chars >= FRAMES_PER_WRITE) break
       }
       if (end !== undefined) {
-        res.write(frames + endFrame(end))
+        res.write(framesOf(batch))
+        res.write(endFrame(end))
         break
       }
-      if (frames === '') {
+      if (batch.length === 0) {
         await reader.changed()
         continue
       }
+      const frames = framesOf(batch)
       sent = true
       if (!res.write(frames)) await drained(res, reader, signal)
     }

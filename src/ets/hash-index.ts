@@ -43,7 +43,7 @@ export class InsertionOrderIndex implements KeyIndex {
     const hash = termKey(key)
     let bucket = this.byHash.get(hash)
     if (bucket === undefined) {
-      bucket = { key, values: [], seq: this.nextSeq++, live: true, hash }
+      bucket = { key, values: [], bytes: 0, seq: this.nextSeq++, live: true, hash }
       this.byHash.set(hash, bucket)
       this.order.push(bucket)
     }

@@ -9,6 +9,8 @@ import type { Term } from './term.js'
 export interface Bucket {
   readonly key: Term
   values: Term[]
+  /** The table's memory estimate of its objects (objectBytes of each value), kept by the table. */
+  bytes: number
   /** Position in insertion order (hash tables); 0 in an ordered index. */
   readonly seq: number
   /** False once removed, so a walk over a stale snapshot skips it. */

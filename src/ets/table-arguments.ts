@@ -6,7 +6,7 @@ import type { EtsObject, SelectContinuation } from './table-types.js'
 import { isTermObject, termBytes, termEquals, type Term } from './term.js'
 
 /** Fixed cost per object on top of its key and value (the pair, the slot). */
-const OBJECT_OVERHEAD = 32
+export const OBJECT_OVERHEAD = 32
 
 /**
  * Bytes of one object (its key's and value's JSON, plus the pair); also

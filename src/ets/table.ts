@@ -8,7 +8,7 @@ import { checkElementUpdates, elementOf, withElements, type ElementUpdate } from
 import { applyMergePatch } from './merge-patch.js'
 import { TermOrderIndex } from './ordered-index.js'
 import {
-  checkContinuation, checkCursor, checkLimit, checkObject, checkObjects, objectBytes, replacementValue,
+  checkContinuation, checkCursor, checkLimit, checkObject, checkObjects, OBJECT_OVERHEAD, objectBytes, replacementValue,
 } from './table-arguments.js'
 import {
   TABLE_TYPES, type CountChunk, type EtsObject, type MatchSpec, type Page, type PageOptions, type ScanOptions,
@@ -84,24 +84,51 @@ export class Table {
     try {
       const result = write()
       if (journal.length === 0) return { result, commit: undefined }
-      let reset = false
-      const keys = new Map<string, Term>()
-      for (const record of journal) {
-        if (record.kind === 'reset') {
-          reset = true
-          record.index.clear()
-        } else {
-          keys.set(termKey(record.key), record.key)
-        }
-      }
-      const changes = [...keys.values()].map(key => ({ key, values: this.lookup(key) }))
-      return { result, commit: { revision: ++this.revision, reset, changes } }
+      return { result, commit: this.commitOf(journal) }
     } catch (error) {
       for (let i = journal.length - 1; i >= 0; i--) this.undo(journal[i])
       throw error
     } finally {
       this.journal = undefined
     }
+  }
+
+  /**
+   * What a write's journal changed: each bucket it touched once, in the
+   * order of its first change, with its values now. A bucket that left the
+   * index (emptied, or swept away by a reset) may have a successor for the
+   * same key: then the keys are told by the index as it is now.
+   */
+  private commitOf (journal: UndoRecord[]): Commit {
+    let reset = false
+    let left = false
+    const touched = new Set<Bucket>()
+    for (const record of journal) {
+      if (record.kind === 'reset') {
+        reset = true
+        record.index.clear()
+      } else {
+        touched.add(record.bucket)
+      }
+    }
+    for (const bucket of touched) left ||= !bucket.live
+    const changes: Change[] = []
+    let bytes = 0
+    if (!left) {
+      for (const bucket of touched) {
+        changes.push({ key: bucket.key, values: bucket.values.slice() })
+        bytes += bucket.bytes
+      }
+    } else {
+      const keys = new Map<string, Term>()
+      for (const bucket of touched) keys.set(termKey(bucket.key), bucket.key)
+      for (const key of keys.values()) {
+        const bucket = this.index.get(key)
+        changes.push({ key, values: bucket === undefined ? [] : bucket.values.slice() })
+        bytes += bucket === undefined ? OBJECT_OVERHEAD + termBytes(key) : bucket.bytes
+      }
+    }
+    return { revision: ++this.revision, reset, changes, bytes }
   }
 
   /** Number of objects. O(1). */
@@ -511,7 +538,10 @@ export class Table {
         if (seen.size !== bucket.values.length) throw new Error('identical objects in a bag')
       }
       count += bucket.values.length
-      for (const value of bucket.values) bytes += objectBytes(bucket.key, value)
+      let bucketBytes = 0
+      for (const value of bucket.values) bucketBytes += objectBytes(bucket.key, value)
+      if (bucketBytes !== bucket.bytes) throw new Error(`a bucket says it holds ${bucket.bytes} bytes, its objects take ${bucketBytes}`)
+      bytes += bucketBytes
     }
     if (keys !== this.index.size) throw new Error(`walk saw ${keys} keys, index says ${this.index.size}`)
     if (count !== this.objectCount) throw new Error(`size is ${this.objectCount}, table holds ${count}`)
@@ -521,19 +551,20 @@ export class Table {
   private put (key: Term, value: Term, bytes: number, budget: WriteBudget): void {
     const held = this.index.get(key)
     if (this.policy === 'replace' && held !== undefined) {
-      const delta = bytes - objectBytes(held.key, held.values[0])
+      const delta = bytes - held.bytes
       budget.grow(delta)
-      this.journal?.push({ kind: 'values', key: held.key, values: held.values })
+      this.journal?.push({ kind: 'values', bucket: held, values: held.values, bytes: held.bytes })
       this.bytes += delta
       held.values = [value]
+      held.bytes = bytes
       return
     }
     if (this.policy === 'distinct' && held !== undefined && held.values.some(v => termEquals(v, value))) return
     budget.grow(bytes) // before bucketFor: a refused insert must not leave an empty bucket behind
     const bucket = held ?? this.index.bucketFor(key)
-    const values = bucket.values
-    this.journal?.push({ kind: 'append', key: bucket.key, length: values.length })
-    values.push(value)
+    this.journal?.push({ kind: 'append', bucket, length: bucket.values.length, bytes: bucket.bytes })
+    bucket.values.push(value)
+    bucket.bytes += bytes
     this.objectCount++
     this.bytes += bytes
   }
@@ -613,12 +644,12 @@ export class Table {
   private setValues (bucket: Bucket, values: Term[], budget: WriteBudget = UNBOUNDED): void {
     let bytes = 0 // summed first: objectBytes or the budget may refuse, and then nothing must have changed
     for (const value of values) bytes += objectBytes(bucket.key, value, budget)
-    for (const value of bucket.values) bytes -= objectBytes(bucket.key, value)
-    budget.grow(bytes)
-    this.bytes += bytes
+    budget.grow(bytes - bucket.bytes)
+    this.bytes += bytes - bucket.bytes
     this.objectCount += values.length - bucket.values.length
-    this.journal?.push({ kind: 'values', key: bucket.key, values: bucket.values })
+    this.journal?.push({ kind: 'values', bucket, values: bucket.values, bytes: bucket.bytes })
     bucket.values = values
+    bucket.bytes = bytes
     if (values.length === 0) this.index.remove(bucket)
   }
 
@@ -626,7 +657,13 @@ export class Table {
     return this.type === 'ordered_set' ? new TermOrderIndex() : new InsertionOrderIndex()
   }
 
-  /** Reverts one change of a failed write: the key's values, or the whole index, as they were. */
+  /**
+   * Reverts one change of a failed write: the key's values, or the whole
+   * index, as they were. Undone newest first, so the table is as it was
+   * just after the change: its bucket is in the index if it is live, else
+   * (emptied by the change) the key gets a bucket again. O(1), or O(k) to
+   * cut an append back.
+   */
   private undo (record: UndoRecord): void {
     if (record.kind === 'reset') {
       this.index = record.index
@@ -634,27 +671,29 @@ export class Table {
       this.bytes = record.bytes
       return
     }
-    const bucket = this.index.bucketFor(record.key)
+    const bucket = record.bucket.live ? record.bucket : this.index.bucketFor(record.bucket.key)
     const values = record.kind === 'values' ? record.values : bucket.values.slice(0, record.length)
-    let bytes = 0
-    for (const value of values) bytes += objectBytes(bucket.key, value)
-    for (const value of bucket.values) bytes -= objectBytes(bucket.key, value)
-    this.bytes += bytes
+    this.bytes += record.bytes - bucket.bytes
     this.objectCount += values.length - bucket.values.length
     bucket.values = values
+    bucket.bytes = record.bytes
     if (values.length === 0) this.index.remove(bucket)
   }
 }
 
 /**
- * How to undo one change: a key's value list as it was (held by reference:
- * writes replace lists, they never edit them, except appends, which are
- * undone by length), or the whole index as it was before the table was emptied.
+ * How to undo one change: a bucket's value list and bytes as they were
+ * (the list held by reference: writes replace lists, they never edit them,
+ * except appends, which are undone by length), or the whole index as it
+ * was before the table was emptied.
  */
 type UndoRecord =
-  | { kind: 'values'; key: Term; values: Term[] }
-  | { kind: 'append'; key: Term; length: number }
+  | { kind: 'values'; bucket: Bucket; values: Term[]; bytes: number }
+  | { kind: 'append'; bucket: Bucket; length: number; bytes: number }
   | { kind: 'reset'; index: KeyIndex; objects: number; bytes: number }
+
+/** A changed key and its values after the write (`[]`: gone). */
+export interface Change { key: Term; values: Term[] }
 
 /**
  * What a committed write changed: the table's durable log and its change
@@ -665,7 +704,13 @@ type UndoRecord =
 export interface Commit {
   revision: number
   reset: boolean
-  changes: Array<{ key: Term; values: Term[] }>
+  changes: Change[]
+  /**
+   * What the changes name, in the table's memory estimate (each object's
+   * key and value plus a fixed overhead; a key that is gone, its key): the
+   * change history bounds its bytes by it without serialising the commit.
+   */
+  bytes: number
 }
 
 function tooLarge (what: string, maxBytes: number): EtsError {

@@ -28,16 +28,26 @@ import { HeirloomError } from '../errors.js'
 export interface HistoryLimits {
   /** Events kept per table. */
   historyEvents: number
-  /** Bytes of event data kept per table. */
+  /**
+   * Bytes of events kept per table, each counted as the table's memory
+   * estimate of the objects it names (at least the bytes of its JSON).
+   */
   historyBytes: number
   /**
-   * Bytes of event data kept for all tables together: past it, a table's
+   * Bytes of events kept for all tables together: past it, a table's
    * appends trim its own log down to its last event, so many busy tables
    * cannot hold more than this (plus one event each).
    */
   historyTotalBytes: number
   /** Events a reader may fall behind before it is ended with `overflow`. */
   watchLag: number
+  /**
+   * Least ms between two wakes of a table's readers: a busy table's readers
+   * are woken (and write to their sockets) at most this often, each time
+   * with everything that came meanwhile; the first change after a quiet
+   * spell goes out on the next turn. 0: every turn of the event loop.
+   */
+  watchInterval: number
 }
 
 /** One event of a stream, serialised once for every reader (SSE frames and long-poll answers alike). */
@@ -48,8 +58,36 @@ export interface StreamEvent {
   data: string
 }
 
-/** A committed write: `data` is `{"rev": R, "changes": [{"key", "values"}], "reset"?: true}`. */
-export interface ChangeEvent extends StreamEvent { type: 'change' }
+/**
+ * A committed write: `data` is `{"rev": R, "changes": [{"key", "values"}],
+ * "reset"?: true}`, serialised when first read, not in the handler's turn
+ * (most events of a table nobody watches are never read). The commit is
+ * held until then: its value lists are copies and terms are never changed
+ * in place, so it says later what it said when it was made.
+ */
+class ChangeEvent implements StreamEvent {
+  readonly type = 'change'
+  readonly id: number
+  /** Its size as the history counts it (the commit's estimate), fixed when appended. */
+  readonly bytes: number
+  private commit: Commit | undefined
+  private text: string | undefined
+
+  constructor (commit: Commit) {
+    this.id = commit.revision
+    this.bytes = commit.bytes
+    this.commit = commit
+  }
+
+  get data (): string {
+    if (this.text === undefined) {
+      const { revision, changes, reset } = this.commit!
+      this.text = JSON.stringify(reset ? { rev: revision, changes, reset } : { rev: revision, changes })
+      this.commit = undefined
+    }
+    return this.text
+  }
+}
 
 /** How a reader's stream ends, after every event before it. */
 export type StreamEnd =
@@ -81,7 +119,7 @@ class TableLog {
   private events: ChangeEvent[] = []
   private head = 0
   private bytes = 0
-  private readonly waiters = new Waiters()
+  private readonly waiters: Waiters
   /** The log's end for readers of an earlier name: a rename or the drop, at a revision. */
   readonly ends: Array<{ name: string; end: StreamEnd }> = []
 
@@ -91,7 +129,9 @@ class TableLog {
     private readonly limits: HistoryLimits,
     /** The bytes every log holds, shared by all. */
     private total: { bytes: number }
-  ) {}
+  ) {
+    this.waiters = new Waiters(limits.watchInterval)
+  }
 
   /** Readers may resume from any revision ≥ this one. */
   get oldest (): number {
@@ -102,14 +142,14 @@ class TableLog {
     // A revision the log did not see (never expected: the handler tells
     // each commit once, in order) must not look like a continuous history.
     if (commit.revision !== this.revision + 1) this.clear()
-    const data = JSON.stringify({ rev: commit.revision, changes: commit.changes, ...(commit.reset ? { reset: true } : {}) })
-    this.events.push({ id: commit.revision, type: 'change', data })
-    this.bytes += data.length
-    this.total.bytes += data.length
+    const event = new ChangeEvent(commit)
+    this.events.push(event)
+    this.bytes += event.bytes
+    this.total.bytes += event.bytes
     this.revision = commit.revision
     const { historyEvents, historyBytes, historyTotalBytes } = this.limits
     while (this.length > historyEvents || (this.length > 1 && (this.bytes > historyBytes || this.total.bytes > historyTotalBytes))) {
-      const evicted = this.events[this.head].data.length
+      const evicted = this.events[this.head].bytes
       this.bytes -= evicted
       this.total.bytes -= evicted
       this.events[this.head++] = undefined as unknown as ChangeEvent
@@ -164,14 +204,19 @@ class TableLog {
 }
 
 /**
- * Readers waiting for a log to grow. A burst of appends wakes them once, on
- * the next turn of the event loop, so that each reader then writes all that
- * came in one go: per reader, one wake and one socket write per turn, not
- * one per commit.
+ * Readers waiting for a log to grow. A burst of appends wakes them once, so
+ * that each reader then writes all that came in one go: per reader, one
+ * wake and one socket write per wake, not one per commit. Wakes are paced:
+ * at most one every `interval` ms (the first after a quiet spell on the
+ * next turn of the event loop), since on a busy table a socket write per
+ * reader per turn costs its writers more than the events themselves.
  */
 export class Waiters {
   private waiting: Array<() => void> = []
   private scheduled = false
+  private lastWake = -Infinity
+
+  constructor (private readonly interval = 0) {}
 
   /** Resolves at the next wake; at once if `signal` aborts first. */
   wait (signal?: AbortSignal): Promise<void> {
@@ -186,14 +231,19 @@ export class Waiters {
     })
   }
 
-  /** Wakes every waiter on the next turn of the event loop (once, however often it is asked meanwhile). */
+  /** Wakes every waiter soon: on the next turn, or `interval` ms after the last wake (once, however often it is asked meanwhile). */
   wakeSoon (): void {
     if (this.scheduled || this.waiting.length === 0) return
     this.scheduled = true
-    setImmediate(() => {
-      this.scheduled = false
-      this.wakeAll()
-    })
+    const wait = this.lastWake + this.interval - performance.now()
+    if (wait <= 0) setImmediate(this.wakeScheduled)
+    else setTimeout(this.wakeScheduled, wait)
+  }
+
+  private readonly wakeScheduled = (): void => {
+    this.scheduled = false
+    this.lastWake = performance.now()
+    this.wakeAll()
   }
 
   wakeAll (): void {

@@ -109,7 +109,8 @@ t.test('a_write_that_changes_nothing_commits_nothing', async t => {
   t.equal(table.transact(() => table.insert([{ key: 'k', value: 1 }])).commit, undefined, 'a bag drops an equal object')
   t.equal(table.transact(() => table.delete('absent')).commit, undefined)
   const { commit } = table.transact(() => table.insert([{ key: 'k', value: 2 }]))
-  t.same(commit, { revision: 1, reset: false, changes: [{ key: 'k', values: [1, 2] }] })
+  // bytes: two objects of 32 (overhead) + 3 ("k") + 1 (the value).
+  t.same(commit, { revision: 1, reset: false, changes: [{ key: 'k', values: [1, 2] }], bytes: 72 })
 })
 
 t.test('undo_of_an_emptied_table_restores_every_object_and_drops_later_inserts', async t => {
