@@ -20,7 +20,7 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from 'prom-client'
 import { z } from 'zod'
 import { isCrash, type ProcessKind, processKind } from './logs.js'
 import type { Pid } from './runtime/types.js'
@@ -51,24 +51,22 @@ export function createMetrics (service: TableService): { registry: Registry; obs
   collectDefaultMetrics({ register: registry })
   const node = service.node
 
-  const requests = new Counter({ name: 'heirloom_http_requests_total', help: 'HTTP requests answered, by method, route template and status', labelNames: ['method', 'route', 'status'], registers: [registry] })
-  const latency = new Histogram({ name: 'heirloom_http_request_duration_seconds', help: 'Time to answer an HTTP request, seconds', labelNames: ['method', 'route', 'status'], buckets: LATENCY_BUCKETS, registers: [registry] })
-  /** Tables with operation series: those dropped since lose them at the next scrape. */
-  const counted = new Set<string>()
-  const tableOps = new Counter({
-    name: 'heirloom_table_operations_total',
-    help: 'Acknowledged reads and writes per table',
-    labelNames: ['table', 'access'],
-    registers: [registry],
-    collect () {
-      for (const table of counted) {
-        if (service.catalog.get(table) !== undefined) continue
-        counted.delete(table)
-        this.remove({ table, access: 'read' })
-        this.remove({ table, access: 'write' })
+  const http = new RequestStats()
+  registry.registerMetric(http.counter('heirloom_http_requests_total', 'HTTP requests answered, by method, route template and status'))
+  registry.registerMetric(http.histogram('heirloom_http_request_duration_seconds', 'Time to answer an HTTP request, seconds'))
+  /** Acknowledged reads and writes per table; a dropped table's series go at the next scrape. */
+  const tableOps = new Map<string, Record<Access, number>>()
+  registry.registerMetric(scraped('heirloom_table_operations_total', 'Acknowledged reads and writes per table', 'counter', () => {
+    const values: MetricValue[] = []
+    for (const [table, counts] of tableOps) {
+      if (service.catalog.get(table) === undefined) {
+        tableOps.delete(table)
+        continue
       }
-    },
-  })
+      values.push({ labels: { table, access: 'read' }, value: counts.read }, { labels: { table, access: 'write' }, value: counts.write })
+    }
+    return values
+  }))
   const crashes = new Counter({ name: 'heirloom_process_crashes_total', help: 'Processes that exited abnormally, by kind', labelNames: ['kind'], registers: [registry] })
   const restarts = new Counter({ name: 'heirloom_process_restarts_total', help: 'Processes restarted by their supervisor, by kind', labelNames: ['kind'], registers: [registry] })
   const inherited = new Counter({ name: 'heirloom_table_inheritances_total', help: 'Tables given to their heir because their owner exited', registers: [registry] })
@@ -135,24 +133,33 @@ export function createMetrics (service: TableService): { registry: Registry; obs
     },
   })
 
+  /** Which table a route reads or writes, by method and route template: found once per route. */
+  const accessByRoute = new Map<string, Access | null>()
   const observe = (request: FastifyRequest, status: number, seconds: number): void => {
     const route = request.routeOptions.url ?? 'unmatched'
-    const labels = { method: request.method, route, status: String(status) }
-    requests.inc(labels)
-    latency.observe(labels, seconds)
+    const method = request.method
+    http.observe(method, route, status, seconds)
+    if (status >= 400) return
     const table = (request.params as { table?: unknown } | undefined)?.table
-    const access = accessOf(request.method, route)
-    if (status < 400 && access !== undefined && typeof table === 'string') {
-      counted.add(table)
-      tableOps.inc({ table, access })
-    }
+    if (typeof table !== 'string') return
+    const routeId = method + ' ' + route
+    let access = accessByRoute.get(routeId)
+    if (access === undefined) accessByRoute.set(routeId, access = accessOf(method, route) ?? null)
+    if (access === null) return
+    let counts = tableOps.get(table)
+    if (counts === undefined) tableOps.set(table, counts = { read: 0, write: 0 })
+    counts[access]++
   }
   return { registry, observe, stop }
 }
 
 const metrics: FastifyPluginAsync<{ tables: TableService }> = async (app, options) => {
   const { registry, observe, stop } = createMetrics(options.tables)
-  app.addHook('onResponse', async (request, reply) => { observe(request, reply.statusCode, reply.elapsedTime / 1000) })
+  // A callback hook: no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
+    observe(request, reply.statusCode, reply.elapsedTime / 1000)
+    done()
+  })
   app.addHook('onClose', async () => { stop() })
   app.get('/metrics', {
     schema: {
@@ -168,3 +175,59 @@ const metrics: FastifyPluginAsync<{ tables: TableService }> = async (app, option
 
 /** Not encapsulated: its hooks time every route of the server. */
 export const metricsPlugin = fp(metrics, { name: 'heirloom-metrics', fastify: '5.x' })
+
+/** A series of a metric as prom-client's registry formats it. */
+interface MetricValue { labels: Record<string, string | number>; value: number; metricName?: string }
+
+/** A metric whose series are made at scrape time from plain counts (prom-client's registry calls `get`). */
+function scraped (name: string, help: string, type: 'counter' | 'histogram', values: () => MetricValue[]): Metric {
+  return { name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) } as unknown as Metric
+}
+
+interface RequestSeries { labels: { method: string; route: string; status: string }; count: number; sum: number; buckets: number[] }
+
+/**
+ * HTTP requests by method, route template and status, counted in plain
+ * numbers as they are answered and turned into a counter and a histogram
+ * at scrape time: prom-client's labelled `inc` and `observe` hash their
+ * labels on every call, which cost a few µs of every request.
+ */
+class RequestStats {
+  private readonly series = new Map<string, RequestSeries>()
+
+  observe (method: string, route: string, status: number, seconds: number): void {
+    const id = method + ' ' + status + ' ' + route
+    let series = this.series.get(id)
+    if (series === undefined) {
+      series = { labels: { method, route, status: String(status) }, count: 0, sum: 0, buckets: LATENCY_BUCKETS.map(() => 0) }
+      this.series.set(id, series)
+    }
+    series.count++
+    series.sum += seconds
+    let bucket = 0
+    while (bucket < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[bucket]) bucket++
+    if (bucket < LATENCY_BUCKETS.length) series.buckets[bucket]++
+  }
+
+  counter (name: string, help: string): Metric {
+    return scraped(name, help, 'counter', () => [...this.series.values()].map(s => ({ labels: s.labels, value: s.count })))
+  }
+
+  /** Cumulative buckets, as Prometheus wants them: `le` each bound and +Inf, then the sum and the count. */
+  histogram (name: string, help: string): Metric {
+    return scraped(name, help, 'histogram', () => [...this.series.values()].flatMap(s => {
+      const values: MetricValue[] = []
+      let cumulative = 0
+      for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+        cumulative += s.buckets[i]
+        values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: LATENCY_BUCKETS[i] }, value: cumulative })
+      }
+      values.push(
+        { metricName: `${name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count },
+        { metricName: `${name}_sum`, labels: s.labels, value: s.sum },
+        { metricName: `${name}_count`, labels: s.labels, value: s.count }
+      )
+      return values
+    }))
+  }
+}

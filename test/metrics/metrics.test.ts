@@ -38,6 +38,28 @@ t.test('metrics_follow_prometheus_naming_conventions', async t => {
   t.equal(valueOf(families, 'heirloom_http_requests_total', { method: 'GET', route: '/v1/tables', status: '200' }), 1)
 })
 
+t.test('the_latency_histogram_has_cumulative_buckets_that_add_up_to_the_request_count', async t => {
+  const { url } = await listen(t)
+  for (let i = 0; i < 7; i++) await fetch(`${url}/v1/tables`)
+  const families = await scrape(url)
+  const labels = { method: 'GET', route: '/v1/tables', status: '200' }
+  const samples = families.get('heirloom_http_request_duration_seconds')!.samples
+    .filter(s => s.labels.route === labels.route && s.labels.method === labels.method && s.labels.status === labels.status)
+  const buckets = samples.filter(s => s.name.endsWith('_bucket'))
+  t.ok(buckets.length > 2, 'one sample per bound and +Inf')
+  t.equal(buckets.at(-1)!.labels.le, '+Inf')
+  const bound = (le: string): number => le === '+Inf' ? Infinity : Number(le)
+  for (let i = 1; i < buckets.length; i++) {
+    t.ok(bound(buckets[i].labels.le) > bound(buckets[i - 1].labels.le), 'bounds ascend')
+    t.ok(buckets[i].value >= buckets[i - 1].value, 'counts are cumulative')
+  }
+  t.equal(buckets.at(-1)!.value, 7)
+  t.equal(samples.find(s => s.name.endsWith('_count'))?.value, 7)
+  const sum = samples.find(s => s.name.endsWith('_sum'))!.value
+  t.ok(sum > 0 && sum < 7 * 5, 'the sum is the seconds the requests took')
+  t.equal(valueOf(families, 'heirloom_http_requests_total', labels), 7)
+})
+
 t.test('crash_and_restart_counters_count_a_real_crash_by_kind', async t => {
   const { url } = await listen(t, { faults: true })
   await fetch(`${url}/v1/tables`, json({ name: 'users' }))
