@@ -33,14 +33,18 @@ export class InsertionOrderIndex implements KeyIndex {
     return this.byHash.size
   }
 
+  /** The last key hashed and its hash: an insert asks `get`, then `bucketFor`, with the same key. */
+  private lastKey: Term | undefined
+  private lastHash = ''
+
   /** O(size of key). */
   get (key: Term): Bucket | undefined {
-    return this.byHash.get(termKey(key))
+    return this.byHash.get(this.hashOf(key))
   }
 
   /** O(size of key). */
   bucketFor (key: Term): Bucket {
-    const hash = termKey(key)
+    const hash = this.hashOf(key)
     let bucket = this.byHash.get(hash)
     if (bucket === undefined) {
       bucket = { key, values: [], bytes: 0, seq: this.nextSeq++, live: true, hash }
@@ -48,6 +52,15 @@ export class InsertionOrderIndex implements KeyIndex {
       this.order.push(bucket)
     }
     return bucket
+  }
+
+  /** termKey, reused for the key just hashed (terms are never changed in place). */
+  private hashOf (key: Term): string {
+    if (key !== this.lastKey || this.lastKey === undefined) {
+      this.lastHash = termKey(key)
+      this.lastKey = key
+    }
+    return this.lastHash
   }
 
   /** O(1) amortised. */

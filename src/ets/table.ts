@@ -167,16 +167,24 @@ export class Table {
     return bucket === undefined ? [] : bucket.values.slice()
   }
 
+  /**
+   * `lookup`, unless the values' JSON would pass `maxBytes`: then undefined.
+   * A key's memory estimate is at least its values' JSON, so only a key
+   * that holds more than `maxBytes` is measured. O(|key| + k), plus
+   * O(min(size, maxBytes)) for such a key.
+   */
+  lookupWithin (key: Term, maxBytes: number): Term[] | undefined {
+    termBytes(key)
+    const bucket = this.index.get(key)
+    if (bucket === undefined) return []
+    if (bucket.bytes > maxBytes && valuesBytes(bucket, maxBytes) > maxBytes) return undefined
+    return bucket.values.slice()
+  }
+
   /** Bytes of the JSON of the key's values (as a lookup answers them), counted up to `cap`. O(min(size, cap)). */
   valuesBytes (key: Term, cap = Infinity): number {
     const bucket = this.index.get(key)
-    if (bucket === undefined) return 0
-    let bytes = 0
-    for (const value of bucket.values) {
-      if (bytes > cap) break
-      bytes += termBytes(value, cap - bytes) + 1
-    }
-    return bytes
+    return bucket === undefined ? 0 : valuesBytes(bucket, cap)
   }
 
   /** O(|key|) hash, O(log n) ordered_set. */
@@ -711,6 +719,16 @@ export interface Commit {
    * change history bounds its bytes by it without serialising the commit.
    */
   bytes: number
+}
+
+/** Bytes of the JSON of a bucket's values, each followed by a comma, counted up to just past `cap`. */
+function valuesBytes (bucket: Bucket, cap: number): number {
+  let bytes = 0
+  for (const value of bucket.values) {
+    if (bytes > cap) break
+    bytes += termBytes(value, cap - bytes) + 1
+  }
+  return bytes
 }
 
 function tooLarge (what: string, maxBytes: number): EtsError {

@@ -181,6 +181,8 @@ function encode (t: Term): string {
  * so it runs on everything a table stores. Complexity: O(min(size, cap)).
  */
 export function termBytes (t: Term, cap = Infinity): number {
+  // Most keys are strings: no meter to make.
+  if (typeof t === 'string') return stringBytes(t)
   const meter = { bytes: 0, cap }
   measure(t, 0, meter)
   return meter.bytes

@@ -428,7 +428,9 @@ const reads = {
     summary: 'ets:lookup — one key, or many in one request',
     args: Keys,
     result: z.union([Lookup, z.object({ results: z.array(Lookup) })]),
-    prepare: (args, limits) => ({ ...args, limits }),
+    // Literal objects, not a spread: this is every GET of an object.
+    prepare: (args, limits): { key: Term; limits: Limits } | { keys: Term[]; limits: Limits } =>
+      'key' in args ? { key: args.key, limits } : { keys: args.keys, limits },
     apply: (table, args) => 'key' in args
       ? { key: args.key, values: lookupBounded(table, args.key, args.limits) }
       : { results: lookupMany(table, args.keys, args.limits) },
@@ -536,8 +538,9 @@ function * countSlices (table: Table, spec: CompiledMatchSpec): Slices<{ count: 
 }
 
 function lookupBounded (table: Table, key: Term, limits: Limits): Term[] {
-  if (table.valuesBytes(key, limits.maxResponseBytes) > limits.maxResponseBytes) throw tooLarge(limits, 'the values of this key; page through them')
-  return table.lookup(key)
+  const values = table.lookupWithin(key, limits.maxResponseBytes)
+  if (values === undefined) throw tooLarge(limits, 'the values of this key; page through them')
+  return values
 }
 
 /**
