@@ -8,6 +8,7 @@
 import { CallError, RuntimeError } from './errors.js'
 import { type Behaviour, type Envelope, From, Process } from './process.js'
 import { type Heir, type TableEntry, TableRegistry } from './tables.js'
+import { type Timeout, Timeouts } from './timeouts.js'
 import {
   type Clock, Crash, type Destination, type ExitReason, isPid, type NodeEvent, type NodeListener, type Pid, systemClock,
 } from './types.js'
@@ -47,6 +48,8 @@ export class Node<T = unknown> {
   private readonly processes = new Map<Pid, Process>()
   private readonly names = new Map<string, Pid>()
   private readonly nameWaiters = new Map<string, Set<() => void>>()
+  /** The timeouts of calls: one timer per duration (timeouts.ts). */
+  private readonly timeouts = new Timeouts()
   private readonly listeners = new Set<NodeListener>()
   private nextPid = 1
   private nextRef = 1
@@ -188,14 +191,14 @@ export class Node<T = unknown> {
     // The common case, on every write: the process is there. No wait for a name, one promise.
     if (target !== undefined && !target.dead) {
       return new Promise<Reply>((resolve, reject) => {
-        let timer: NodeJS.Timeout | undefined
+        let timer: Timeout | undefined
         const from = new From(
-          value => { clearTimeout(timer); resolve(value as Reply) },
-          error => { clearTimeout(timer); reject(error) }
+          value => { if (timer !== undefined) this.timeouts.cancel(timer, timeout); resolve(value as Reply) },
+          error => { if (timer !== undefined) this.timeouts.cancel(timer, timeout); reject(error) }
         )
         const envelope: Envelope = { kind: 'call', request, from }
         // Infinity waits for ever, as Erlang's `infinity` (see below).
-        if (timeout <= MAX_TIMER_MS) timer = setTimeout(() => from.fail(new CallError('timeout', !target.withdraw(envelope))), timeout)
+        if (timeout <= MAX_TIMER_MS) timer = this.timeouts.start(timeout, () => from.fail(new CallError('timeout', !target.withdraw(envelope))))
         target.enqueue(envelope)
       })
     }

@@ -10,6 +10,9 @@ export class Queue<T> {
 
   push (item: T): void { this.items.push(item) }
 
+  /** The first item, left in place. */
+  peek (): T | undefined { return this.head === this.items.length ? undefined : this.items[this.head] }
+
   shift (): T | undefined {
     if (this.head === this.items.length) return undefined
     const item = this.items[this.head]

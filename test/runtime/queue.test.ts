@@ -7,6 +7,7 @@ t.test('queue_behaves_as_an_array', async t => {
   const op = fc.oneof(
     fc.record({ push: fc.nat(50) }),
     fc.record({ shift: fc.constant(true) }),
+    fc.record({ peek: fc.constant(true) }),
     fc.record({ remove: fc.nat(50) }),
     fc.record({ unshiftAll: fc.array(fc.nat(50), { maxLength: 5 }) }),
     fc.record({ drain: fc.constant(true) })
@@ -19,6 +20,7 @@ t.test('queue_behaves_as_an_array', async t => {
     for (const o of ops) {
       if ('push' in o) { queue.push(box(o.push)); model.push(box(o.push)) }
       if ('shift' in o && queue.shift() !== model.shift()) return false
+      if ('peek' in o && queue.peek() !== model[0]) return false
       if ('remove' in o) {
         const at = model.indexOf(box(o.remove))
         if (at >= 0) model.splice(at, 1)
