@@ -3,6 +3,7 @@ import type { Bucket, KeyIndex, WalkStart } from './key-index.js'
 import { termKey, type Term } from './term.js'
 
 interface HashBucket extends Bucket {
+  /** Its key in the map: the key itself for a string, else termKey's encoding. */
   readonly hash: string
 }
 
@@ -21,7 +22,10 @@ const COMPACT_MIN_DEAD = 32
  * so it survives the deletion of the key it came from.
  */
 export class InsertionOrderIndex implements KeyIndex {
-  private readonly byHash = new Map<string, HashBucket>()
+  // String keys by themselves (no encoding to make: most keys are strings),
+  // other keys by termKey's encoding, in a map of their own so the two never collide.
+  private readonly byString = new Map<string, HashBucket>()
+  private readonly byTerm = new Map<string, HashBucket>()
   private order: HashBucket[] = []
   private dead = 0
   private nextSeq = 0
@@ -30,7 +34,7 @@ export class InsertionOrderIndex implements KeyIndex {
 
   /** O(1). */
   get size (): number {
-    return this.byHash.size
+    return this.byString.size + this.byTerm.size
   }
 
   /** The last key hashed and its hash: an insert asks `get`, then `bucketFor`, with the same key. */
@@ -39,19 +43,24 @@ export class InsertionOrderIndex implements KeyIndex {
 
   /** O(size of key). */
   get (key: Term): Bucket | undefined {
-    return this.byHash.get(this.hashOf(key))
+    return typeof key === 'string' ? this.byString.get(key) : this.byTerm.get(this.hashOf(key))
   }
 
   /** O(size of key). */
   bucketFor (key: Term): Bucket {
-    const hash = this.hashOf(key)
-    let bucket = this.byHash.get(hash)
+    const map = this.mapOf(key)
+    const hash = typeof key === 'string' ? key : this.hashOf(key)
+    let bucket = map.get(hash)
     if (bucket === undefined) {
-      bucket = { key, values: [], bytes: 0, seq: this.nextSeq++, live: true, hash }
-      this.byHash.set(hash, bucket)
+      bucket = { key, values: [], bytes: 0, seq: this.nextSeq++, live: true, mark: 0, hash }
+      map.set(hash, bucket)
       this.order.push(bucket)
     }
     return bucket
+  }
+
+  private mapOf (key: Term): Map<string, HashBucket> {
+    return typeof key === 'string' ? this.byString : this.byTerm
   }
 
   /** termKey, reused for the key just hashed (terms are never changed in place). */
@@ -67,7 +76,7 @@ export class InsertionOrderIndex implements KeyIndex {
   remove (bucket: Bucket): void {
     const hashBucket = bucket as HashBucket
     if (!hashBucket.live) return
-    this.byHash.delete(hashBucket.hash)
+    this.mapOf(hashBucket.key).delete(hashBucket.hash)
     hashBucket.live = false
     this.dead++
     while (this.order.length > 0 && !this.order[this.order.length - 1].live) {
@@ -85,7 +94,8 @@ export class InsertionOrderIndex implements KeyIndex {
   /** O(n). Sequence numbers keep growing, so old cursors never point into new objects' past. */
   clear (): void {
     for (const bucket of this.order) bucket.live = false
-    this.byHash.clear()
+    this.byString.clear()
+    this.byTerm.clear()
     this.order = []
     this.dead = 0
     this.head = 0
@@ -139,10 +149,10 @@ export class InsertionOrderIndex implements KeyIndex {
       if (bucket.seq >= this.nextSeq) throw new Error('sequence number from the future')
       if (!bucket.live) continue
       live++
-      if (this.byHash.get(bucket.hash) !== bucket) throw new Error('ordered bucket missing from the hash')
-      if (termKey(bucket.key) !== bucket.hash) throw new Error('bucket filed under a wrong hash')
+      if (this.mapOf(bucket.key).get(bucket.hash) !== bucket) throw new Error('ordered bucket missing from the hash')
+      if ((typeof bucket.key === 'string' ? bucket.key : termKey(bucket.key)) !== bucket.hash) throw new Error('bucket filed under a wrong hash')
     }
-    if (live !== this.byHash.size) throw new Error('hash and order disagree on the number of keys')
+    if (live !== this.size) throw new Error('hash and order disagree on the number of keys')
     if (live + this.dead !== this.order.length) throw new Error('dead bucket count wrong')
   }
 }

@@ -48,7 +48,7 @@ export class TermOrderIndex implements KeyIndex {
   bucketFor (key: Term): Bucket {
     let bucket = this.tree.get(key)
     if (bucket === undefined) {
-      bucket = { key, values: [], bytes: 0, seq: 0, live: true }
+      bucket = { key, values: [], bytes: 0, seq: 0, live: true, mark: 0 }
       this.tree.set(key, bucket)
     }
     return bucket

@@ -102,21 +102,25 @@ export class Table {
   private commitOf (journal: UndoRecord[]): Commit {
     let reset = false
     let left = false
-    const touched = new Set<Bucket>()
+    // Marked with the commit's revision, so each bucket is listed once without a set of them.
+    const revision = ++this.revision
+    const touched: Bucket[] = []
     for (const record of journal) {
       if (record.kind === 'reset') {
         reset = true
         record.index.clear()
-      } else {
-        touched.add(record.bucket)
+      } else if (record.bucket.mark !== revision) {
+        record.bucket.mark = revision
+        touched.push(record.bucket)
       }
     }
+    // After the loop: a reset later in the journal sweeps earlier buckets away.
     for (const bucket of touched) left ||= !bucket.live
     const changes: Change[] = []
     let bytes = 0
     if (!left) {
       for (const bucket of touched) {
-        changes.push({ key: bucket.key, values: bucket.values.slice() })
+        changes.push({ key: bucket.key, values: this.snapshot(bucket.values) })
         bytes += bucket.bytes
       }
     } else {
@@ -124,11 +128,20 @@ export class Table {
       for (const bucket of touched) keys.set(termKey(bucket.key), bucket.key)
       for (const key of keys.values()) {
         const bucket = this.index.get(key)
-        changes.push({ key, values: bucket === undefined ? [] : bucket.values.slice() })
+        changes.push({ key, values: bucket === undefined ? [] : this.snapshot(bucket.values) })
         bytes += bucket === undefined ? OBJECT_OVERHEAD + termBytes(key) : bucket.bytes
       }
     }
-    return { revision: ++this.revision, reset, changes, bytes }
+    return { revision, reset, changes, bytes }
+  }
+
+  /**
+   * A value list as it is now, for a commit. A set's lists are replaced,
+   * never changed once written (see UndoRecord), so the list itself is
+   * that; a bag's grow by appends, so they are copied.
+   */
+  private snapshot (values: Term[]): Term[] {
+    return this.policy === 'replace' ? values : values.slice()
   }
 
   /** Number of objects. O(1). */
