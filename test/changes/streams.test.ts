@@ -111,6 +111,18 @@ t.test('since_older_than_the_history_or_past_the_table_answers_410_with_the_olde
   t.equal((await call(url, 'GET', '/v1/tables/users/changes?since=6')).status, 410, 'a revision the table never reached')
 })
 
+t.test('the_history_keeps_at_most_its_bytes_counting_each_event_as_the_objects_it_names', async t => {
+  // Each PUT names one object of about 32 + 4 + 1000 bytes: 5 such events pass 4,000 bytes, 3 do not.
+  const url = await withTable(t, { historyBytes: 4000 })
+  for (let i = 0; i < 8; i++) await call(url, 'PUT', `/v1/tables/users/objects/k${i}`, { value: 'x'.repeat(998) })
+  const kept = await call(url, 'GET', '/v1/tables/users/changes?since=5')
+  t.equal(kept.status, 200)
+  t.same(kept.body.events.map((e: Change) => e.rev), [6, 7, 8])
+  const old = await call(url, 'GET', '/v1/tables/users/changes?since=4')
+  t.equal(old.status, 410, 'a fourth event of about 1 KB would pass 4,000 bytes')
+  t.match(old.body, { code: 'history_compacted', oldest: 5 })
+})
+
 t.test('dump_then_watch_from_its_revision_converges_while_writes_run', async t => {
   const url = await withTable(t, {}, 'set')
   const run = { writing: true }
