@@ -570,19 +570,25 @@ export class Table {
   }
 
   private put (key: Term, value: Term, bytes: number, budget: WriteBudget): void {
-    const held = this.index.get(key)
-    if (this.policy === 'replace' && held !== undefined) {
-      const delta = bytes - held.bytes
+    // One look-up: the key's bucket, made empty if the key is new (and taken out again if the budget refuses it).
+    const bucket = this.index.bucketFor(key)
+    const fresh = bucket.values.length === 0
+    if (this.policy === 'replace' && !fresh) {
+      const delta = bytes - bucket.bytes
       budget.grow(delta)
-      this.journal?.push({ kind: 'values', bucket: held, values: held.values, bytes: held.bytes })
+      this.journal?.push({ kind: 'values', bucket, values: bucket.values, bytes: bucket.bytes })
       this.bytes += delta
-      held.values = [value]
-      held.bytes = bytes
+      bucket.values = [value]
+      bucket.bytes = bytes
       return
     }
-    if (this.policy === 'distinct' && held !== undefined && held.values.some(v => termEquals(v, value))) return
-    budget.grow(bytes) // before bucketFor: a refused insert must not leave an empty bucket behind
-    const bucket = held ?? this.index.bucketFor(key)
+    if (this.policy === 'distinct' && !fresh && bucket.values.some(v => termEquals(v, value))) return
+    try {
+      budget.grow(bytes)
+    } catch (error) {
+      if (fresh) this.index.remove(bucket) // a refused insert leaves no empty bucket behind
+      throw error
+    }
     this.journal?.push({ kind: 'append', bucket, length: bucket.values.length, bytes: bucket.bytes })
     bucket.values.push(value)
     bucket.bytes += bytes

@@ -5,6 +5,7 @@
 // and no new revision when it changed nothing.
 import fc from 'fast-check'
 import t from 'tap'
+import { WriteBudget } from '../../src/ets/budget.js'
 import { createTable, TABLE_TYPES, type Table } from '../../src/ets/table.js'
 import { termKey, type Term } from '../../src/ets/term.js'
 
@@ -125,4 +126,19 @@ t.test('undo_of_an_emptied_table_restores_every_object_and_drops_later_inserts',
   t.same(table.lookup('late'), [])
   t.same(table.lookup(42), [42])
   table.checkValid()
+})
+
+t.test('an_insert_the_budget_refuses_leaves_no_trace_of_a_new_key', async t => {
+  for (const type of ['set', 'ordered_set', 'bag', 'duplicate_bag'] as const) {
+    const table = createTable(type)
+    table.insert([{ key: 'old', value: 1 }])
+    const before = { size: table.size, memory: table.memory, keys: table.info().keys }
+    // Room for a small value, not for this one: refused after its key's bucket was found.
+    t.throws(() => table.insert([{ key: 'new', value: 'x'.repeat(100) }], new WriteBudget(Infinity, 50)), { code: 'memory_quota' }, type)
+    t.throws(() => table.transact(() => table.insert([{ key: 'k2', value: 2 }, { key: 'new', value: 'x'.repeat(100) }], new WriteBudget(Infinity, 60))), { code: 'memory_quota' }, `${type}, in a write`)
+    table.checkValid()
+    t.same({ size: table.size, memory: table.memory, keys: table.info().keys }, before, type)
+    t.same(table.lookup('new'), [], type)
+    t.same(table.lookup('k2'), [], `${type}: the write's earlier insert is undone`)
+  }
 })
