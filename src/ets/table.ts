@@ -590,7 +590,9 @@ export class Table {
       throw error
     }
     this.journal?.push({ kind: 'append', bucket, length: bucket.values.length, bytes: bucket.bytes })
-    bucket.values.push(value)
+    // A list of one made as such: pushing onto [] would give it room for 16.
+    if (fresh) bucket.values = [value]
+    else bucket.values.push(value)
     bucket.bytes += bytes
     this.objectCount++
     this.bytes += bytes
