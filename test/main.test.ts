@@ -1,7 +1,8 @@
 /** The command line, run for real: listen, close on SIGTERM, one-line startup errors. */
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
+import { DEFAULTS, USAGE } from '../src/config.js'
 import { exitOf, listening, run } from './cli.js'
 import { build, tempDir } from './helpers.js'
 
@@ -67,4 +68,21 @@ t.test('help_goes_to_stdout_with_exit_0', async t => {
   const { code } = await exitOf(child)
   t.equal(code, 0)
   t.match(stdout, /--data-dir/)
+})
+
+t.test('the_readme_configuration_table_lists_every_setting_with_its_default', async t => {
+  const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8')
+  const rows = new Map(readme.split('\n')
+    .map(line => /^\| `--([a-z-]+)[^`]*` \| [^|]* \| ([^|]*) \|/.exec(line))
+    .filter(match => match !== null)
+    .map(match => [match[1], match[2].trim()]))
+  const flags = [...USAGE.matchAll(/^ {2}--([a-z-]+)\s/gm)].map(match => match[1])
+  t.ok(flags.length > 20, 'the usage lists the settings')
+  for (const flag of flags) {
+    t.ok(rows.has(flag), `--${flag} has a row`)
+    const setting = flag.replace(/-(.)/g, (_, c: string) => c.toUpperCase()) as keyof typeof DEFAULTS
+    const value = DEFAULTS[setting]
+    // Defaults that are numbers are shown as such; empty strings, false and empty lists as words.
+    if (typeof value === 'number') t.equal(rows.get(flag), `\`${value}\``, `--${flag}: the default shown is ${value}`)
+  }
 })
