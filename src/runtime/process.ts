@@ -156,11 +156,20 @@ export class Process {
   private schedule (): void {
     if (this.pumping || this.status !== 'running' || this.queue.length === 0) return
     this.pumping = true
-    queueMicrotask(() => { void this.pump() })
+    queueMicrotask(this.resume)
   }
 
-  private async pump (): Promise<void> {
-    let handled = 0
+  /** Starts the pump on a batch: from `schedule` (a microtask), or once I/O has had its turn. */
+  private readonly resume = (): void => { this.pump(0) }
+
+  /**
+   * Handles the queued messages in order, one at a time: synchronously while
+   * handlers answer synchronously (no promise per message). A handler's
+   * promise is awaited before the next message, and after BATCH messages
+   * I/O gets a turn; the pump goes on from there. `pumping` stays true
+   * until the queue is empty (or the process died).
+   */
+  private pump (handled: number): void {
     while (this.status === 'running') {
       const envelope = this.queue.shift()
       if (envelope === undefined) break
@@ -168,31 +177,53 @@ export class Process {
       let result: unknown
       try {
         result = this.dispatch(envelope)
-        if (result instanceof Promise) result = await result
       } catch (error) {
-        if (!this.dead) this.onCrash(this, error)
+        this.crashed(error)
         return
       }
-      this.inFlight = undefined
-      if (this.dead) return
-      if (result === POSTPONE) {
-        this.postponed.push(envelope)
-        continue
+      if (result instanceof Promise) {
+        result.then(value => { this.afterAsync(envelope, value, handled) }, error => { this.crashed(error) })
+        return
       }
-      if (envelope.kind === 'call') {
-        if (result === NOREPLY) this.defer(envelope.from)
-        else if (result instanceof Refusal) envelope.from.fail(result.error)
-        else envelope.from.reply(result)
-      }
-      if (this.postponed.length > 0) {
-        this.queue.unshiftAll(this.postponed)
-        this.postponed = []
-      }
-      if (++handled % BATCH === 0) {
-        await new Promise(resolve => setImmediate(resolve))
+      const outcome = this.settle(envelope, result)
+      if (outcome === 'dead') return
+      if (outcome === 'handled' && ++handled % BATCH === 0) {
+        setImmediate(this.resume)
+        return
       }
     }
     this.pumping = false
+  }
+
+  private afterAsync (envelope: Envelope, result: unknown, handled: number): void {
+    const outcome = this.settle(envelope, result)
+    if (outcome === 'dead') return
+    if (outcome === 'handled' && ++handled % BATCH === 0) setImmediate(this.resume)
+    else this.pump(handled)
+  }
+
+  private crashed (error: unknown): void {
+    if (!this.dead) this.onCrash(this, error)
+  }
+
+  /** Answers a handled message's caller (or keeps the message for later): what became of it. */
+  private settle (envelope: Envelope, result: unknown): 'dead' | 'postponed' | 'handled' {
+    this.inFlight = undefined
+    if (this.dead) return 'dead'
+    if (result === POSTPONE) {
+      this.postponed.push(envelope)
+      return 'postponed'
+    }
+    if (envelope.kind === 'call') {
+      if (result === NOREPLY) this.defer(envelope.from)
+      else if (result instanceof Refusal) envelope.from.fail(result.error)
+      else envelope.from.reply(result)
+    }
+    if (this.postponed.length > 0) {
+      this.queue.unshiftAll(this.postponed)
+      this.postponed = []
+    }
+    return 'handled'
   }
 
   private defer (from: From): void {
