@@ -32,15 +32,17 @@
  * busy machine. Everything listens on 127.0.0.1, every phase is bounded by
  * --duration, and a watchdog ends the benchmark if anything hangs.
  */
-import { type ChildProcess, execFile, fork } from 'node:child_process'
-import { mkdirSync, rmSync } from 'node:fs'
+import { type ChildProcess, fork } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
 import { Agent, get, request } from 'node:http'
-import { createRequire } from 'node:module'
 import { availableParallelism, loadavg } from 'node:os'
 import { join, resolve as resolvePath } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import {
+  compileServe, type ServeCommand, type Server, startServer, stopChild, stopChildren, track, underTsx, type Usage, usage, watchdog,
+} from './servers.js'
 import { BENCH_TABLE, benchKey } from './workload.js'
 
 const USAGE = `usage: npx tsx bench/changes.ts [--duration S] [--subscribers N] [--connections N] [--rounds N]
@@ -368,14 +370,6 @@ type FromSubscribers =
   | { type: 'delivery'; delivery: Delivery }
   | { type: 'error'; message: string }
 
-const children = new Set<ChildProcess>()
-
-function track (child: ChildProcess): ChildProcess {
-  children.add(child)
-  child.once('exit', () => children.delete(child))
-  return child
-}
-
 /** Subscribers in a child process of their own: this file, `--role subscribers`. */
 class SubscriberChild implements Subscribers {
   private constructor (private readonly child: ChildProcess) {}
@@ -444,82 +438,6 @@ function subscribersRole (): void {
   })
 }
 
-// --- Servers ---------------------------------------------------------------------
-
-/** How bench/serve.ts is started: a script and node's flags for it. */
-interface ServeCommand { script: string; execArgv: string[]; cleanup: () => void }
-
-/**
- * Compiles bench/serve.ts and its imports with tsc (bench/tsconfig.serve.json),
- * as bench/load.ts does, but into a directory of this run's own under
- * .scratch/ (git-ignored), so that a bench/load.ts running meanwhile (which
- * empties bench/.build) and this one do not pull the files from under each
- * other. Modules still resolve from the repository's node_modules.
- */
-async function compileServe (): Promise<ServeCommand> {
-  const config = fileURLToPath(new URL('./tsconfig.serve.json', import.meta.url))
-  const build = fileURLToPath(new URL(`../.scratch/bench-changes-${process.pid}/`, import.meta.url))
-  const cleanup = (): void => rmSync(build, { recursive: true, force: true })
-  cleanup()
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
-  process.stderr.write('bench: compiling the server (tsc -p bench/tsconfig.serve.json)\n')
-  await new Promise<void>((resolve, reject) => {
-    execFile(process.execPath, [tsc, '-p', config, '--outDir', build], { timeout: 300_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`tsc -p ${config} failed: ${error.message}\n${stdout}${stderr}`))
-      else resolve()
-    })
-  })
-  return { script: join(build, 'bench', 'serve.js'), execArgv: ['--enable-source-maps'], cleanup }
-}
-
-const underTsx = (): ServeCommand => ({
-  script: fileURLToPath(new URL('./serve.ts', import.meta.url)),
-  execArgv: ['--import', import.meta.resolve('tsx')],
-  cleanup: () => {},
-})
-
-interface Server { child: ChildProcess; url: string }
-
-function startServer (serve: ServeCommand, keys: number, profile: string | undefined): Promise<Server> {
-  const args = ['heirloom', '--keys', String(keys)]
-  if (profile !== undefined) args.push('--profile', profile)
-  const child = track(fork(serve.script, args, { execArgv: serve.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
-  return new Promise((resolve, reject) => {
-    child.once('message', message => resolve({ child, url: (message as { url: string }).url }))
-    child.once('exit', code => reject(new Error(`bench/serve.ts heirloom exited (${code}) before listening`)))
-  })
-}
-
-/** Disconnecting is a child's cue to close and exit; SIGKILL if it has not within `grace` ms. */
-async function stopChild (child: ChildProcess, grace: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise(resolve => child.once('exit', resolve))
-  if (child.connected) child.disconnect()
-  else child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), grace)
-  await exited
-  clearTimeout(timer)
-}
-
-interface Usage { user: number; system: number; requests: number }
-
-/** The server's CPU µs so far and the requests it has received (bench/serve.ts answers `'usage'`). */
-function usage (server: Server): Promise<Usage & { at: number }> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: unknown): void => {
-      const answer = (message as { usage?: Usage }).usage
-      if (answer === undefined) return
-      server.child.off('message', onMessage)
-      server.child.off('exit', onExit)
-      resolve({ ...answer, at: now() })
-    }
-    const onExit = (): void => reject(new Error('the server exited while measured'))
-    server.child.on('message', onMessage)
-    server.child.once('exit', onExit)
-    server.child.send('usage')
-  })
-}
-
 // --- Writers ---------------------------------------------------------------------
 
 interface Writes {
@@ -556,7 +474,7 @@ async function write (server: Server, settings: Settings, onMeasure: () => void)
   const started = now()
   const from = started + settings.warmup * 1000
   const to = from + settings.duration * 1000
-  let before: Promise<Usage & { at: number }> | undefined
+  let before: Promise<Usage> | undefined
   const warmup = setTimeout(() => {
     meter.start()
     before = usage(server)
@@ -641,7 +559,7 @@ interface Phase {
 
 async function phase (name: PhaseName, round: number, serve: ServeCommand, settings: Settings, grace: number): Promise<Phase> {
   const profile = settings.profile === undefined ? undefined : join(settings.profile, `${name}-${round}.cpuprofile`)
-  const server = await startServer(serve, settings.keys, profile)
+  const server = await startServer(serve, 'heirloom', { keys: settings.keys, profile })
   let subscribers: Subscribers | undefined
   try {
     if (name === 'watched') {
@@ -751,15 +669,9 @@ async function main (): Promise<void> {
   const perPhase = 30_000 + (settings.warmup + settings.duration) * 1000 + WRITE_TIMEOUT + CATCH_UP + grace
   const budget = settings.rounds * 2 * perPhase + compileTime + 30_000
   let cleanup = (): void => {}
-  const watchdog = setTimeout(() => {
-    process.stderr.write(`bench: still running after ${budget / 1000} s; giving up\n`)
-    for (const child of children) child.kill('SIGKILL')
-    cleanup()
-    process.exit(1)
-  }, budget)
-  watchdog.unref()
+  const disarm = watchdog(budget, () => cleanup())
 
-  const serve = settings.tsx ? underTsx() : await compileServe()
+  const serve = settings.tsx ? underTsx() : await compileServe('bench-changes')
   cleanup = serve.cleanup
   try {
     const before = loadavg()[0]
@@ -777,7 +689,7 @@ async function main (): Promise<void> {
   } finally {
     serve.cleanup()
   }
-  clearTimeout(watchdog)
+  disarm()
 }
 
 const { values: role } = parseArgs({ options: { role: { type: 'string' } }, strict: false })
@@ -785,7 +697,7 @@ if (role.role === 'subscribers') subscribersRole()
 else {
   main().catch(async (error: unknown) => {
     process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`)
-    await Promise.all([...children].map(child => stopChild(child, 5000)))
+    await stopChildren(5000)
     process.exit(1)
   })
 }

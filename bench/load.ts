@@ -28,17 +28,13 @@
  * Everything listens on 127.0.0.1, every run is bounded by --duration, and a
  * watchdog ends the benchmark if anything hangs.
  */
-import { type ChildProcess, execFile, fork } from 'node:child_process'
-import { mkdirSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { mkdirSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
 import { join, resolve as resolvePath } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon, { type Request, type Result } from 'autocannon'
+import { compileServe, type Server, type ServerKind, startServer, stopChildren, underTsx, usage, watchdog } from './servers.js'
 import { BATCH_SIZE, BENCH_TABLE, batchBody, benchKey, benchValue } from './workload.js'
-
-type ServerKind = 'hello' | 'heirloom' | 'ceiling' | 'guarded'
 
 /** What the performance issue asks of a Heirloom target. */
 interface Goal {
@@ -224,79 +220,6 @@ function selected (all: Target[], only: string[] | undefined): Target[] {
   return picked
 }
 
-/** How bench/serve.ts is started: a script and node's flags for it. */
-interface ServeCommand { script: string; execArgv: string[] }
-
-/**
- * Compiles bench/serve.ts and its imports with tsc into bench/.build; type
- * errors do not stop it (noCheck: `npm run typecheck` is the place for them).
- */
-async function compileServe (): Promise<ServeCommand> {
-  const config = fileURLToPath(new URL('./tsconfig.serve.json', import.meta.url))
-  const build = fileURLToPath(new URL('./.build/', import.meta.url))
-  rmSync(build, { recursive: true, force: true })
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
-  process.stderr.write('bench: compiling the servers (tsc -p bench/tsconfig.serve.json)\n')
-  await new Promise<void>((resolve, reject) => {
-    execFile(process.execPath, [tsc, '-p', config], { timeout: 300_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`tsc -p ${config} failed: ${error.message}\n${stdout}${stderr}`))
-      else resolve()
-    })
-  })
-  // Source maps: bench/cpu-profile.ts maps the profile back to the .ts files.
-  return { script: join(build, 'bench', 'serve.js'), execArgv: ['--enable-source-maps'] }
-}
-
-const underTsx = (): ServeCommand =>
-  ({ script: fileURLToPath(new URL('./serve.ts', import.meta.url)), execArgv: ['--import', import.meta.resolve('tsx')] })
-
-const children = new Set<ChildProcess>()
-
-interface Server { child: ChildProcess; url: string }
-
-/** Starts bench/serve.ts in a child process; resolves with its base URL once it listens. */
-function startServer (kind: ServerKind, serve: ServeCommand, settings: Settings): Promise<Server> {
-  const args = [kind, '--keys', String(settings.keys)]
-  if (settings.profile !== undefined) args.push('--profile', join(settings.profile, `${kind}.cpuprofile`))
-  const child = fork(serve.script, args, { execArgv: serve.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  children.add(child)
-  child.once('exit', () => children.delete(child))
-  return new Promise((resolve, reject) => {
-    child.once('message', message => resolve({ child, url: (message as { url: string }).url }))
-    child.once('exit', code => reject(new Error(`bench/serve.ts ${kind} exited (${code}) before listening`)))
-  })
-}
-
-/** Disconnecting is the child's cue to close and exit; SIGKILL if it has not within `grace` ms. */
-async function stopServer (child: ChildProcess, grace: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise(resolve => child.once('exit', resolve))
-  if (child.connected) child.disconnect()
-  else child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), grace)
-  await exited
-  clearTimeout(timer)
-}
-
-interface Usage { user: number; system: number; requests: number }
-
-/** The CPU µs the server has used and the requests it has received, so far. */
-function usage (server: Server): Promise<Usage> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: unknown): void => {
-      const answer = (message as { usage?: Usage }).usage
-      if (answer === undefined) return
-      server.child.off('message', onMessage)
-      server.child.off('exit', onExit)
-      resolve(answer)
-    }
-    const onExit = (): void => reject(new Error('a server exited while measured'))
-    server.child.on('message', onMessage)
-    server.child.once('exit', onExit)
-    server.child.send('usage')
-  })
-}
-
 /** One run of a target, with the CPU µs per request its server spent (warm-up included). */
 interface Measurement { result: Result; user: number; system: number }
 
@@ -444,17 +367,15 @@ async function main (): Promise<void> {
   const grace = settings.profile === undefined ? 5000 : 60_000
   const compileTime = settings.tsx ? 0 : 300_000
   const budget = (settings.rounds * chosen.length * (settings.duration + settings.warmup) + 60) * 1000 + grace + compileTime
-  const watchdog = setTimeout(() => {
-    process.stderr.write(`bench: still running after ${budget / 1000} s; giving up\n`)
-    for (const child of children) child.kill('SIGKILL')
-    process.exit(1)
-  }, budget)
-  watchdog.unref()
+  const disarm = watchdog(budget)
 
   const serve = settings.tsx ? underTsx() : await compileServe()
   const before = loadavg()[0]
   const servers = new Map<ServerKind, Server>()
-  for (const kind of new Set(chosen.map(t => t.server))) servers.set(kind, await startServer(kind, serve, settings))
+  for (const kind of new Set(chosen.map(t => t.server))) {
+    const profile = settings.profile === undefined ? undefined : join(settings.profile, `${kind}.cpuprofile`)
+    servers.set(kind, await startServer(serve, kind, { keys: settings.keys, profile }))
+  }
   const results = new Map<Target, Measurement[]>(chosen.map(target => [target, []]))
   for (let round = 1; round <= settings.rounds; round++) {
     // Every other round backwards: no target always runs right after the same one.
@@ -464,15 +385,15 @@ async function main (): Promise<void> {
       results.get(target)?.push(await measure(servers.get(target.server)!, target, settings))
     }
   }
-  await Promise.all([...children].map(child => stopServer(child, grace)))
+  await stopChildren(grace)
   const load = { before, after: loadavg()[0] }
   process.stdout.write(report(chosen.map(target => summarise(target, results.get(target) ?? [])), settings, load) + '\n')
   if (settings.profile !== undefined) process.stdout.write(`\nCPU profiles in ${settings.profile}\n`)
-  clearTimeout(watchdog)
+  disarm()
 }
 
 main().catch(async (error: unknown) => {
   process.stderr.write(`bench: ${(error as Error).message}\n`)
-  await Promise.all([...children].map(child => stopServer(child, 5000)))
+  await stopChildren(5000)
   process.exit(1)
 })

@@ -6,6 +6,8 @@
  *   tsx bench/serve.ts heirloom --keys N  Heirloom (buildServer) over a temp data
  *                                         dir, with a `set` table `bench` holding
  *                                         N keys (bench/workload.ts)
+ *     … --durability memory|disk|relaxed  the `bench` table's durability (default
+ *                                         memory; bench/durable.ts)
  *   tsx bench/serve.ts ceiling --keys N   Heirloom's object routes over a Map
  *                                         (bench/ceiling.ts), holding the same keys
  *   tsx bench/serve.ts guarded --keys N   the ceiling with src/app.ts's depth guard
@@ -27,6 +29,7 @@ import { parseArgs } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { withDefaults } from '../src/config.js'
 import { buildServer } from '../src/server.js'
+import { DURABILITIES, type Durability } from '../src/tables/storage.js'
 import { ceilingServer } from './ceiling.js'
 import { startProfile } from './cpu-profile.js'
 import { BENCH_TABLE, benchKey, benchValue } from './workload.js'
@@ -37,16 +40,16 @@ async function helloServer (): Promise<FastifyInstance> {
   return app
 }
 
-async function heirloomServer (keys: number): Promise<{ app: FastifyInstance; dataDir: string }> {
+async function heirloomServer (keys: number, durability: Durability): Promise<{ app: FastifyInstance; dataDir: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'heirloom-bench-'))
   const app = await buildServer(withDefaults({ dataDir, logger: false }))
-  await fill(app, keys)
+  await fill(app, keys, durability)
   return { app, dataDir }
 }
 
 /** Fills the table through the public API, as a client would. */
-async function fill (app: FastifyInstance, keys: number): Promise<void> {
-  const created = await app.inject({ method: 'POST', url: '/v1/tables', payload: { name: BENCH_TABLE, type: 'set' } })
+async function fill (app: FastifyInstance, keys: number, durability: Durability): Promise<void> {
+  const created = await app.inject({ method: 'POST', url: '/v1/tables', payload: { name: BENCH_TABLE, type: 'set', durability } })
   if (created.statusCode !== 201) throw new Error(`create table: ${created.statusCode} ${created.body}`)
   for (let i = 0; i < keys; i++) {
     const put = await app.inject({ method: 'PUT', url: `/v1/tables/${BENCH_TABLE}/objects/${benchKey(i)}`, payload: { value: benchValue(i) } })
@@ -57,15 +60,17 @@ async function fill (app: FastifyInstance, keys: number): Promise<void> {
 async function main (): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { keys: { type: 'string', default: '1000' }, profile: { type: 'string' } },
+    options: { keys: { type: 'string', default: '1000' }, durability: { type: 'string', default: 'memory' }, profile: { type: 'string' } },
   })
   const kind = positionals[0]
-  if (process.send === undefined) throw new Error('bench/serve.ts is started by bench/load.ts (it needs an IPC channel)')
+  const durability = DURABILITIES.find(d => d === values.durability)
+  if (durability === undefined) throw new Error(`--durability ${values.durability}: ${DURABILITIES.join(' | ')}`)
+  if (process.send === undefined) throw new Error('bench/serve.ts is started by a benchmark through bench/servers.ts (it needs an IPC channel)')
   let app: FastifyInstance
   let dataDir: string | undefined
   const keys = Number(values.keys)
   if (kind === 'hello') app = await helloServer()
-  else if (kind === 'heirloom') ({ app, dataDir } = await heirloomServer(keys))
+  else if (kind === 'heirloom') ({ app, dataDir } = await heirloomServer(keys, durability))
   else if (kind === 'ceiling' || kind === 'guarded') {
     const fill = Array.from({ length: keys }, (_, i): [string, unknown] => [benchKey(i), benchValue(i)])
     app = await ceilingServer(BENCH_TABLE, fill, { depthGuard: kind === 'guarded' })
