@@ -244,7 +244,8 @@ async function withRedis<T> (fsync: Fsync, use: (port: number) => Promise<T>): P
 
 /** One redis-benchmark SET run of `requests` requests at CONNECTIONS connections, within `timeout` ms. */
 async function redisBenchmark (port: number, requests: number, timeout: number): Promise<Measurement> {
-  const args = ['-h', '127.0.0.1', '-p', String(port), '-c', String(CONNECTIONS), '-n', String(requests), '-t', 'set', '--csv']
+  // Keys over the same range as the PUTs (-r) and a value of about their size (-d), not one key and 3 bytes.
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-c', String(CONNECTIONS), '-n', String(requests), '-t', 'set', '-r', String(KEYS), '-d', '45', '--csv']
   const csv = (await run('redis-benchmark', args, timeout)).trim().split('\n').map(line => line.split(',').map(cell => cell.replaceAll('"', '')))
   const [header, row] = csv
   const column = (name: string): number => Number(row?.[header.indexOf(name)])
