@@ -100,37 +100,36 @@ export class Table {
    * same key: then the keys are told by the index as it is now.
    */
   private commitOf (journal: UndoRecord[]): Commit {
-    let reset = false
-    let left = false
     // Marked with the commit's revision, so each bucket is listed once without a set of them.
     const revision = ++this.revision
-    const touched: Bucket[] = []
-    for (const record of journal) {
+    let reset = false
+    let left = false
+    let bytes = 0
+    const changes: Change[] = []
+    for (let i = 0; i < journal.length; i++) {
+      const record = journal[i]
       if (record.kind === 'reset') {
         reset = true
-        record.index.clear()
-      } else if (record.bucket.mark !== revision) {
-        record.bucket.mark = revision
-        touched.push(record.bucket)
+        continue
       }
+      const bucket = record.bucket
+      if (bucket.mark === revision) continue
+      bucket.mark = revision
+      left ||= !bucket.live
+      changes.push({ key: bucket.key, values: this.snapshot(bucket.values) })
+      bytes += bucket.bytes
     }
-    // After the loop: a reset later in the journal sweeps earlier buckets away.
-    for (const bucket of touched) left ||= !bucket.live
-    const changes: Change[] = []
-    let bytes = 0
-    if (!left) {
-      for (const bucket of touched) {
-        changes.push({ key: bucket.key, values: this.snapshot(bucket.values) })
-        bytes += bucket.bytes
-      }
-    } else {
-      const keys = new Map<string, Term>()
-      for (const bucket of touched) keys.set(termKey(bucket.key), bucket.key)
-      for (const key of keys.values()) {
-        const bucket = this.index.get(key)
-        changes.push({ key, values: bucket === undefined ? [] : this.snapshot(bucket.values) })
-        bytes += bucket === undefined ? OBJECT_OVERHEAD + termBytes(key) : bucket.bytes
-      }
+    if (!reset && !left) return { revision, reset, changes, bytes }
+    // The rare way: a reset swept the buckets before it away with their index, or a bucket was emptied.
+    for (const record of journal) if (record.kind === 'reset') record.index.clear()
+    const keys = new Map<string, Term>()
+    for (const { key } of changes) keys.set(termKey(key), key)
+    changes.length = 0
+    bytes = 0
+    for (const key of keys.values()) {
+      const bucket = this.index.get(key)
+      changes.push({ key, values: bucket === undefined ? [] : this.snapshot(bucket.values) })
+      bytes += bucket === undefined ? OBJECT_OVERHEAD + termBytes(key) : bucket.bytes
     }
     return { revision, reset, changes, bytes }
   }
