@@ -22,7 +22,7 @@
  * revision (a memory table recreated empty after a restart, or a client's
  * mistake) is refused too: the reader's view is not this table's past.
  */
-import type { Commit } from '../ets/table.js'
+import type { Change, Commit } from '../ets/table.js'
 import { HeirloomError } from '../errors.js'
 
 export interface HistoryLimits {
@@ -70,20 +70,28 @@ class ChangeEvent implements StreamEvent {
   readonly id: number
   /** Its size as the history counts it (the commit's estimate), fixed when appended. */
   readonly bytes: number
-  private commit: Commit | undefined
+  private readonly reset: boolean
+  /**
+   * The changes until serialised: a one-key commit's change itself (most
+   * writes), else the list. Held here rather than the commit, so that a
+   * kept event holds no more objects than it must (the history's cost is
+   * mostly the garbage collector's, for what it keeps alive).
+   */
+  private changes: Change | Change[] | undefined
   private text: string | undefined
 
-  constructor (commit: Commit) {
-    this.id = commit.revision
-    this.bytes = commit.bytes
-    this.commit = commit
+  constructor ({ revision, bytes, reset, changes }: Commit) {
+    this.id = revision
+    this.bytes = bytes
+    this.reset = reset
+    this.changes = changes.length === 1 ? changes[0] : changes
   }
 
   get data (): string {
     if (this.text === undefined) {
-      const { revision, changes, reset } = this.commit!
-      this.text = JSON.stringify(reset ? { rev: revision, changes, reset } : { rev: revision, changes })
-      this.commit = undefined
+      const changes = Array.isArray(this.changes) ? this.changes : [this.changes!]
+      this.text = JSON.stringify(this.reset ? { rev: this.id, changes, reset: true } : { rev: this.id, changes })
+      this.changes = undefined
     }
     return this.text
   }
