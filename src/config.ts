@@ -31,7 +31,7 @@ const SETTINGS = {
   'max-spec-terms': { env: 'MAX_SPEC_TERMS', kind: 'int', default: 1000, max: 1_000_000, help: 'most terms in a match spec (its JSON values, containers included)' },
   'request-timeout': { env: 'REQUEST_TIMEOUT', kind: 'int', default: 30_000, max: 600_000, help: 'ms for a whole request (headers and body) to arrive (then 408)' },
   'history-events': { env: 'HISTORY_EVENTS', kind: 'int', default: 10_000, max: 10_000_000, help: 'change events kept per table for watches to resume from' },
-  'history-bytes': { env: 'HISTORY_BYTES', kind: 'int', default: 4 * 1024 ** 2, max: 1024 ** 3, help: 'bytes of change events kept per table' },
+  'history-bytes': { env: 'HISTORY_BYTES', kind: 'int', default: 1024 ** 2, max: 1024 ** 3, help: 'bytes of change events kept per table' },
   'history-total-bytes': { env: 'HISTORY_TOTAL_BYTES', kind: 'int', default: 256 * 1024 ** 2, max: Number.MAX_SAFE_INTEGER, help: 'bytes of change events kept for all tables' },
   'watch-lag': { env: 'WATCH_LAG', kind: 'int', default: 10_000, max: 10_000_000, help: 'events a watcher may fall behind before its stream ends with overflow' },
   'watch-interval': { env: 'WATCH_INTERVAL', kind: 'int', default: 10, max: 1000, help: 'least ms between two writes to a busy change stream (each carries all that came meanwhile); 0: every event-loop turn' },
