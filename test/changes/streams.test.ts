@@ -148,7 +148,8 @@ t.test('dump_then_watch_from_its_revision_converges_while_writes_run', async t =
 })
 
 t.test('a_reader_that_stops_reading_ends_with_overflow_naming_the_last_revision_it_was_given', async t => {
-  const url = await withTable(t, { watchLag: 20 })
+  // A history that keeps all 100 events of 64 KiB, so that the reader can resume where it stopped.
+  const url = await withTable(t, { watchLag: 20, historyBytes: 16 * 1024 ** 2 })
   const received: string[] = []
   const res = await new Promise<import('node:http').IncomingMessage>(resolve => {
     httpRequest(`${url}/v1/tables/users/changes?since=0`, { headers: { accept: 'text/event-stream' } }, resolve).end()
