@@ -200,6 +200,13 @@ interface Delivery {
   load: ProcessLoad
 }
 
+const NEWLINE = 0x0a
+const CHAR_I = 0x69
+const CHAR_E = 0x65
+const CHAR_0 = 0x30
+const CHAR_C = 0x63
+const CHAR_P = 0x70
+
 class Subscriber {
   /** The revision the stream started after (its first progress frame). */
   base = -1
@@ -210,7 +217,8 @@ class Subscriber {
   /** times[rev - base - 1]: when the frame of `rev` was read; 0 if it was not. */
   times = new Float64Array(1 << 14)
   private readonly request
-  private carry = ''
+  /** The start of a line that the last chunk cut, if any. */
+  private carry: Buffer | undefined
   private id = -1
   private type = ''
 
@@ -221,27 +229,38 @@ class Subscriber {
         res.resume()
         return
       }
-      res.setEncoding('latin1')
-      res.on('data', (chunk: string) => this.read(chunk, now(), onReady))
+      res.on('data', (chunk: Buffer) => this.read(chunk, now(), onReady))
       res.on('end', () => this.end('closed'))
       res.on('error', error => this.end(error.message))
     })
     this.request.on('error', error => this.end(error.message))
   }
 
-  /** Parses SSE lines; a frame counts when its blank line is read, at `time`. */
-  private read (chunk: string, time: number, onReady: (subscriber: Subscriber) => void): void {
-    const text = this.carry === '' ? chunk : this.carry + chunk
+  /**
+   * Parses SSE lines from the bytes as they come; a frame counts when its
+   * blank line is read, at `time`. Lines are found with Buffer#indexOf and
+   * told apart by their first bytes: a `data:` line (nearly all the bytes)
+   * is skipped without being decoded, so that 100 streams cost this process
+   * little and the writers (on the same 2 cores) as little as can be.
+   */
+  private read (chunk: Buffer, time: number, onReady: (subscriber: Subscriber) => void): void {
+    const bytes = this.carry === undefined ? chunk : Buffer.concat([this.carry, chunk])
     let start = 0
-    for (let nl = text.indexOf('\n'); nl !== -1; start = nl + 1, nl = text.indexOf('\n', start)) {
+    for (let nl = bytes.indexOf(NEWLINE); nl !== -1; start = nl + 1, nl = bytes.indexOf(NEWLINE, start)) {
       if (nl === start) {
         this.frame(time, onReady)
         this.id = -1
         this.type = ''
-      } else if (text.startsWith('id: ', start)) this.id = Number(text.slice(start + 4, nl))
-      else if (text.startsWith('event: ', start)) this.type = text.slice(start + 7, nl)
+      } else if (bytes[start] === CHAR_I) { // `id: N`
+        let id = 0
+        for (let i = start + 4; i < nl; i++) id = id * 10 + bytes[i] - CHAR_0
+        this.id = id
+      } else if (bytes[start] === CHAR_E) { // `event: type`: change and progress told by their first letter, without a string each
+        const first = bytes[start + 7]
+        this.type = first === CHAR_C ? 'change' : first === CHAR_P ? 'progress' : bytes.toString('latin1', start + 7, nl)
+      }
     }
-    this.carry = start === text.length ? '' : text.slice(start)
+    this.carry = start === bytes.length ? undefined : bytes.subarray(start)
   }
 
   private frame (time: number, onReady: (subscriber: Subscriber) => void): void {

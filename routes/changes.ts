@@ -151,9 +151,10 @@ const endFrame = (end: StreamEnd): string => `event: ${end.type}\ndata: ${JSON.s
 
 /**
  * Writes the reader's events as they come, waiting for the socket to drain
- * after every write it did not take at once: a slow client is not written
- * to faster than it reads, and falls behind in the reader (which ends it
- * with `overflow` past its allowance), never in this process's memory.
+ * whenever more than a batch (64 KiB) is still queued on it: a slow client
+ * is not written to faster than it reads, and falls behind in the reader
+ * (which ends it with `overflow` past its allowance), never by more than
+ * about two batches in this process's memory.
  */
 async function sse (res: ServerResponse, reader: StreamReader, heartbeat: number, signal: AbortSignal): Promise<void> {
   res.writeHead(200, {
@@ -199,9 +200,11 @@ async function sse (res: ServerResponse, reader: StreamReader, heartbeat: number
         await reader.changed()
         continue
       }
-      const frames = framesOf(batch)
       sent = true
-      if (!res.write(frames)) await drained(res, reader, signal)
+      res.write(framesOf(batch))
+      // A stream waits for its socket only once more than a batch is waiting to go out: a batch
+      // larger than the socket's high-water mark is the rule when busy, not a slow client.
+      if (res.writableLength > FRAMES_PER_WRITE) await drained(res, reader, signal)
     }
   } finally {
     signal.removeEventListener('abort', interrupt)

@@ -289,7 +289,8 @@ export class Reader implements StreamReader {
    */
   next (): Next {
     if (this.ended) return undefined
-    const end = this.log.ends.find((e, i) => i >= this.endsBefore && e.name === this.name)?.end
+    // Called once per event for every reader: no closure made while the log has no end for it.
+    const end = this.log.ends.length > this.endsBefore ? this.endOfMine() : undefined
     const upTo = end === undefined ? this.log.revision : end.rev
     if (this.delivered < upTo) {
       if (this.lagging) return this.finish({ type: 'overflow', rev: this.delivered })
@@ -300,6 +301,11 @@ export class Reader implements StreamReader {
     if (end === undefined) return undefined
     // Renamed again since: name the table as it is called now, so the reader can follow it.
     return this.finish(end.type === 'renamed' ? { ...end, name: this.log.name } : end)
+  }
+
+  /** The end recorded for this reader's name since it came, if any. */
+  private endOfMine (): StreamEnd | undefined {
+    return this.log.ends.find((e, i) => i >= this.endsBefore && e.name === this.name)?.end
   }
 
   /** Resolves when there may be something new for `next`. */
