@@ -29,8 +29,9 @@
  *    The `disk` table's goal is Redis at `always` beside it: both ratios are
  *    printed.
  * 3. A `disk` table of --objects small objects, filled and reopened by the
- *    table service in this process (under tsx): the time until it is loaded,
- *    and its bytes on disk per object.
+ *    table service in a child process compiled as the servers are
+ *    (bench/reload.ts): the time until it is loaded, and its bytes on disk
+ *    per object.
  *
  * Every PUT target runs on a fresh server (a fresh data dir, AOF or LevelDB)
  * for each of --rounds rounds, every other round in reverse order, so that
@@ -44,18 +45,17 @@
  * (SIGINT/SIGTERM) or outlives the watchdog. Not a test: figures for the
  * README and the issue, checked against its goals.
  */
-import { execFile, spawn } from 'node:child_process'
+import { execFile, fork, spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon, { type Request } from 'autocannon'
-import { withDefaults } from '../src/config.js'
 import { DURABILITIES, type Durability } from '../src/tables/storage.js'
-import { TableService } from '../src/tables/service.js'
 import { compileServe, type ServeCommand, startServer, stopChild, stopChildren, track, underTsx, watchdog } from './servers.js'
+import type { Reload } from './reload.js'
 import { BENCH_TABLE } from './workload.js'
 
 const USAGE = `usage: npx tsx bench/durable.ts [--duration S] [--warmup S] [--rounds N] [--objects N] [--webdis-threads N] [--tsx]
@@ -356,36 +356,20 @@ function summarise (target: Target, measurements: Measurement[]): Summary {
 
 // --- Reload -------------------------------------------------------------------------
 
-async function diskBytes (dir: string): Promise<number> {
-  let bytes = 0
-  for (const file of await readdir(dir)) bytes += (await stat(join(dir, file))).size
-  return bytes
-}
-
-interface Reload { loadSeconds: number; startSeconds: number; bytesPerObject: number }
-
-/** `objects` small objects in a disk table: start-up load time and bytes on disk per object. */
-async function reload (objects: number): Promise<Reload> {
+/**
+ * `objects` small objects in a disk table: start-up load time and bytes on
+ * disk per object, measured by bench/reload.ts in a child process, compiled
+ * as the servers are.
+ */
+async function reload (objects: number, serve: ServeCommand): Promise<Reload> {
   const dataDir = await tempDir('heirloom-bench-reload-')
   try {
-    const settings = withDefaults({ dataDir })
-    const first = await TableService.start(settings)
-    await first.create('big', 'set', 'disk')
-    const chunk = 10_000
-    for (let from = 0; from < objects; from += chunk) {
-      const batch = Array.from({ length: Math.min(chunk, objects - from) }, (_, i) => ({ key: `user:${from + i}`, value: { n: from + i, ok: true } }))
-      await first.write('big', 'insert', { objects: batch })
-    }
-    await first.stop()
-    const bytesPerObject = await diskBytes(dataDir) / objects
-    const started = performance.now()
-    const second = await TableService.start(settings)
-    const startSeconds = (performance.now() - started) / 1000
-    await second.storage.of('big')!.whenLoaded()
-    const loadSeconds = (performance.now() - started) / 1000
-    if (second.node.tables.get('big')!.table.size !== objects) throw new Error('not every object came back')
-    await second.stop()
-    return { loadSeconds, startSeconds, bytesPerObject }
+    const script = join(dirname(serve.script), basename(serve.script).replace(/^serve\./, 'reload.'))
+    const child = track(fork(script, [String(objects), dataDir], { execArgv: serve.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
+    return await new Promise<Reload>((resolve, reject) => {
+      child.once('message', message => resolve((message as { reload: Reload }).reload))
+      child.once('exit', code => reject(new Error(`bench/reload exited (${code}) before it answered`)))
+    })
   } finally {
     await removeDir(dataDir)
   }
@@ -477,7 +461,7 @@ async function main (): Promise<void> {
     }
     const after = loadavg()[0]
     process.stderr.write(`bench: reload of a disk table of ${settings.objects} objects\n`)
-    const reloaded = await reload(settings.objects)
+    const reloaded = await reload(settings.objects, serve)
     const summaries = TARGETS.map(target => summarise(target, measurements.get(target) ?? []))
     process.stdout.write(report(summaries, reloaded, settings, { before, after }) + '\n')
   } finally {
