@@ -134,7 +134,7 @@ const batch: StreamEvent[] = []
  * so the first and last event name the batch).
  */
 let lastFrames: { first: StreamEvent; last: StreamEvent; bytes: Buffer } | undefined
-function framesOf (events: StreamEvent[]): Buffer {
+function framesOf (events: readonly StreamEvent[]): Buffer {
   if (events.length === 0) return EMPTY
   const first = events[0]
   const last = events[events.length - 1]
@@ -179,6 +179,14 @@ async function sse (res: ServerResponse, reader: StreamReader, heartbeat: number
     if (reader.delivered === reader.revision) res.write(progress())
     while (!signal.aborted) {
       // Everything there is now, in one write: one system call per wake, not per event.
+      const taken = reader.take?.(MAX_EVENTS, FRAMES_PER_WRITE) ?? []
+      if (taken.length > 0) {
+        sent = true
+        res.write(framesOf(taken))
+        if (res.writableLength > FRAMES_PER_WRITE) await drained(res, reader, signal)
+        continue
+      }
+      // One at a time: the end of the stream, an overflow, or a reader without `take`.
       batch.length = 0
       let chars = 0
       let end: StreamEnd | undefined

@@ -120,7 +120,17 @@ export interface StreamReader {
   interrupt(): void
   /** Whether the reader fell behind its allowance: its next `next()` is `overflow`. */
   readonly lagging: boolean
+  /**
+   * The events `next` would give one at a time, taken at once (counted as
+   * delivered): up to `max` of them, stopping once `maxChars` characters of
+   * data are reached; none when there are none, or when the next thing is
+   * an end or an overflow, which `next` gives. Readers at the same revision
+   * get the same array: it must not be changed.
+   */
+  take?(max: number, maxChars: number): readonly StreamEvent[]
 }
+
+const NONE: readonly StreamEvent[] = []
 
 class TableLog {
   /** Kept events in revision order, from `head`: their ids are consecutive. */
@@ -189,6 +199,25 @@ class TableLog {
   eventAfter (after: number): ChangeEvent | undefined {
     if (this.length === 0) return undefined
     return this.events[this.head + after + 1 - this.events[this.head].id]
+  }
+
+  /** The last run of events handed out: the readers of a table are woken together, mostly at one revision. */
+  private lastRun: { after: number; revision: number; max: number; maxChars: number; events: readonly ChangeEvent[] } | undefined
+
+  /**
+   * The kept events after revision `after` (which must be kept), up to `max`
+   * and until `maxChars` characters of data are reached: made once for all
+   * the readers at that revision, O(1) for each after the first.
+   */
+  eventsAfter (after: number, max: number, maxChars: number): readonly ChangeEvent[] {
+    const last = this.lastRun
+    if (last !== undefined && last.after === after && last.revision === this.revision && last.max === max && last.maxChars === maxChars) return last.events
+    const from = this.head + after + 1 - this.events[this.head].id
+    let to = from
+    for (let chars = 0; to < this.events.length && to - from < max && chars < maxChars; to++) chars += this.events[to].data.length
+    const events = this.events.slice(from, to)
+    this.lastRun = { after, revision: this.revision, max, maxChars, events }
+    return events
   }
 
   end (name: string, end: StreamEnd): void {
@@ -301,6 +330,14 @@ export class Reader implements StreamReader {
     if (end === undefined) return undefined
     // Renamed again since: name the table as it is called now, so the reader can follow it.
     return this.finish(end.type === 'renamed' ? { ...end, name: this.log.name } : end)
+  }
+
+  take (max: number, maxChars: number): readonly StreamEvent[] {
+    if (this.ended || this.delivered >= this.log.revision || this.lagging) return NONE
+    if (this.log.ends.length > this.endsBefore && this.endOfMine() !== undefined) return NONE
+    const events = this.log.eventsAfter(this.delivered, max, maxChars)
+    if (events.length > 0) this.delivered = events[events.length - 1].id
+    return events
   }
 
   /** The end recorded for this reader's name since it came, if any. */

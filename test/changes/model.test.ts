@@ -45,25 +45,41 @@ class Watcher {
   delivered = 0
   reader: Reader | undefined
 
-  constructor (private readonly service: TableService, private table: () => string) {}
+  constructor (
+    private readonly service: TableService,
+    private table: () => string,
+    /** How many events a `take` asks for at most, and how many characters (as the SSE route takes them). */
+    private readonly take: { max: number; maxChars: number }
+  ) {}
 
-  /** Reads everything there is now; follows a rename to the new name. */
+  /** Reads everything there is now, in runs as the SSE route does, one at a time for ends; follows a rename to the new name. */
   drain (): void {
     this.reader ??= this.service.watch(this.table(), this.delivered)
-    for (let next = this.reader.next(); next !== undefined; next = this.reader.next()) {
+    for (;;) {
+      const taken = this.reader.take(this.take.max, this.take.maxChars)
+      if (taken.length > 0) {
+        for (const event of taken) this.apply(event.data)
+        continue
+      }
+      const next = this.reader.next()
+      if (next === undefined) break
       if ('end' in next) {
         if (next.end.type !== 'renamed') throw new Error(`unexpected end ${JSON.stringify(next.end)}`)
         this.reader = this.service.watch(next.end.name, this.delivered)
         continue
       }
-      const event = JSON.parse(next.event.data) as { rev: number; reset?: true; changes: Array<{ key: Term; values: Term[] }> }
-      if (event.rev !== this.delivered + 1) throw new Error(`revision ${event.rev} after ${this.delivered}`)
-      this.delivered = event.rev
-      if (event.reset === true) this.state.clear()
-      for (const change of event.changes) {
-        if (change.values.length === 0) this.state.delete(JSON.stringify(change.key))
-        else this.state.set(JSON.stringify(change.key), change.values)
-      }
+      this.apply(next.event.data)
+    }
+  }
+
+  private apply (data: string): void {
+    const event = JSON.parse(data) as { rev: number; reset?: true; changes: Array<{ key: Term; values: Term[] }> }
+    if (event.rev !== this.delivered + 1) throw new Error(`revision ${event.rev} after ${this.delivered}`)
+    this.delivered = event.rev
+    if (event.reset === true) this.state.clear()
+    for (const change of event.changes) {
+      if (change.values.length === 0) this.state.delete(JSON.stringify(change.key))
+      else this.state.set(JSON.stringify(change.key), change.values)
     }
   }
 
@@ -86,7 +102,8 @@ t.test('every_reader_rebuilds_the_table_from_its_stream_through_crashes_renames_
   await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40 }), async commands => {
     let table = `t${round++}`
     await service.create(table, 'set')
-    const watchers = [0, 1, 2].map(() => new Watcher(service, () => table))
+    // Runs of one event, of up to three, and as long as the SSE route's: watchers at one revision share a run.
+    const watchers = [{ max: 1, maxChars: Infinity }, { max: 3, maxChars: 60 }, { max: 10_000, maxChars: 64 * 1024 }].map(take => new Watcher(service, () => table, take))
     for (const c of commands) {
       switch (c.do) {
         case 'put': await service.write(table, 'insert', { key: c.key, value: c.value }); break
