@@ -15,7 +15,7 @@ export interface Bucket {
   readonly seq: number
   /** False once removed, so a walk over a stale snapshot skips it. */
   live: boolean
-  /** The table's mark (the revision of the last commit that listed it): each bucket is listed once per commit. */
+  /** The table's mark of the last commit that listed it: each bucket is listed once per commit. */
   mark: number
 }
 

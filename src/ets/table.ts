@@ -57,6 +57,8 @@ export class Table {
    * crash of a process resets it; a durable table's load sets it from disk.
    */
   revision = 0
+  /** Commits made, the marks of commitOf: never going back. */
+  private commits = 0
 
   constructor (type: TableType) {
     if (!TABLE_TYPES.includes(type)) throw badarg(`unknown table type ${JSON.stringify(type)}`)
@@ -100,8 +102,10 @@ export class Table {
    * same key: then the keys are told by the index as it is now.
    */
   private commitOf (journal: UndoRecord[]): Commit {
-    // Marked with the commit's revision, so each bucket is listed once without a set of them.
+    // Each bucket is marked, so that it is listed once without a set of them. Not with the
+    // revision: that one may go back (a durable table whose disk write failed is read back).
     const revision = ++this.revision
+    const mark = ++this.commits
     let reset = false
     let left = false
     let bytes = 0
@@ -113,8 +117,8 @@ export class Table {
         continue
       }
       const bucket = record.bucket
-      if (bucket.mark === revision) continue
-      bucket.mark = revision
+      if (bucket.mark === mark) continue
+      bucket.mark = mark
       left ||= !bucket.live
       changes.push({ key: bucket.key, values: this.snapshot(bucket.values) })
       bytes += bucket.bytes
