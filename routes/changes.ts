@@ -128,14 +128,30 @@ function lastEventId (request: FastifyRequest): number | undefined {
 const batch: StreamEvent[] = []
 
 /**
- * The SSE frames of `events` as bytes. The readers of a table are woken
+ * The events of a write taken one at a time, up to about FRAMES_PER_WRITE
+ * characters, and the end of the stream if it comes first: the way of a
+ * reader without `take`, and of every reader at its end or overflow.
+ */
+function oneByOne (reader: StreamReader): { events: readonly StreamEvent[]; end?: StreamEnd } {
+  batch.length = 0
+  let chars = 0
+  for (let next = reader.next(); next !== undefined; next = reader.next()) {
+    if ('end' in next) return { events: batch, end: next.end }
+    batch.push(next.event)
+    chars += next.event.data.length
+    if (chars >= FRAMES_PER_WRITE) break
+  }
+  return { events: batch }
+}
+
+/**
+ * The SSE frames of `events` (at least one) as bytes. The readers of a table are woken
  * together and most are at the same revision: the first to write a batch
  * builds it and the others write the same bytes (events are never changed,
  * so the first and last event name the batch).
  */
 let lastFrames: { first: StreamEvent; last: StreamEvent; bytes: Buffer } | undefined
 function framesOf (events: readonly StreamEvent[]): Buffer {
-  if (events.length === 0) return EMPTY
   const first = events[0]
   const last = events[events.length - 1]
   if (lastFrames?.first !== first || lastFrames.last !== last) {
@@ -145,7 +161,6 @@ function framesOf (events: readonly StreamEvent[]): Buffer {
   }
   return lastFrames.bytes
 }
-const EMPTY = Buffer.alloc(0)
 
 const endFrame = (end: StreamEnd): string => `event: ${end.type}\ndata: ${JSON.stringify(end)}\n\n`
 
@@ -179,40 +194,21 @@ async function sse (res: ServerResponse, reader: StreamReader, heartbeat: number
     if (reader.delivered === reader.revision) res.write(progress())
     while (!signal.aborted) {
       // Everything there is now, in one write: one system call per wake, not per event.
-      const taken = reader.take?.(MAX_EVENTS, FRAMES_PER_WRITE) ?? []
-      if (taken.length > 0) {
-        sent = true
-        res.write(framesOf(taken))
-        if (res.writableLength > FRAMES_PER_WRITE) await drained(res, reader, signal)
-        continue
-      }
-      // One at a time: the end of the stream, an overflow, or a reader without `take`.
-      batch.length = 0
-      let chars = 0
+      let events = reader.take?.(MAX_EVENTS, FRAMES_PER_WRITE) ?? []
       let end: StreamEnd | undefined
-      for (let next = reader.next(); next !== undefined; next = reader.next()) {
-        if ('end' in next) {
-          end = next.end
-          break
-        }
-        batch.push(next.event)
-        chars += next.event.data.length
-        if (chars >= FRAMES_PER_WRITE) break
+      if (events.length === 0) ({ events, end } = oneByOne(reader))
+      if (events.length > 0) {
+        sent = true
+        res.write(framesOf(events))
       }
       if (end !== undefined) {
-        res.write(framesOf(batch))
         res.write(endFrame(end))
         break
       }
-      if (batch.length === 0) {
-        await reader.changed()
-        continue
-      }
-      sent = true
-      res.write(framesOf(batch))
-      // A stream waits for its socket only once more than a batch is waiting to go out: a batch
+      if (events.length === 0) await reader.changed()
+      // It waits for its socket only once more than a batch is waiting to go out: a batch
       // larger than the socket's high-water mark is the rule when busy, not a slow client.
-      if (res.writableLength > FRAMES_PER_WRITE) await drained(res, reader, signal)
+      else if (res.writableLength > FRAMES_PER_WRITE) await drained(res, reader, signal)
     }
   } finally {
     signal.removeEventListener('abort', interrupt)
