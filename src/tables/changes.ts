@@ -61,9 +61,10 @@ export interface StreamEvent {
 /**
  * A committed write: `data` is `{"rev": R, "changes": [{"key", "values"}],
  * "reset"?: true}`, serialised when first read, not in the handler's turn
- * (most events of a table nobody watches are never read). The commit is
- * held until then: its value lists are copies and terms are never changed
- * in place, so it says later what it said when it was made.
+ * (most events of a table nobody watches are never read). Its changes are
+ * held until then: their value lists are never changed (a set's are
+ * replaced by the next write, a bag's are copies) and neither are terms,
+ * so they say later what they said when the write was made.
  */
 class ChangeEvent implements StreamEvent {
   readonly type = 'change'
