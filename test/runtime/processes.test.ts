@@ -39,6 +39,21 @@ t.test('messages_are_handled_one_at_a_time_in_order', async t => {
   t.same(await node.call(pid, 'log'), [1, -1, 2, -2], 'an async handler finishes before the next message')
 })
 
+t.test('a_long_mailbox_lets_io_run_every_256_messages_and_keeps_its_order', async t => {
+  const node = new Node()
+  const log: Array<number | string> = []
+  const pid = await node.start(() => ({
+    handleCast (n: number) { log.push(n) },
+    handleCall () { return log.length },
+  }))
+  for (let n = 0; n < 600; n++) node.cast(pid, n)
+  setImmediate(() => log.push('io'))
+  t.equal(await node.call(pid, 'count'), 601)
+  const io = log.indexOf('io')
+  t.ok(io >= 256 && io < 600, `I/O ran after a batch of 256 messages and before the last (at ${io})`)
+  t.same(log.filter(entry => entry !== 'io'), Array.from({ length: 600 }, (_, n) => n), 'every message, in order')
+})
+
 t.test('send_to_nobody_is_dropped', async t => {
   const node = new Node()
   t.doesNotThrow(() => node.send('nobody', 'x'))
