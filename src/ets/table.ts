@@ -173,6 +173,17 @@ export class Table {
   }
 
   /**
+   * Stores a key's values as `insert` would store its objects in that
+   * order (checked first: none is stored if one is not a JSON term): what a
+   * durable table's load does with each stored key, without an object made
+   * per value. O(k·|value|) plus the look-up.
+   */
+  restore (key: Term, values: readonly Term[]): void {
+    const bytes = values.map(value => objectBytes(key, value))
+    for (let i = 0; i < values.length; i++) this.put(key, values[i], bytes[i], UNBOUNDED)
+  }
+
+  /**
    * Values of the key in insertion order (at most one for set types); a
    * key that is not a JSON term (1e400 parses as Infinity) is badarg, as on
    * insert. O(|key| + k), or O(log n) for ordered_set.

@@ -488,7 +488,7 @@ export class TableStore {
     }
     if (!Array.isArray(values) || values.length === 0) return 'is not a non-empty list of values'
     try {
-      this.table.insert(values.map(value => ({ key, value: value as Term })))
+      this.table.restore(key, values as Term[])
     } catch (error) {
       return `is refused by the table (${message(error)})`
     }

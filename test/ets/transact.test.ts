@@ -142,3 +142,17 @@ t.test('an_insert_the_budget_refuses_leaves_no_trace_of_a_new_key', async t => {
     t.same(table.lookup('k2'), [], `${type}: the write's earlier insert is undone`)
   }
 })
+
+t.test('restore_stores_a_keys_values_as_insert_would_and_none_if_one_is_not_a_term', async t => {
+  for (const type of ['set', 'ordered_set', 'bag', 'duplicate_bag'] as const) {
+    const restored = createTable(type)
+    const inserted = createTable(type)
+    restored.restore('k', [1, 2, 2])
+    inserted.insert([{ key: 'k', value: 1 }, { key: 'k', value: 2 }, { key: 'k', value: 2 }])
+    t.same(restored.lookup('k'), inserted.lookup('k'), type)
+    t.equal(restored.memory, inserted.memory, `${type}: the same memory`)
+    t.throws(() => restored.restore('j', [1, Infinity]), { code: 'badarg' }, `${type}: Infinity is not a JSON term`)
+    t.same(restored.lookup('j'), [], `${type}: nothing stored`)
+    restored.checkValid()
+  }
+})
