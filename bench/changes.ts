@@ -43,6 +43,7 @@ import { parseArgs } from 'node:util'
 import {
   compileServe, type ServeCommand, type Server, startServer, stopChild, stopChildren, track, underTsx, type Usage, usage, watchdog,
 } from './servers.js'
+import { exitOnHelp, integers } from './options.js'
 import { BENCH_TABLE, benchKey } from './workload.js'
 
 const USAGE = `usage: npx tsx bench/changes.ts [--duration S] [--subscribers N] [--connections N] [--rounds N]
@@ -97,22 +98,9 @@ function parseSettings (): Settings {
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help) {
-    process.stdout.write(USAGE + '\n')
-    process.exit(0)
-  }
-  const numbers = {
-    duration: Number(values.duration),
-    warmup: Number(values.warmup),
-    subscribers: Number(values.subscribers),
-    connections: Number(values.connections),
-    rounds: Number(values.rounds),
-    keys: Number(values.keys),
-  }
-  for (const [name, value] of Object.entries(numbers)) {
-    const least = name === 'warmup' ? 0 : 1
-    if (!Number.isInteger(value) || value < least) throw new Error(`--${name} must be an integer ≥ ${least}\n${USAGE}`)
-  }
+  exitOnHelp(values.help, USAGE)
+  const { duration, warmup, subscribers, connections, rounds, keys } = values
+  const numbers = integers({ duration, warmup, subscribers, connections, rounds, keys }, USAGE, ['warmup'])
   return {
     ...numbers,
     inline: values.inline === true,

@@ -56,6 +56,7 @@ import autocannon, { type Request } from 'autocannon'
 import { DURABILITIES, type Durability } from '../src/tables/storage.js'
 import { compileServe, type ServeCommand, startServer, stopChild, stopChildren, track, underTsx, watchdog } from './servers.js'
 import type { Reload } from './reload.js'
+import { exitOnHelp, integers } from './options.js'
 import { BENCH_TABLE } from './workload.js'
 
 const USAGE = `usage: npx tsx bench/durable.ts [--duration S] [--warmup S] [--rounds N] [--objects N] [--webdis-threads N] [--tsx]
@@ -107,23 +108,10 @@ function parseSettings (): Settings {
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help) {
-    process.stdout.write(USAGE + '\n')
-    process.exit(0)
-  }
-  const numbers = {
-    duration: Number(values.duration),
-    warmup: Number(values.warmup),
-    rounds: Number(values.rounds),
-    objects: Number(values.objects),
-    webdisThreads: Number(values['webdis-threads']),
-  }
-  for (const [name, value] of Object.entries(numbers)) {
-    const least = name === 'warmup' ? 0 : 1
-    const flag = name.replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`)
-    if (!Number.isInteger(value) || value < least) throw new Error(`--${flag} must be an integer ≥ ${least}\n${USAGE}`)
-  }
-  return { ...numbers, tsx: values.tsx === true }
+  exitOnHelp(values.help, USAGE)
+  const { duration, warmup, rounds, objects } = values
+  const { 'webdis-threads': webdisThreads, ...numbers } = integers({ duration, warmup, rounds, objects, 'webdis-threads': values['webdis-threads'] }, USAGE, ['warmup'])
+  return { ...numbers, webdisThreads, tsx: values.tsx === true }
 }
 
 // --- Temp dirs, commands, ports ----------------------------------------------------

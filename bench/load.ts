@@ -34,6 +34,7 @@ import { join, resolve as resolvePath } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon, { type Request, type Result } from 'autocannon'
 import { compileServe, type Server, type ServerKind, startServer, stopChildren, underTsx, usage, watchdog } from './servers.js'
+import { exitOnHelp, integers } from './options.js'
 import { BATCH_SIZE, BENCH_TABLE, batchBody, benchKey, benchValue } from './workload.js'
 
 /** What the performance issue asks of a Heirloom target. */
@@ -119,22 +120,9 @@ function parseSettings (): Settings {
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help) {
-    process.stdout.write(USAGE + '\n')
-    process.exit(0)
-  }
-  const numbers = {
-    duration: Number(values.duration),
-    warmup: Number(values.warmup),
-    rounds: Number(values.rounds),
-    connections: Number(values.connections),
-    keys: Number(values.keys),
-    rate: Number(values.rate),
-  }
-  for (const [name, value] of Object.entries(numbers)) {
-    const least = name === 'warmup' || name === 'rate' ? 0 : 1
-    if (!Number.isInteger(value) || value < least) throw new Error(`--${name} must be an integer ≥ ${least}\n${USAGE}`)
-  }
+  exitOnHelp(values.help, USAGE)
+  const { duration, warmup, rounds, connections, keys, rate } = values
+  const numbers = integers({ duration, warmup, rounds, connections, keys, rate }, USAGE, ['warmup', 'rate'])
   const only = values.only?.split(',').map(id => id.trim()).filter(id => id !== '')
   return { ...numbers, only, profile: values.profile === undefined ? undefined : resolvePath(values.profile), tsx: values.tsx === true }
 }
