@@ -193,8 +193,8 @@ export class Node<T = unknown> {
       return new Promise<Reply>((resolve, reject) => {
         let timer: Timeout | undefined
         const from = new From(
-          value => { if (timer !== undefined) this.timeouts.cancel(timer, timeout); resolve(value as Reply) },
-          error => { if (timer !== undefined) this.timeouts.cancel(timer, timeout); reject(error) }
+          value => { if (timer !== undefined) this.timeouts.cancel(timer); resolve(value as Reply) },
+          error => { if (timer !== undefined) this.timeouts.cancel(timer); reject(error) }
         )
         const envelope: Envelope = { kind: 'call', request, from }
         // Infinity waits for ever, as Erlang's `infinity` (see below).

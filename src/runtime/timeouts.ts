@@ -10,6 +10,8 @@
 import { Queue } from './queue.js'
 
 export interface Timeout {
+  /** Its duration, ms: which FIFO it waits in. */
+  readonly ms: number
   readonly deadline: number
   readonly expire: () => void
   cancelled: boolean
@@ -30,7 +32,7 @@ export class Timeouts {
   start (ms: number, expire: () => void): Timeout {
     let deadlines = this.byDuration.get(ms)
     if (deadlines === undefined) this.byDuration.set(ms, deadlines = new Deadlines())
-    const timeout: Timeout = { deadline: performance.now() + ms, expire, cancelled: false }
+    const timeout: Timeout = { ms, deadline: performance.now() + ms, expire, cancelled: false }
     deadlines.entries.push(timeout)
     if (deadlines.timer === undefined) {
       deadlines.timer = setTimeout(() => this.fire(ms), ms)
@@ -42,9 +44,9 @@ export class Timeouts {
     return timeout
   }
 
-  cancel (timeout: Timeout, ms: number): void {
+  cancel (timeout: Timeout): void {
     timeout.cancelled = true
-    const deadlines = this.byDuration.get(ms)
+    const deadlines = this.byDuration.get(timeout.ms)
     if (deadlines?.entries.peek() === timeout) this.dropCancelled(deadlines)
   }
 
