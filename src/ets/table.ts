@@ -176,9 +176,22 @@ export class Table {
    * Stores a key's values as `insert` would store its objects in that
    * order (checked first: none is stored if one is not a JSON term): what a
    * durable table's load does with each stored key, without an object made
-   * per value. O(k·|value|) plus the look-up.
+   * per value. The table may keep `values` as the key's list: the caller
+   * gives it up. O(k·|value|) plus the look-up.
    */
-  restore (key: Term, values: readonly Term[]): void {
+  restore (key: Term, values: Term[]): void {
+    if (values.length === 1) {
+      // The common case (every key of a set): the list becomes the key's list, as put's fresh `[value]` would.
+      const bytes = objectBytes(key, values[0])
+      const bucket = this.index.bucketFor(key)
+      if (bucket.values.length === 0) {
+        bucket.values = values
+        bucket.bytes = bytes
+        this.objectCount++
+        this.bytes += bytes
+      } else this.put(key, values[0], bytes, UNBOUNDED)
+      return
+    }
     const bytes = values.map(value => objectBytes(key, value))
     for (let i = 0; i < values.length; i++) this.put(key, values[i], bytes[i], UNBOUNDED)
   }

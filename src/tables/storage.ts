@@ -446,10 +446,13 @@ export class TableStore {
     const prefix = this.prefix(found.generation)
     const bad: string[] = []
     const iterator = data.iterator(range(prefix))
+    // The next chunk is read (on LevelDB's thread) while this one goes into the table.
+    let next = iterator.nextv(LOAD_CHUNK)
     try {
       for (;;) {
-        const entries = await iterator.nextv(LOAD_CHUNK)
+        const entries = await next
         if (entries.length === 0) break
+        next = iterator.nextv(LOAD_CHUNK)
         for (const [key, json] of entries) {
           const problem = this.insertRecord(key.slice(prefix.length), json)
           if (problem === undefined) continue
@@ -460,6 +463,8 @@ export class TableStore {
         }
       }
     } finally {
+      // A bad record leaves a read in flight: close waits for it, and its failure is not this load's.
+      next.catch(() => undefined)
       await iterator.close()
     }
     this.table.revision = found.revision
