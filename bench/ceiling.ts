@@ -12,11 +12,15 @@
  * src/app.ts's JSON parser makes (`depthGuard: true` uses that parser: the
  * `guarded` targets of bench/load.ts measure what it costs). So is the
  * problem-details error handler: the benchmark never takes the error paths.
+ * And so is src/app.ts's end-of-turn writing of responses (src/end-of-turn.ts),
+ * which a bare Fastify route does not do: `endOfTurn: true` adds it (the
+ * `turned` targets), to show what of Heirloom's ratio it makes.
  */
 import Fastify, { type FastifyInstance } from 'fastify'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { jsonParser, parseJson } from '../src/app.js'
+import { EndOfTurn } from '../src/end-of-turn.js'
 import { HeirloomError } from '../src/errors.js'
 import type { Term } from '../src/ets/term.js'
 import { registry } from '../src/tables/operations.js'
@@ -40,6 +44,8 @@ const mapKey = (key: unknown): unknown => typeof key === 'string' ? key : JSON.s
 export interface CeilingOptions {
   /** Add src/app.ts's preValidation hook that refuses bodies nested deeper than 64. Default false. */
   depthGuard?: boolean
+  /** Write responses at the end of the event loop's turn, as src/app.ts does. Default false. */
+  endOfTurn?: boolean
 }
 
 interface MapTable { objects: Map<unknown, Term[]>; revision: number }
@@ -64,6 +70,7 @@ export async function ceilingServer (table: string, fill: Array<[string, unknown
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, options.depthGuard === true ? jsonParser(64) : parseJson)
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(() => data => JSON.stringify(data))
+  if (options.endOfTurn === true) app.addHook('onSend', new EndOfTurn().onSend())
 
   app.put('/v1/tables/:table/objects/:key', {
     schema: { params: ObjectParams, headers: Prefer, body: PutObject, response: { 200: EtsObjectSchema, 204: z.undefined() } },

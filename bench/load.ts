@@ -87,8 +87,9 @@ const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--rounds N] 
   --keys         keys pre-filled in the Heirloom and ceiling tables (default 1000)
   --only         targets to run, by id (heirloom-get), server (ceiling) or
                  operation (get, put, put-repr, batch); default all but the
-                 guarded ones (the ceiling plus Heirloom's depth-guard hook:
-                 --only guarded,get)
+                 optional ones: guarded (the ceiling plus Heirloom's depth-guard
+                 hook: --only guarded,get) and turned (the ceiling writing its
+                 responses at the end of the turn, as Heirloom does: --only turned,get)
   --rate         offered requests/s per target (default 0: as fast as answered);
                  for latency at a fixed load rather than at saturation
   --profile      write a CPU profile of each server's serving to DIR/<server>.cpuprofile
@@ -184,6 +185,16 @@ function targets (keys: number): Target[] {
         id: `guarded-${op}`,
         name: `ceiling+depth hook ${label}`,
         server: 'guarded',
+        expect,
+        requests,
+        objects,
+        ceiling: `ceiling-${op}`,
+        optional: true,
+      },
+      {
+        id: `turned-${op}`,
+        name: `ceiling+end-of-turn ${label}`,
+        server: 'turned',
         expect,
         requests,
         objects,

@@ -11,6 +11,8 @@
  *   tsx bench/serve.ts ceiling --keys N   Heirloom's object routes over a Map
  *                                         (bench/ceiling.ts), holding the same keys
  *   tsx bench/serve.ts guarded --keys N   the ceiling with src/app.ts's depth guard
+ *   tsx bench/serve.ts turned --keys N    the ceiling writing its responses at the end
+ *                                         of the turn, as src/app.ts does (src/end-of-turn.ts)
  *   … --profile FILE                      write a CPU profile of the serving
  *                                         (bench/cpu-profile.ts) to FILE on exit
  *
@@ -71,10 +73,10 @@ async function main (): Promise<void> {
   const keys = Number(values.keys)
   if (kind === 'hello') app = await helloServer()
   else if (kind === 'heirloom') ({ app, dataDir } = await heirloomServer(keys, durability))
-  else if (kind === 'ceiling' || kind === 'guarded') {
+  else if (kind === 'ceiling' || kind === 'guarded' || kind === 'turned') {
     const fill = Array.from({ length: keys }, (_, i): [string, unknown] => [benchKey(i), benchValue(i)])
-    app = await ceilingServer(BENCH_TABLE, fill, { depthGuard: kind === 'guarded' })
-  } else throw new Error(`unknown server kind ${String(kind)}: hello | heirloom | ceiling | guarded`)
+    app = await ceilingServer(BENCH_TABLE, fill, { depthGuard: kind === 'guarded', endOfTurn: kind === 'turned' })
+  } else throw new Error(`unknown server kind ${String(kind)}: hello | heirloom | ceiling | guarded | turned`)
   // Started after the fill, so that the profile holds the serving only.
   const profile = values.profile === undefined ? undefined : await startProfile()
   // Counted on the bare http server: a Fastify hook would cost more, and

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import type { Durability } from '../src/tables/storage.js'
 
 /** What bench/serve.ts serves. */
-export type ServerKind = 'hello' | 'heirloom' | 'ceiling' | 'guarded'
+export type ServerKind = 'hello' | 'heirloom' | 'ceiling' | 'guarded' | 'turned'
 
 /** How bench/serve.ts is started: a script, node's flags for it, and what to remove once done. */
 export interface ServeCommand { script: string; execArgv: string[]; cleanup: () => void }
@@ -67,7 +67,7 @@ export function track<T extends ChildProcess> (child: T): T {
 }
 
 export interface ServerOptions {
-  /** Keys pre-filled in the `bench` table (heirloom, ceiling, guarded). */
+  /** Keys pre-filled in the `bench` table (heirloom and the ceilings). */
   keys: number
   /** The `bench` table's durability (heirloom); bench/serve.ts's default is memory. */
   durability?: Durability

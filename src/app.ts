@@ -24,6 +24,7 @@ import { tableRoutes } from '../routes/tables.js'
 import { bearerAuth } from './auth.js'
 import { type Config, flagOf } from './config.js'
 import { registerCors } from './cors.js'
+import { EndOfTurn } from './end-of-turn.js'
 import { EtsError } from './ets/errors.js'
 import { type ErrorCode, HeirloomError } from './errors.js'
 import { accessLog, type AccessLogLevel, logNodeEvents } from './logs.js'
@@ -56,6 +57,8 @@ const heirloom: FastifyPluginAsync<AppOptions> = async (app, options) => {
   app.setSerializerCompiler(options.validateResponses === true ? serializerCompiler : () => data => JSON.stringify(data))
   app.decorate('tables', options.tables)
   app.setErrorHandler(sendError)
+  // Every response, errors too, goes out at the end of its event-loop turn, with the turn's others.
+  app.addHook('onSend', new EndOfTurn().onSend())
   if (options.token !== '') app.addHook('onRequest', bearerAuth(options.token, { cors: options.corsOrigins.length > 0 }))
   if (options.corsOrigins.length > 0) await registerCors(app, options.corsOrigins)
   app.setNotFoundHandler((request, reply) => {
