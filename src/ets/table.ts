@@ -180,16 +180,9 @@ export class Table {
    * gives it up. O(k·|value|) plus the look-up.
    */
   restore (key: Term, values: Term[]): void {
+    // The common case (every key of a set): a new key's list is `values` itself.
     if (values.length === 1) {
-      // The common case (every key of a set): the list becomes the key's list, as put's fresh `[value]` would.
-      const bytes = objectBytes(key, values[0])
-      const bucket = this.index.bucketFor(key)
-      if (bucket.values.length === 0) {
-        bucket.values = values
-        bucket.bytes = bytes
-        this.objectCount++
-        this.bytes += bytes
-      } else this.put(key, values[0], bytes, UNBOUNDED)
+      this.put(key, values[0], objectBytes(key, values[0]), UNBOUNDED, values)
       return
     }
     const bytes = values.map(value => objectBytes(key, value))
@@ -596,7 +589,8 @@ export class Table {
     if (bytes !== this.bytes) throw new Error(`memory is ${this.bytes}, objects take ${bytes}`)
   }
 
-  private put (key: Term, value: Term, bytes: number, budget: WriteBudget): void {
+  /** `list`, if given, holds just `value`: it becomes the key's list if the key is new (no list made). */
+  private put (key: Term, value: Term, bytes: number, budget: WriteBudget, list?: Term[]): void {
     // One look-up: the key's bucket, made empty if the key is new (and taken out again if the budget refuses it).
     const bucket = this.index.bucketFor(key)
     const fresh = bucket.values.length === 0
@@ -618,7 +612,7 @@ export class Table {
     }
     this.journal?.push({ kind: 'append', bucket, length: bucket.values.length, bytes: bucket.bytes })
     // A list of one made as such: pushing onto [] would give it room for 16.
-    if (fresh) bucket.values = [value]
+    if (fresh) bucket.values = list ?? [value]
     else bucket.values.push(value)
     bucket.bytes += bytes
     this.objectCount++
