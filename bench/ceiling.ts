@@ -25,6 +25,7 @@ import { HeirloomError } from '../src/errors.js'
 import type { Term } from '../src/ets/term.js'
 import { registry } from '../src/tables/operations.js'
 import { EtsObjectSchema } from '../src/tables/schemas.js'
+import { noContent } from '../routes/reply.js'
 import { Json, Lookup, ObjectParams, REVISION_HEADER, TableParams } from '../routes/schemas.js'
 
 // routes/objects.ts does not export these two: the same definitions, copied
@@ -80,8 +81,9 @@ export async function ceilingServer (table: string, fill: Array<[string, unknown
     const stored = tableOf(table)
     stored.objects.set(key, [value])
     reply.header(REVISION_HEADER, ++stored.revision)
-    if (!wantsRepresentation(request.headers.prefer)) return reply.code(204).send()
-    return reply.code(200).header('preference-applied', 'return=representation').send({ key, value })
+    if (!wantsRepresentation(request.headers.prefer)) return noContent(reply)
+    reply.header('preference-applied', 'return=representation')
+    return { key, value }
   })
 
   app.get('/v1/tables/:table/objects/:key', {
@@ -100,7 +102,7 @@ export async function ceilingServer (table: string, fill: Array<[string, unknown
     const { body } = request
     for (const { key, value } of body.objects ?? [{ key: body.key, value: body.value }]) stored.objects.set(mapKey(key), [value as Term])
     reply.header(REVISION_HEADER, ++stored.revision)
-    return reply.code(204).send()
+    return noContent(reply)
   })
 
   await app.ready()

@@ -71,12 +71,17 @@ async function loadAssets (): Promise<Map<string, Asset>> {
 
 export const dashboardRoutes: FastifyPluginAsync = async app => {
   const assets = await loadAssets()
-  const send = (path: string, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+  /** The file's bytes, or undefined with a 304 (routes/reply.ts: the handler returns what is sent). */
+  const send = (path: string, request: FastifyRequest, reply: FastifyReply): Buffer | undefined => {
     const found = assets.get(path === '' ? 'index.html' : path)
     if (found === undefined) throw new HeirloomError('not_found', `no dashboard file ${path}`)
     reply.headers({ ...SECURITY_HEADERS, etag: found.etag, 'cache-control': found.cacheControl })
-    if (request.headers['if-none-match'] === found.etag) return reply.code(304).send()
-    return reply.type(found.type).send(found.body)
+    if (request.headers['if-none-match'] === found.etag) {
+      reply.code(304)
+      return undefined
+    }
+    reply.type(found.type)
+    return found.body
   }
   const hidden = (operationId: string, summary: string): { hide: true; operationId: string; summary: string; tags: string[] } =>
     ({ hide: true, operationId, summary, tags: ['dashboard'] })

@@ -21,7 +21,8 @@ export const faultRoutes: FastifyPluginAsyncZod = async app => {
     },
   }, async (request, reply) => {
     const targets = Array.isArray(request.body) ? request.body : [request.body]
-    return reply.code(202).send({ crashed: app.tables.crash(targets) })
+    reply.code(202)
+    return { crashed: app.tables.crash(targets) }
   })
 }
 
@@ -37,5 +38,8 @@ export const poisonRoutes: FastifyPluginAsyncZod = async app => {
       body: Poison,
       response: { 202: z.object({ poisoned: z.string().describe('Pid of the armed handler') }), ...problemResponses(400, 404, 415) },
     },
-  }, async (request, reply) => reply.code(202).send({ poisoned: app.tables.poison(request.body.table) }))
+  }, async (request, reply) => {
+    reply.code(202)
+    return { poisoned: app.tables.poison(request.body.table) }
+  })
 }

@@ -20,6 +20,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async app => {
     },
   }, async (_request, reply) => {
     const ready = await app.tables.ready()
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready' })
+    reply.code(ready ? 200 : 503)
+    return { status: ready ? 'ready' as const : 'not_ready' as const }
   })
 }

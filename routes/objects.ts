@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { HeirloomError } from '../src/errors.js'
 import { EtsObjectSchema } from '../src/tables/schemas.js'
 import { problemResponses } from './problem.js'
+import { noContent } from './reply.js'
 import { Json, Lookup, ObjectParams, REVISION_HEADER } from './schemas.js'
 
 const PutObject = z.strictObject({ value: Json }).meta({ id: 'PutObject' })
@@ -38,8 +39,9 @@ export const objectRoutes: FastifyPluginAsyncZod = async app => {
     const { value } = request.body
     const { revision } = await app.tables.write(table, 'insert', { key, value })
     reply.header(REVISION_HEADER, revision)
-    if (!wantsRepresentation(request.headers.prefer)) return reply.code(204).send()
-    return reply.code(200).header('preference-applied', 'return=representation').send({ key, value })
+    if (!wantsRepresentation(request.headers.prefer)) return noContent(reply)
+    reply.header('preference-applied', 'return=representation')
+    return { key, value }
   })
 
   app.get('/tables/:table/objects/:key', {
@@ -68,6 +70,6 @@ export const objectRoutes: FastifyPluginAsyncZod = async app => {
   }, async (request, reply) => {
     const { revision } = await app.tables.write(request.params.table, 'delete', { key: request.params.key })
     reply.header(REVISION_HEADER, revision)
-    return reply.code(204).send()
+    return noContent(reply)
   })
 }

@@ -13,6 +13,7 @@ import type { EtsObject } from '../src/ets/table.js'
 import { type Args, type OperationName, operations, type ReadName, registry, type WriteName } from '../src/tables/operations.js'
 import { EtsObjectSchema } from '../src/tables/schemas.js'
 import { sendJson } from './json-stream.js'
+import { noContent } from './reply.js'
 import { problemResponses } from './problem.js'
 import { REVISION_HEADER, TableParams } from './schemas.js'
 
@@ -52,7 +53,7 @@ export const operationRoutes: FastifyPluginAsyncZod = async app => {
     }, async (request, reply) => {
       // The type provider wraps the body's type; it is the schema's output, Args<N>.
       const answer = await call(request.params.table, request.body as Args<N>, reply)
-      return result ? sendJson(reply, answer) : reply.code(204).send()
+      return result ? sendJson(reply, answer) : noContent(reply)
     })
   }
   for (const name of names.filter(isWrite)) {

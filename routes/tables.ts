@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { problemResponses } from './problem.js'
+import { noContent } from './reply.js'
 import { DurabilitySchema, TableInfoSchema as TableInfo, TableName, TableTypeSchema } from '../src/tables/schemas.js'
 import { TableParams } from './schemas.js'
 
@@ -22,7 +23,8 @@ export const tableRoutes: FastifyPluginAsyncZod = async app => {
     },
   }, async (request, reply) => {
     const info = await app.tables.create(request.body.name, request.body.type, request.body.durability)
-    return reply.code(201).header('location', `/v1/tables/${encodeURIComponent(info.name)}`).send(info)
+    reply.code(201).header('location', `/v1/tables/${encodeURIComponent(info.name)}`)
+    return info
   })
 
   app.get('/tables', {
@@ -56,7 +58,7 @@ export const tableRoutes: FastifyPluginAsyncZod = async app => {
     },
   }, async (request, reply) => {
     await app.tables.drop(request.params.table)
-    return reply.code(204).send()
+    return noContent(reply)
   })
 }
 
