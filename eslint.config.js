@@ -21,4 +21,18 @@ export default [
       'no-void': ['error', { allowAsStatement: true }],
     },
   },
+  {
+    name: 'heirloom/routes',
+    files: ['routes/**/*.ts', 'bench/ceiling.ts'],
+    rules: {
+      // A route handler returns its payload for Fastify to send: a sent reply
+      // returned is a thenable Fastify waits on with end-of-stream listeners,
+      // on every request (routes/reply.ts). Streams and redirects, which must
+      // be sent, say so with an eslint-disable comment.
+      'no-restricted-syntax': ['error', {
+        selector: 'ReturnStatement > CallExpression[callee.property.name=/^(send|redirect)$/], ArrowFunctionExpression > CallExpression[callee.property.name=/^(send|redirect)$/]',
+        message: 'Return the payload (routes/reply.ts), not the reply sent: Fastify would wait on it as a thenable.',
+      }],
+    },
+  },
 ]

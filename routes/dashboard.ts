@@ -86,10 +86,11 @@ export const dashboardRoutes: FastifyPluginAsync = async app => {
   const hidden = (operationId: string, summary: string): { hide: true; operationId: string; summary: string; tags: string[] } =>
     ({ hide: true, operationId, summary, tags: ['dashboard'] })
 
+  // Redirects are sent, and their reply returned (routes/reply.ts).
   app.get('/', { schema: hidden('dashboardRedirect', 'Redirect to the dashboard'), config: { public: true } },
-    async (_request, reply) => reply.redirect(DASHBOARD_PATH))
+    async (_request, reply) => reply.redirect(DASHBOARD_PATH)) // eslint-disable-line no-restricted-syntax
   app.get('/dashboard', { schema: hidden('dashboardSlash', 'Redirect to the dashboard\'s folder'), config: { public: true } },
-    async (_request, reply) => reply.redirect(DASHBOARD_PATH))
+    async (_request, reply) => reply.redirect(DASHBOARD_PATH)) // eslint-disable-line no-restricted-syntax
   app.get('/dashboard/*', { schema: hidden('dashboardFile', 'A file of the dashboard'), config: { public: true } },
     async (request, reply) => send((request.params as { '*': string })['*'], request, reply))
 }

@@ -13,6 +13,8 @@ import type { FastifyPluginAsync } from 'fastify'
 export const docsRoutes: FastifyPluginAsync = async app => {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
-  app.get('/openapi.yaml', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('application/yaml').send(app.swagger({ yaml: true })))
+  app.get('/openapi.yaml', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type('application/yaml')
+    return app.swagger({ yaml: true })
+  })
 }
