@@ -35,7 +35,7 @@ import { parseArgs } from 'node:util'
 import autocannon, { type Request, type Result } from 'autocannon'
 import { compileServe, type Server, type ServerKind, startServer, stopChildren, underTsx, usage, watchdog } from './servers.js'
 import { exitOnHelp, integers } from './options.js'
-import { BATCH_SIZE, BENCH_TABLE, batchBody, benchKey, benchValue } from './workload.js'
+import { BATCH_SIZE, type Operation, OPERATIONS, operationRequests } from './workload.js'
 
 /** What the performance issue asks of a Heirloom target. */
 interface Goal {
@@ -97,12 +97,6 @@ const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--rounds N] 
   --tsx          run the servers under tsx, skipping the compile (faster to start,
                  slower to serve than production)`
 
-/** How many distinct keys the requests of a connection cycle through. */
-const KEYS_PER_CYCLE = 64
-
-/** How many distinct batch bodies (each with keys of its own) the connections cycle through. */
-const BATCH_BODIES = 4
-
 const SINGLE_GOAL: Goal = { ratio: 0.9, p99: 5 }
 const BATCH_GOAL: Goal = { ratio: 0.8, objectsPerSecond: 1_000_000 }
 
@@ -128,54 +122,16 @@ function parseSettings (): Settings {
   return { ...numbers, only, profile: values.profile === undefined ? undefined : resolvePath(values.profile), tsx: values.tsx === true }
 }
 
-/** Requests over KEYS_PER_CYCLE keys spread across the pre-filled ones. */
-function objectRequests (keys: number, request: (key: string, i: number) => Request): Request[] {
-  const count = Math.min(keys, KEYS_PER_CYCLE)
-  return Array.from({ length: count }, (_, n) => {
-    const i = Math.floor(n * keys / count)
-    return request(benchKey(i), i)
-  })
-}
-
 /** Every target, each Heirloom one followed by its ceiling. */
 function targets (keys: number): Target[] {
-  const objectPath = (key: string): string => `/v1/tables/${BENCH_TABLE}/objects/${encodeURIComponent(key)}`
-  const put = (headers: Record<string, string>) => (key: string, i: number): Request => ({
-    method: 'PUT',
-    path: objectPath(key),
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ value: benchValue(i) }),
-  })
-  const operations: Array<{ op: string; label: string; expect: number; requests: Request[]; objects?: number; goal: Goal }> = [
-    {
-      op: 'get',
-      label: 'GET object',
-      expect: 200,
-      requests: objectRequests(keys, key => ({ method: 'GET', path: objectPath(key) })),
-      goal: SINGLE_GOAL,
-    },
-    { op: 'put', label: 'PUT object', expect: 204, requests: objectRequests(keys, put({})), goal: SINGLE_GOAL },
-    {
-      op: 'put-repr',
-      label: 'PUT return=repr',
-      expect: 200,
-      requests: objectRequests(keys, put({ prefer: 'return=representation' })),
-      goal: SINGLE_GOAL,
-    },
-    {
-      op: 'batch',
-      label: `POST insert ×${BATCH_SIZE}`,
-      expect: 204,
-      requests: Array.from({ length: BATCH_BODIES }, (_, batch) => ({
-        method: 'POST',
-        path: `/v1/tables/${BENCH_TABLE}/insert`,
-        headers: { 'content-type': 'application/json' },
-        body: batchBody(batch),
-      })),
-      objects: BATCH_SIZE,
-      goal: BATCH_GOAL,
-    },
-  ]
+  const goals: Record<Operation, Goal> = { get: SINGLE_GOAL, put: SINGLE_GOAL, 'put-repr': SINGLE_GOAL, batch: BATCH_GOAL }
+  const operations = (Object.keys(OPERATIONS) as Operation[]).map(op => ({
+    op,
+    ...OPERATIONS[op],
+    requests: operationRequests(op, keys),
+    objects: op === 'batch' ? BATCH_SIZE : undefined,
+    goal: goals[op],
+  }))
   return [
     { id: 'hello', name: 'fastify hello (baseline)', server: 'hello', expect: 200, requests: [{ method: 'GET', path: '/' }] },
     ...operations.flatMap(({ op, label, expect, requests, objects, goal }): Target[] => [
