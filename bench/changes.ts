@@ -44,6 +44,7 @@ import {
   compileServe, type ServeCommand, type Server, startServer, stopChild, stopChildren, track, underTsx, type Usage, usage, watchdog,
 } from './servers.js'
 import { exitOnHelp, integers } from './options.js'
+import { median as medianOf } from './stats.js'
 import { BENCH_TABLE, benchKey } from './workload.js'
 
 const USAGE = `usage: npx tsx bench/changes.ts [--duration S] [--subscribers N] [--connections N] [--rounds N]
@@ -117,12 +118,8 @@ function percentile (sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1))]
 }
 
-const median = (values: number[]): number => {
-  const sorted = values.filter(v => !Number.isNaN(v)).sort((a, b) => a - b)
-  if (sorted.length === 0) return NaN
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
+/** The median of the figures a round could make (a phase without one gives NaN). */
+const median = (values: number[]): number => medianOf(values.filter(v => !Number.isNaN(v)))
 
 /** CPU and event-loop lag of a process over a window. */
 interface ProcessLoad {

@@ -57,6 +57,7 @@ import { DURABILITIES, type Durability } from '../src/tables/storage.js'
 import { compileServe, type ServeCommand, startServer, stopChild, stopChildren, track, underTsx, watchdog } from './servers.js'
 import type { Reload } from './reload.js'
 import { exitOnHelp, integers } from './options.js'
+import { median } from './stats.js'
 import { BENCH_TABLE } from './workload.js'
 
 const USAGE = `usage: npx tsx bench/durable.ts [--duration S] [--warmup S] [--rounds N] [--objects N] [--webdis-threads N] [--tsx]
@@ -324,12 +325,6 @@ const TARGETS: Target[] = [
 
 /** One target's figures over the rounds: medians, and the sum of errors. */
 interface Summary { target: Target; rate: number; p50: number; p99: number; errors: number; warnings: string[] }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
 
 function summarise (target: Target, measurements: Measurement[]): Summary {
   return {

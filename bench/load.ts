@@ -35,6 +35,7 @@ import { parseArgs } from 'node:util'
 import autocannon, { type Request, type Result } from 'autocannon'
 import { compileServe, type Server, type ServerKind, startServer, stopChildren, underTsx, usage, watchdog } from './servers.js'
 import { exitOnHelp, integers } from './options.js'
+import { median } from './stats.js'
 import { BATCH_SIZE, type Operation, OPERATIONS, operationRequests } from './workload.js'
 
 /** What the performance issue asks of a Heirloom target. */
@@ -208,12 +209,6 @@ interface Summary {
   errors: number
   non2xx: number
   statuses: Map<string, number>
-}
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 function summarise (target: Target, measurements: Measurement[]): Summary {

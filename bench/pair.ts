@@ -28,6 +28,7 @@ import { rmSync, symlinkSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { exitOnHelp, integers } from './options.js'
+import { median } from './stats.js'
 import { compileServe, type Server, type ServeCommand, startServer, stopChildren, usage, watchdog } from './servers.js'
 import { type Operation, OPERATIONS, operationRequests } from './workload.js'
 
@@ -71,12 +72,6 @@ async function load (server: Server, op: Operation, connections: number, duratio
   if (result.errors > 0 || result.non2xx > 0) throw new Error(`${result.errors} errors and ${result.non2xx} non-2xx answers: the comparison would not be like for like`)
   const requests = Math.max(1, after.requests - before.requests)
   return { rps: result.requests.average, p99: result.latency.p99, cpu: (after.user + after.system - before.user - before.system) / requests }
-}
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
 async function main (): Promise<void> {
