@@ -45,24 +45,23 @@ interface Load { rps: number; p99: number; cpu: number }
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
-/** Checks REF out beside this tree and compiles its server; `cleanup` removes both. */
-function compileBase (ref: string): ServeCommand {
+/** Checks REF out beside this tree and compiles its server as this tree's is; `cleanup` removes both. */
+async function compileBase (ref: string): Promise<ServeCommand> {
   const dir = `${root}.scratch/pair-base-${process.pid}`
   const git = (...args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8' })
   git('worktree', 'add', '--detach', dir, ref)
-  const cleanup = (): void => {
+  const removeTree = (): void => {
     try { git('worktree', 'remove', '--force', dir) } catch { rmSync(dir, { recursive: true, force: true }) }
   }
   try {
     symlinkSync(`${root}node_modules`, `${dir}/node_modules`)
-    process.stderr.write(`bench: compiling ${ref} (${git('rev-parse', '--short', ref).trim()})\n`)
-    execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${dir}/bench/tsconfig.serve.json`, '--outDir', `${dir}/.build`], { stdio: 'inherit', timeout: 300_000 })
+    process.stderr.write(`bench: checked out ${ref} (${git('rev-parse', '--short', ref).trim()})\n`)
+    const serve = await compileServe('pair', dir)
+    return { ...serve, cleanup: () => { serve.cleanup(); removeTree() } }
   } catch (error) {
-    cleanup()
+    removeTree()
     throw error
   }
-  // The flags compileServe's build runs with, so that only the code differs.
-  return { script: `${dir}/.build/bench/serve.js`, execArgv: ['--enable-source-maps'], cleanup }
 }
 
 async function load (server: Server, op: Operation, connections: number, duration: number, keys: number): Promise<Load> {
@@ -95,7 +94,7 @@ async function main (): Promise<void> {
   const builds: Array<{ name: string; serve: ServeCommand }> = []
   const disarm = watchdog((rounds * 2 * (duration + 2) + 600) * 1000, () => { for (const { serve } of builds) serve.cleanup() })
   try {
-    builds.push({ name: `base ${values.base}`, serve: compileBase(values.base) })
+    builds.push({ name: `base ${values.base}`, serve: await compileBase(values.base) })
     builds.push({ name: 'this tree', serve: await compileServe('pair') })
     const servers = await Promise.all(builds.map(({ serve }) => startServer(serve, 'heirloom', { keys })))
     for (const server of servers) await load(server, op, connections, 2, keys) // warm-up, not counted

@@ -29,11 +29,12 @@ export interface ServeCommand { script: string; execArgv: string[]; cleanup: () 
  * With it, into .scratch/<scratch>-<pid>/ (git-ignored), removed by
  * `cleanup`: a bench/load.ts running meanwhile empties bench/.build, and the
  * two runs must not pull the files from under each other. Modules still
- * resolve from the repository's node_modules.
+ * resolve from the repository's node_modules. `tree` is the checkout to
+ * compile (default this one; bench/pair.ts gives another commit's).
  */
-export async function compileServe (scratch?: string): Promise<ServeCommand> {
-  const config = fileURLToPath(new URL('./tsconfig.serve.json', import.meta.url))
-  const build = fileURLToPath(new URL(scratch === undefined ? './.build/' : `../.scratch/${scratch}-${process.pid}/`, import.meta.url))
+export async function compileServe (scratch?: string, tree = fileURLToPath(new URL('..', import.meta.url))): Promise<ServeCommand> {
+  const config = join(tree, 'bench', 'tsconfig.serve.json')
+  const build = scratch === undefined ? join(tree, 'bench', '.build') : join(tree, '.scratch', `${scratch}-${process.pid}`)
   const remove = (): void => rmSync(build, { recursive: true, force: true })
   remove()
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
