@@ -72,7 +72,7 @@ async function loadAssets (): Promise<Map<string, Asset>> {
 export const dashboardRoutes: FastifyPluginAsync = async app => {
   const assets = await loadAssets()
   /** The file's bytes, or undefined with a 304 (routes/reply.ts: the handler returns what is sent). */
-  const send = (path: string, request: FastifyRequest, reply: FastifyReply): Buffer | undefined => {
+  const file = (path: string, request: FastifyRequest, reply: FastifyReply): Buffer | undefined => {
     const found = assets.get(path === '' ? 'index.html' : path)
     if (found === undefined) throw new HeirloomError('not_found', `no dashboard file ${path}`)
     reply.headers({ ...SECURITY_HEADERS, etag: found.etag, 'cache-control': found.cacheControl })
@@ -92,5 +92,5 @@ export const dashboardRoutes: FastifyPluginAsync = async app => {
   app.get('/dashboard', { schema: hidden('dashboardSlash', 'Redirect to the dashboard\'s folder'), config: { public: true } },
     async (_request, reply) => reply.redirect(DASHBOARD_PATH)) // eslint-disable-line no-restricted-syntax
   app.get('/dashboard/*', { schema: hidden('dashboardFile', 'A file of the dashboard'), config: { public: true } },
-    async (request, reply) => send((request.params as { '*': string })['*'], request, reply))
+    async (request, reply) => file((request.params as { '*': string })['*'], request, reply))
 }
