@@ -181,49 +181,55 @@ function encode (t: Term): string {
  * so it runs on everything a table stores. Complexity: O(min(size, cap)).
  */
 export function termBytes (t: Term, cap = Infinity): number {
-  // Most keys are strings: no meter to make.
-  if (typeof t === 'string') return stringBytes(t)
-  const meter = { bytes: 0, cap }
-  measure(t, 0, meter)
-  return meter.bytes
+  // Most keys are strings: no walk to start.
+  return typeof t === 'string' ? stringBytes(t) : measure(t, 0, cap)
 }
 
-interface Meter { bytes: number; readonly cap: number }
-
-function measure (t: unknown, depth: number, meter: Meter): void {
+/**
+ * Bytes of `t`'s JSON, counted until they pass `cap` (then a partial count
+ * above it). Returns the count rather than adding to a shared meter, so
+ * measuring allocates nothing: every stored value pays it.
+ */
+function measure (t: unknown, depth: number, cap: number): number {
   switch (typeof t) {
-    case 'number':
-      if (!Number.isFinite(t)) throw badarg(`${t} is not a JSON number`)
-      meter.bytes += String(t).length
-      return
-    case 'boolean': meter.bytes += t ? 4 : 5; return
-    case 'string': meter.bytes += stringBytes(t); return
+    case 'number': return numberBytes(t)
+    case 'boolean': return t ? 4 : 5
+    case 'string': return stringBytes(t)
     case 'object': break
     default: throw badarg(`a ${typeof t} is not a JSON term`)
   }
-  if (t === null) {
-    meter.bytes += 4
-    return
-  }
+  if (t === null) return 4
   if (depth >= MAX_TERM_DEPTH) throw badarg(`a term nested deeper than ${MAX_TERM_DEPTH} levels`)
-  meter.bytes += 2
+  let bytes = 2
   if (Array.isArray(t)) {
-    for (let i = 0; i < t.length && meter.bytes <= meter.cap; i++) {
-      meter.bytes += i === 0 ? 0 : 1
-      measure(t[i], depth + 1, meter)
-    }
-    return
+    for (let i = 0; i < t.length && bytes <= cap; i++) bytes += (i === 0 ? 0 : 1) + measure(t[i], depth + 1, cap - bytes)
+    return bytes
   }
   const proto = Object.getPrototypeOf(t)
   if (proto !== Object.prototype && proto !== null) throw badarg('only plain objects are JSON terms')
   let first = true
   for (const name in t) {
-    if (meter.bytes > meter.cap) return
+    if (bytes > cap) return bytes
     if (!Object.hasOwn(t, name)) continue
-    meter.bytes += stringBytes(name) + (first ? 1 : 2)
+    bytes += stringBytes(name) + (first ? 1 : 2)
     first = false
-    measure((t as TermObject)[name], depth + 1, meter)
+    bytes += measure((t as TermObject)[name], depth + 1, cap - bytes)
   }
+  return bytes
+}
+
+/**
+ * Length of String(n), which is what JSON writes for a finite number:
+ * counted without making the string for the integers below 1e15 (most
+ * stored numbers), which print in plain digits. O(1).
+ */
+function numberBytes (n: number): number {
+  if (!Number.isFinite(n)) throw badarg(`${n} is not a JSON number`)
+  if (!Number.isInteger(n) || n <= -1e15 || n >= 1e15) return String(n).length
+  let digits = 1
+  const a = n < 0 ? -n : n // -0 prints as "0"
+  for (let power = 10; a >= power; power *= 10) digits++
+  return n < 0 ? digits + 1 : digits
 }
 
 /** Bytes of a string's JSON: quotes, escapes, UTF-8 (a lone surrogate is escaped as \uXXXX). O(length). */

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import t, { type Test } from 'tap'
 import { compareStrings, compareTerms, termBytes, termEquals, termKey, type Term } from '../../src/ets/term.js'
 
@@ -87,4 +88,27 @@ t.test('termBytes estimates and refuses what is not JSON', async t => {
   let deep: Term = 1
   for (let i = 0; i < 600; i++) deep = [deep]
   t.throws(() => termBytes(deep), { code: 'badarg' }, 'too deep')
+})
+
+t.test('termBytes is the byte length of the JSON text, and a cap stops the count just past it', async t => {
+  const number = fc.oneof(
+    fc.integer({ min: -1e6, max: 1e6 }),
+    fc.constantFrom(0, -0, 9, 10, 99, 100, 1e15 - 1, 1e15, -1e15 + 1, -1e15, 2 ** 53, 1e21, 1e-7, 0.1, -2.5e-300),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.maxSafeInteger()
+  )
+  const text = fc.string({ unit: 'binary' }) // lone surrogates, controls and astral characters included
+  const term = fc.letrec<{ term: Term }>(tie => ({
+    term: fc.oneof({ depthSize: 'small' },
+      number, text, fc.boolean(), fc.constant(null),
+      fc.array(tie('term'), { maxLength: 4 }),
+      fc.dictionary(text, tie('term'), { maxKeys: 4 })),
+  })).term
+  fc.assert(fc.property(term, fc.nat({ max: 200 }), (value, cap) => {
+    const bytes = Buffer.byteLength(JSON.stringify(value))
+    t.equal(termBytes(value), bytes, JSON.stringify(value))
+    const capped = termBytes(value, cap)
+    if (bytes <= cap) t.equal(capped, bytes, 'within the cap: the whole count')
+    else t.ok(capped > cap, 'past the cap: a count past it')
+  }), { numRuns: 500 })
 })
