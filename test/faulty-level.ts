@@ -4,7 +4,8 @@
  * writes it takes, and `afterBatch` runs once a batch is written (a test
  * crashes a process there). It also tells what each batch asked of the
  * disk (its keys, and whether it must be fsync'd), and holds batches while
- * `gate` is pending, as a slow disk would. Use it through `Catalog.over(db)`.
+ * `gate` is pending, as a slow disk would; and it fails the next
+ * `failingReads` reads (get, getMany). Use it through `Catalog.over(db)`.
  */
 import { MemoryLevel } from 'memory-level'
 
@@ -12,6 +13,8 @@ import { MemoryLevel } from 'memory-level'
 interface Implementation {
   _batch (operations: never[], options: never): Promise<void>
   _put (key: never, value: never, options: never): Promise<void>
+  _get (key: never, options: never): Promise<string | undefined>
+  _getMany (keys: never[], options: never): Promise<Array<string | undefined>>
 }
 const base = MemoryLevel.prototype as unknown as Implementation
 
@@ -20,6 +23,8 @@ export interface TakenBatch { keys: string[]; sync: boolean }
 
 export class FaultyLevel extends MemoryLevel<string, string> implements Implementation {
   failing = false
+  /** Reads still to fail, one each. */
+  failingReads = 0
   writes = 0
   afterBatch: (() => void) | undefined
   /** While set, each batch waits for it before it is written. */
@@ -51,5 +56,21 @@ export class FaultyLevel extends MemoryLevel<string, string> implements Implemen
     if (this.failing) throw new Error('IO error: No space left on device')
     this.writes++
     return await base._put.call(this, key, value, options)
+  }
+
+  async _get (key: never, options: never): Promise<string | undefined> {
+    this.failRead()
+    return await base._get.call(this, key, options)
+  }
+
+  async _getMany (keys: never[], options: never): Promise<Array<string | undefined>> {
+    this.failRead()
+    return await base._getMany.call(this, keys, options)
+  }
+
+  private failRead (): void {
+    if (this.failingReads === 0) return
+    this.failingReads--
+    throw Object.assign(new Error('IO error: Input/output error'), { code: 'LEVEL_IO_ERROR' })
   }
 }

@@ -5,7 +5,7 @@
  *
  * Layout, in the catalog's LevelDB (one database, so that a table's catalog
  * record and its data can change in one atomic batch, as a drop needs):
- * - sublevel `objects`: `<storageId>/<generation>/<termKey(key)>` → the
+ * - sublevel `objects`: `<storageId>/<generation>/<storageKey(key)>` → the
  *   JSON list of the key's values. One sublevel for all tables, not one per
  *   table: a table is a key range, so creating one costs nothing, a drop is
  *   one range clear, and the start-up sweep finds data no record names by
@@ -303,11 +303,15 @@ export class TableStore {
     this.loaded = this.read().then(() => {
       if (this.state === 'loading') this.state = 'ready'
     }, error => {
-      if (this.state !== 'loading') return
-      this.state = 'damaged'
-      this.fault = error instanceof BadRecord ? error.message : `LevelDB cannot read it (${message(error)})`
-      this.storage.options.report(`storage: table ${name}: ${this.fault}`)
+      if (this.state === 'loading') this.damaged(error)
     })
+  }
+
+  /** Serves nothing more, for a reason only a `--repair` start (a bad record) or a working disk mends. */
+  private damaged (error: unknown): void {
+    this.state = 'damaged'
+    this.fault = error instanceof BadRecord ? error.message : `LevelDB cannot read it (${message(error)})`
+    this.storage.options.report(`storage: table ${this.name}: ${this.fault}`)
   }
 
   // ── group commit ─────────────────────────────────────────────────────
@@ -354,7 +358,7 @@ export class TableStore {
         reset = true
         changes.clear()
       }
-      for (const { key, values } of commit.changes) changes.set(termKey(key), values)
+      for (const { key, values } of commit.changes) changes.set(storageKey(key), values)
     }
     const revision = commits[commits.length - 1].revision
     const generation = reset ? this.generation + 1 : this.generation
@@ -404,16 +408,15 @@ export class TableStore {
   /** Makes memory agree with disk again: the keys the undone writes touched, read back (all of them after a reset). */
   private async recover (undone: Pending[]): Promise<void> {
     const commits = undone.flatMap(write => write.commit ?? [])
+    if (commits.some(commit => commit.reset)) {
+      // Writes wait (and reads answer 503 loading) until the whole table is back, as at start-up.
+      this.state = 'loading'
+      this.loaded = this.reload()
+      return
+    }
     try {
-      if (commits.some(commit => commit.reset)) {
-        this.table.deleteAllObjects()
-        this.state = 'loading'
-        this.load(this.name)
-        await this.loaded
-        return
-      }
       const keys = new Map<string, Term>()
-      for (const commit of commits) for (const { key } of commit.changes) keys.set(termKey(key), key)
+      for (const commit of commits) for (const { key } of commit.changes) keys.set(storageKey(key), key)
       const prefix = this.prefix(this.generation)
       const stored = await this.storage.data.getMany([...keys.keys()].map(key => prefix + key))
       let i = 0
@@ -427,6 +430,32 @@ export class TableStore {
     } catch (error) {
       this.storage.options.report(`storage: table ${this.name}: reading back from disk failed (${message(error)}); retrying`)
       setTimeout(() => { void this.recover(undone) }, RECOVERY_RETRY).unref()
+    }
+  }
+
+  /**
+   * Reads the whole table back after a failed batch that held a reset: a
+   * read that fails is tried again every RECOVERY_RETRY ms, as a read back
+   * of keys is (a disk that failed a write may fail a read too); only a
+   * record that does not decode damages the table, as at start-up.
+   */
+  private async reload (): Promise<void> {
+    for (;;) {
+      this.table.deleteAllObjects()
+      try {
+        await this.read()
+        if (this.state === 'loading') this.state = 'ready'
+        return
+      } catch (error) {
+        if (this.state !== 'loading') return
+        if (error instanceof BadRecord) {
+          this.damaged(error)
+          return
+        }
+        this.storage.options.report(`storage: table ${this.name}: reading back from disk failed (${message(error)}); retrying`)
+      }
+      await new Promise(resolve => setTimeout(resolve, RECOVERY_RETRY).unref())
+      if (this.state !== 'loading') return
     }
   }
 
@@ -524,10 +553,24 @@ function range (prefix: string): { gte: string; lt: string } {
 }
 
 /**
- * The key of an object, from its storage form: `termKey`'s canonical
- * encoding, which is a string's `s` + text, or the term's JSON (numbers,
- * literals, arrays, objects with sorted member names). A test pins that
- * every term reads back equal, so a change to termKey cannot go unnoticed.
+ * A key's storage form: `termKey`'s canonical encoding (a string's `s` +
+ * text, or the term's JSON, with sorted member names), except for a string
+ * that is not well-formed UTF-16: LevelDB stores UTF-8, which has no lone
+ * surrogate, so two such keys would both come back as U+FFFD, one key. Such
+ * a string is stored as its JSON, which escapes them (`"\ud800"`); no other
+ * encoding starts with `"`, so distinct keys stay distinct. O(|key|).
+ */
+export function storageKey (key: Term): string {
+  return typeof key === 'string' && !(key as unknown as WellFormed).isWellFormed() ? JSON.stringify(key) : termKey(key)
+}
+
+/** String#isWellFormed (ES2024; Node 20 has it), which the ES2022 lib does not declare. */
+interface WellFormed { isWellFormed(): boolean }
+
+/**
+ * The key of an object, from its storage form (`storageKey`). A test pins
+ * that every term reads back equal, lone surrogates included, so a change
+ * to termKey cannot go unnoticed.
  */
 export function decodeKey (encoded: string): Term {
   return encoded.startsWith('s') ? encoded.slice(1) : JSON.parse(encoded) as Term
