@@ -221,7 +221,14 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
     const from = record.renamedFrom
     if (from === undefined || this.ctx.tables.get(record.name) || this.catalog.has(from)) return
     if (!this.ctx.tables.get(from)) return
+    // A durable table's writes that the old handler applied reach the disk, and their change
+    // events the old name's stream, before the streams move to the new name (after this call):
+    // first those being written (their callers are answered), then any the handler applied
+    // before it stopped (they are kept; their callers were told process_crashed).
+    const store = this.options.storage.of(record.name)
+    await store?.idle()
     await this.stopHandler(from)
+    await store?.idle()
     if (this.ctx.tables.owns(from)) this.ctx.tables.rename(from, record.name)
     await this.materialize(record)
   }

@@ -258,10 +258,14 @@ export class TableService {
       } catch (error) {
         if (!(error instanceof CallError)) throw error
         if (error.reason === 'timeout') throw unavailable(`the handler of ${name} did not answer within ${timeout} ms`)
+        // A durable table's write may still reach the disk (handler.ts): not applied, or applied but never acknowledged.
+        // So may one whose table was renamed meanwhile (the rename stops the handler): it lives on under the new name.
+        if (error.delivered && this.renamedFrom(name) !== undefined) {
+          throw new HeirloomError('process_crashed', `table ${name} was renamed to ${this.renamedFrom(name)!.name} while this write was applied; it was not acknowledged`, { cause: error })
+        }
         this.record(name)
         remaining = deadline - performance.now()
         if (!error.delivered) continue
-        // A durable table's write may still reach the disk (handler.ts): not applied, or applied but never acknowledged.
         throw new HeirloomError('process_crashed', `the handler of ${name} crashed while applying this write; it was not acknowledged`, { cause: error })
       }
     }
@@ -350,6 +354,11 @@ export class TableService {
   /** The handlers under table_sup, with their restart counts. */
   private handlers (): Promise<ChildInfo[]> {
     return this.callTableSup<ChildInfo[]>({ whichChildren: true })
+  }
+
+  /** The record of the table that was `name` until its last rename, if no table is `name` now. O(tables): a rare path. */
+  private renamedFrom (name: string): TableRecord | undefined {
+    return this.catalog.has(name) ? undefined : this.catalog.all().find(record => record.renamedFrom === name)
   }
 
   private record (name: string): TableRecord {

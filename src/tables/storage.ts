@@ -272,9 +272,13 @@ export class TableStore {
     this.schedule()
   }
 
-  /** Resolves once no batch is being written. */
+  /** Resolves once no batch is being written, nor about to be (a write submitted in this turn). */
   async idle (): Promise<void> {
-    while (this.flushing !== undefined) await this.flushing
+    for (;;) {
+      if (this.flushing !== undefined) await this.flushing
+      else if (this.scheduled) await Promise.resolve() // the batch starts at the next microtask
+      else return
+    }
   }
 
   /** For `GET /v1/processes`. */

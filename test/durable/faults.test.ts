@@ -116,6 +116,43 @@ t.test('a_failed_reset_whose_read_back_fails_is_read_again_not_left_damaged', as
   t.equal(service.storage.healthy(), true)
 })
 
+t.test('a_rename_while_a_batch_is_on_its_way_keeps_the_write_and_its_change_event_under_the_new_name', async t => {
+  const db = new FlakyLevel()
+  let hold: Promise<void> | undefined
+  let entered!: () => void
+  const inBatch = new Promise<void>(resolve => { entered = resolve })
+  const { service } = await start(t, db, {
+    storage: { report: () => undefined, beforeBatch: async () => { if (hold !== undefined) { entered(); await hold } } },
+  })
+  await service.create('a', 'set', 'disk')
+  await service.write('a', 'insert', { key: 'k', value: 1 })
+  let release!: () => void
+  hold = new Promise(resolve => { release = resolve })
+  const write = service.write('a', 'insert', { key: 'k', value: 2 }).then(() => 'acknowledged', (error: { code?: string }) => error.code)
+  await inBatch // its batch is held, as a slow disk would
+  // The disk lets the batch through once the rename waits for it, or (if it did not wait) once the rename is done.
+  const store = service.storage.of('a')!
+  const idle = store.idle.bind(store)
+  let waited!: () => void
+  const waiting = new Promise<void>(resolve => { waited = resolve })
+  store.idle = () => { waited(); return idle() }
+  const renamed = service.rename('a', 'b')
+  await Promise.race([waiting, renamed])
+  hold = undefined
+  release()
+  t.equal((await renamed).name, 'b')
+  t.not(await write, 'table_not_found', 'the write was applied: never answered as if its table did not exist')
+  t.same(await valuesOf(service, 'b', 'k'), [2])
+  t.equal((await service.info('b')).revision, 2)
+  const reader = service.watch('b', 1)
+  t.match(reader.next(), { event: { id: 2, type: 'change' } }, 'its change event is in the new name\'s stream')
+  await service.create('a', 'set', 'disk')
+  const fresh = service.watch('a', 0)
+  t.same(fresh.next(), undefined, 'a new table of the old name starts empty, with no history of the old one')
+  await service.write('a', 'insert', { key: 'x', value: 1 })
+  t.match(fresh.next(), { event: { id: 1, type: 'change' } }, 'and streams its own writes')
+})
+
 t.test('a_handler_crash_between_memory_update_and_disk_write_leaves_memory_and_disk_agreeing', async t => {
   const db = new FlakyLevel()
   let crashNext = false
