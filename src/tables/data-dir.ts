@@ -24,6 +24,14 @@ export class DataDirError extends Error {
 export const REPAIR_HINT = 'start with --repair to accept what remains'
 
 /** JSON.stringify keeps it on one line; this keeps it short. */
+/**
+ * classic-level's `sync` write option (LevelDB's WriteOptions.sync: the log
+ * is fsync'd before the write returns), which abstract-level's types leave out.
+ */
+export function synced (sync: boolean): object {
+  return { sync }
+}
+
 export function clip (text: string, max = 80): string {
   return text.length > max ? `${text.slice(0, max - 3)}...` : text
 }

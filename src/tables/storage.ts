@@ -55,6 +55,7 @@ import type { Commit, Table } from '../ets/table.js'
 import { termKey, type Term } from '../ets/term.js'
 import { HeirloomError } from '../errors.js'
 import type { Catalog, Db, Sublevel, TableRecord } from './catalog.js'
+import { synced } from './data-dir.js'
 
 export const DURABILITIES = ['memory', 'disk', 'relaxed'] as const
 export type Durability = typeof DURABILITIES[number]
@@ -542,14 +543,6 @@ export class TableStore {
 }
 
 class BadRecord extends Error {}
-
-/**
- * classic-level's `sync` write option (LevelDB's WriteOptions.sync: the log
- * is fsync'd before the write returns), which abstract-level's types leave out.
- */
-function synced (sync: boolean): object {
-  return { sync }
-}
 
 /** Every key starting with `prefix`. */
 function range (prefix: string): { gte: string; lt: string } {

@@ -73,3 +73,19 @@ t.test('a_relaxed_write_is_answered_once_written_unsynced_and_a_synced_write_fol
   const marker = await db.nextBatch(isSyncMarker).finally(() => { clearInterval(keepAlive) })
   t.equal(marker.sync, true, 'the periodic synced write that syncs the log came')
 })
+
+t.test('a_create_rename_and_drop_ask_the_disk_to_sync_their_catalog_batch', async t => {
+  const db = new FaultyLevel()
+  const service = await start(t, db)
+  const isCatalog = (batch: TakenBatch): boolean => batch.keys.some(key => key.startsWith('!catalog!'))
+  const steps: Array<[string, () => Promise<unknown>]> = [
+    ['create', () => service.create('d', 'set', 'disk')],
+    ['rename', () => service.rename('d', 'e')],
+    ['drop', () => service.drop('e')],
+  ]
+  for (const [name, step] of steps) {
+    const taken = db.nextBatch(isCatalog)
+    const batch = await Promise.all([taken, step()]).then(([batch]) => batch)
+    t.equal(batch.sync, true, `${name}: its catalog batch asks LevelDB to fsync its log`)
+  }
+})
