@@ -474,7 +474,7 @@ export class TableStore {
     if (found === undefined) {
       const line = `its revision record ${clip(JSON.stringify(stored))} is malformed`
       if (!options.repair) throw new BadRecord(`${line}; start with --repair to rebuild it`)
-      found = { revision: 0, generation: await this.firstGeneration() }
+      found = { revision: 0, generation: await this.newestGeneration() }
       options.report(`repair: table ${this.name}: ${line}; rebuilt at revision 0, generation ${found.generation}`)
       await meta.put(this.storageId, JSON.stringify(found))
     }
@@ -511,11 +511,29 @@ export class TableStore {
     await data.clear({ gte: `${this.storageId}/${found.generation}0`, lt: `${this.storageId}0` })
   }
 
-  /** The generation of the first object on disk (a repair's guess when the revision record is lost). */
-  private async firstGeneration (): Promise<number> {
-    const [first] = await this.storage.data.keys({ ...range(`${this.storageId}/`), limit: 1 }).all()
-    const generation = Number(first?.split('/')[1])
-    return Number.isSafeInteger(generation) ? generation : 0
+  /**
+   * The newest generation on disk: a repair's guess when the revision record
+   * is lost. Generations only grow, and a reset's old one stays on disk when
+   * a crash comes before it is cleared, so the newest is the current one;
+   * key order is text order ("10" before "2"), so each is read. O(generations)
+   * LevelDB seeks.
+   */
+  private async newestGeneration (): Promise<number> {
+    const start = this.storageId.length + 1
+    let newest = 0
+    let from = `${this.storageId}/`
+    for (;;) {
+      const [first] = await this.storage.data.keys({ gte: from, lt: `${this.storageId}0`, limit: 1 }).all()
+      if (first === undefined) return newest
+      const slash = first.indexOf('/', start)
+      if (slash === -1) {
+        from = first + '\u0000' // not an object's key: past it
+        continue
+      }
+      const generation = Number(first.slice(start, slash))
+      if (Number.isSafeInteger(generation) && generation > newest) newest = generation
+      from = first.slice(0, slash) + '0' // past every key of this generation ('0' follows '/')
+    }
   }
 
   /** Inserts one stored key's values; what is wrong with the record, if anything. */

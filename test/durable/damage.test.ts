@@ -75,6 +75,24 @@ t.test('a_malformed_revision_record_is_refused_then_rebuilt_by_repair', async t 
   t.same(contents(repaired.service, 'bad', 'ordered_set'), [['1', ['one']], ['2', ['two']], ['3', ['three']]])
 })
 
+t.test('repair_without_a_revision_record_loads_the_newest_generation_not_one_a_crash_left_behind', async t => {
+  const { dataDir, storageId } = await twoTables(t)
+  // As a reset (generation 0 to 1) would leave things if a crash came before the old range was cleared.
+  const db = new Level<string, string>(dataDir)
+  await db.sublevel('objects').put(`${storageId}/1/9`, '["nine"]')
+  await db.sublevel('stores').put(storageId, '{"revision":')
+  await db.close()
+  const repaired = await durableService(t, dataDir, { repair: true })
+  await loaded(repaired.service)
+  t.match(repaired.reports.join('\n'), /table bad: its revision record .* is malformed; rebuilt at revision 0, generation 1/)
+  t.same(contents(repaired.service, 'bad', 'ordered_set'), [['9', ['nine']]], 'the objects of the newest generation')
+  await repaired.service.stop()
+  const after = await durableService(t, dataDir)
+  await loaded(after.service)
+  t.same(contents(after.service, 'bad', 'ordered_set'), [['9', ['nine']]], 'and so after the next start')
+  t.same(after.reports, [])
+})
+
 t.test('a_truncated_leveldb_log_refuses_the_start_in_one_line_until_repair', async t => {
   const { dataDir } = await twoTables(t)
   const logs = (await readdir(dataDir)).filter(file => file.endsWith('.log'))
