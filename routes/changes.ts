@@ -13,6 +13,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { StreamEnd, StreamEvent, StreamReader } from '../src/tables/changes.js'
+import { KEPT as LIFECYCLE_KEPT } from '../src/tables/lifecycle.js'
 import { problemResponses } from './problem.js'
 import { TableParams } from './schemas.js'
 
@@ -23,13 +24,28 @@ const MAX_EVENTS = 10_000
 /** Frames gathered into one socket write, in characters: past it, the rest goes in the next. */
 const FRAMES_PER_WRITE = 64 * 1024
 
+/**
+ * A number of the query string, written as digits (and a fraction): not
+ * `z.coerce`, which reads a blank, spaces, hex or an exponent as a number
+ * (`since=` as 0). Anything else is left as text, which the number schema
+ * refuses with 400.
+ */
+const plainNumber = (value: unknown): unknown => typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value
+const queryNumber = (what: string): z.ZodNumber => z.number({ error: `${what}, written as digits` })
+
 const Query = z.object({
-  since: z.coerce.number().int().min(0).optional()
+  since: z.preprocess(plainNumber, queryNumber('a revision').int().min(0)).optional()
     .describe('Stream what came after this revision (default: from now on); Last-Event-ID does the same'),
-  wait: z.coerce.number().min(0).max(MAX_WAIT).default(0)
+  wait: z.preprocess(plainNumber, queryNumber('seconds').min(0).max(MAX_WAIT).default(0))
     .describe('Long-poll: seconds to wait for a change when there is none yet'),
-  limit: z.coerce.number().int().min(1).max(MAX_EVENTS).default(1000)
+  limit: z.preprocess(plainNumber, queryNumber('a count').int().min(1).max(MAX_EVENTS).default(1000))
     .describe('Long-poll: most events in the answer'),
+})
+
+/** What an EventSource sends back when it reconnects: the `id:` of the last event it got (empty: none). */
+const ResumeHeaders = z.object({
+  'last-event-id': z.string().regex(/^(\d{1,15})?$/, 'the id of an event of this stream: digits, as the server sent it').optional()
+    .describe('Resume after this event (an EventSource sends it when it reconnects); `since` wins when both are given'),
 })
 
 const End = z.object({
@@ -78,6 +94,7 @@ export const changeRoutes: FastifyPluginAsyncZod<{ heartbeat: number }> = async 
       tags: ['changes'],
       params: TableParams,
       querystring: Query,
+      headers: ResumeHeaders,
       response: {
         200: {
           description: SSE_DESCRIPTION,
@@ -99,12 +116,14 @@ export const changeRoutes: FastifyPluginAsyncZod<{ heartbeat: number }> = async 
       summary: 'Watch the node: tables created, dropped, renamed; processes crashed and restarted; tables given to heirs, parked and handed back',
       tags: ['changes'],
       querystring: Query,
+      headers: ResumeHeaders,
       response: {
         200: {
-          description: 'Server-Sent Events, one per lifecycle event (event = its type, id = its sequence number), or long-poll JSON',
+          description: 'Server-Sent Events, one per lifecycle event (event = its type, id = its sequence number, from 1 when the server starts), ' +
+            `or long-poll JSON. A \`since\` older than the last ${LIFECYCLE_KEPT} events or past the last id (a client of the server before a restart) is 410 \`history_compacted\`: read from now on`,
           content: { 'application/json': { schema: z.object({ rev: z.number().int(), events: z.array(z.record(z.string(), z.unknown())), end: End.optional() }) }, 'text/event-stream': { schema: z.string() } },
         },
-        ...problemResponses(400),
+        ...problemResponses(400, 410),
       },
     },
   }, async (request, reply) => {
@@ -118,10 +137,10 @@ function wantsEventStream (request: FastifyRequest): boolean {
   return request.headers.accept?.includes('text/event-stream') === true
 }
 
+/** The `Last-Event-ID` header (its schema refused anything but digits); none when absent or empty. */
 function lastEventId (request: FastifyRequest): number | undefined {
   const id = request.headers['last-event-id']
-  if (typeof id !== 'string' || !/^\d{1,15}$/.test(id)) return undefined
-  return Number(id)
+  return typeof id === 'string' && id !== '' ? Number(id) : undefined
 }
 
 /** The events of one write, gathered by each stream in turn (one stream runs at a time). */
@@ -239,13 +258,20 @@ async function drained (res: ServerResponse, reader: StreamReader, signal: Abort
   }
 }
 
-/** Answers the events after `since` at once, or waits up to `wait` seconds for the first. The events are sent as they were serialised. */
+/**
+ * Answers the events after `since` at once, or waits up to `wait` seconds
+ * for the first. A wake with nothing for it (an end for another name, a
+ * stop) waits again: only a change, an end or the deadline answers. The
+ * events are sent as they were serialised.
+ */
 async function longPoll (reader: StreamReader, reply: FastifyReply, limit: number, wait: number): Promise<void> {
   let next = reader.next()
   if (next === undefined && wait > 0) {
     const timeout = AbortSignal.timeout(wait * 1000)
-    await reader.changed(timeout)
-    next = reader.next()
+    while (next === undefined && !timeout.aborted) {
+      await reader.changed(timeout)
+      next = reader.next()
+    }
   }
   const events: string[] = []
   let end: StreamEnd | undefined

@@ -19,6 +19,7 @@ export class Problem extends Error {
     super(problem.detail ?? problem.title ?? `HTTP ${status}`)
     this.code = problem.code
     this.status = status
+    this.problem = problem
   }
 }
 
@@ -62,16 +63,21 @@ export const tablePath = name => `/tables/${encodeURIComponent(name)}`
  * Reads Server-Sent Events from `path` until `signal` aborts, calling
  * `onEvent({ id, event, data })` for each (data parsed as JSON). Reconnects
  * after a dropped connection from the last id seen (or `since`), as EventSource would,
- * and tells `onState('live' | 'reconnecting' | 'ended')`. Resolves when the
- * stream ends for good.
+ * and tells `onState('live' | 'reconnecting' | 'ended')`. When the history
+ * no longer reaches back to that id (410 `history_compacted`: a compaction,
+ * or a server that restarted and numbers from 1 again), `onCompacted(problem)`
+ * reloads the view and answers the id to read after (undefined: from now);
+ * without it the stream ends. Resolves when the stream ends for good.
  */
-export async function stream (path, { since, signal, onEvent, onState = () => {} }) {
+export async function stream (path, { since, signal, onEvent, onState = () => {}, onCompacted }) {
   let lastId = since
+  let compacted = false
   while (!signal.aborted) {
     try {
       const url = lastId === undefined ? path : `${path}${path.includes('?') ? '&' : '?'}since=${lastId}`
       const response = await request('GET', url, { signal, accept: 'text/event-stream' })
       onState('live')
+      compacted = false
       const ended = await readFrames(response.body, signal, frame => {
         if (frame.id !== undefined) lastId = frame.id
         if (frame.event === 'overflow') lastId = frame.data.rev
@@ -79,7 +85,17 @@ export async function stream (path, { since, signal, onEvent, onState = () => {}
       })
       if (ended) { onState('ended'); return }
     } catch (error) {
-      if (signal.aborted || error instanceof Unauthorized || error instanceof Problem) { onState('ended'); return }
+      const resync = onCompacted !== undefined && error instanceof Problem && error.code === 'history_compacted'
+      if (resync && !signal.aborted) {
+        try {
+          lastId = await onCompacted(error.problem)
+        } catch {
+          onState('ended')
+          return
+        }
+        // At once the first time; a second refusal in a row waits as a reconnect does.
+        if (!compacted) { compacted = true; continue }
+      } else if (signal.aborted || error instanceof Unauthorized || error instanceof Problem) { onState('ended'); return }
     }
     onState('reconnecting')
     await new Promise(resolve => { setTimeout(resolve, 1000); signal.addEventListener('abort', resolve, { once: true }) })

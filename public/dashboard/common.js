@@ -12,7 +12,13 @@ export function useLifecycle (onEvent, path = '/changes') {
   handler.current = onEvent
   useEffect(() => {
     const stop = new AbortController()
-    stream(path, { signal: stop.signal, onState: setState, onEvent: frame => handler.current(frame.data, frame) })
+    stream(path, {
+      signal: stop.signal,
+      onState: setState,
+      onEvent: frame => handler.current(frame.data, frame),
+      // A restarted server (ids from 1 again): what the view shows is reloaded, and followed from now.
+      onCompacted: () => { handler.current(); return undefined },
+    })
     return () => stop.abort()
   }, [path])
   return state

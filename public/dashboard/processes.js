@@ -99,6 +99,8 @@ export function ProcessesView () {
       since: 0,
       signal: stop.signal,
       onState: setLive,
+      // Fewer events kept than asked for (or a restarted server): redraw, and go on from the oldest kept.
+      onCompacted: problem => { loadSoon(); return problem.oldest },
       onEvent: ({ event, data }) => {
         if (event === 'overflow') return
         setEvents(list => [data, ...list].slice(0, TIMELINE_LENGTH))

@@ -158,6 +158,13 @@ export function TableView ({ name }) {
         since: first.revision,
         signal: stop.signal,
         onState: setLive,
+        // The history no longer reaches back (a compaction, a restarted server): reload, and follow from the table as it is now.
+        onCompacted: async () => {
+          const now = await api('GET', tablePath(name))
+          setInfo(now)
+          await show(pageRef.current.positions ?? [undefined])
+          return now.revision
+        },
         onEvent: ({ event, data }) => {
           if (event !== 'change') return
           clearTimeout(infoTimer)

@@ -12,9 +12,15 @@
  * revision, outlives the handler.
  *
  * A reader is a cursor into the log, not a copy of it: it costs O(1)
- * memory however far behind it is. A reader that falls further behind
- * than its allowance (or behind what the log still keeps) is ended with
- * `overflow`, naming the last revision it was given, and resumes from it.
+ * memory however far behind it is. It is ended with `overflow`, naming the
+ * last revision it was given, when its backlog grew by more than its
+ * allowance while it did not read (a client that stopped reading: etcd's
+ * slow watcher), or when the log no longer keeps the events it still
+ * needs (etcd's compaction). A reader that reads is never ended for how
+ * far behind it started or still is: one that starts from the history, or
+ * resumes from an overflow's revision, is given events at its first read,
+ * so resuming always makes progress (or, once the events are gone, is
+ * refused with `history_compacted`, below).
  *
  * A `since` older than what the log keeps is refused (`history_compacted`,
  * with the oldest revision kept): the documented recovery is a dump, then
@@ -39,7 +45,11 @@ export interface HistoryLimits {
    * cannot hold more than this (plus one event each).
    */
   historyTotalBytes: number
-  /** Events a reader may fall behind before it is ended with `overflow`. */
+  /**
+   * Events that may come while a reader does not read (a client that
+   * stopped reading) before it is ended with `overflow`. How far behind
+   * a reader starts does not count.
+   */
   watchLag: number
   /**
    * Least ms between two wakes of a table's readers: a busy table's readers
@@ -117,7 +127,7 @@ export interface StreamReader {
   readonly delivered: number
   /** The newest id of the stream. */
   readonly revision: number
-  /** Stops a pending `changed()` wait (the stream is closing). */
+  /** Stops this reader's pending `changed()` wait (its stream is closing), and no other reader's. */
   interrupt(): void
   /** Whether the reader fell behind its allowance: its next `next()` is `overflow`. */
   readonly lagging: boolean
@@ -226,15 +236,13 @@ class TableLog {
     this.wake()
   }
 
-  /** Resolves at the next append or end (at most once a turn), or when `signal` aborts. */
-  changed (signal?: AbortSignal): Promise<void> {
-    return this.waiters.wait(signal)
+  /** Resolves at the next append or end (at most once a turn), when `signal` aborts, or when the stop given to `started` is called. */
+  changed (signal?: AbortSignal, started?: (stop: () => void) => void): Promise<void> {
+    return this.waiters.wait(signal, started)
   }
 
-  /** Wakes every reader waiting on this log: a stream that is closing stops waiting. */
-  interrupt (): void {
-    this.waiters.wakeAll()
-  }
+  /** Readers waiting on this log now. */
+  get waiting (): number { return this.waiters.size }
 
   private wake (): void {
     this.waiters.wakeSoon()
@@ -250,28 +258,45 @@ class TableLog {
  * reader per turn costs its writers more than the events themselves.
  */
 export class Waiters {
-  private waiting: Array<() => void> = []
+  /**
+   * The pending waits: each leaves when it ends, however it ends (a wake,
+   * its signal, its stop), so that waits that time out on a quiet log hold
+   * nothing (a long-poll with a short `wait`, asked again and again).
+   */
+  private waiting = new Set<() => void>()
   private scheduled = false
   private lastWake = -Infinity
 
   constructor (private readonly interval = 0) {}
 
-  /** Resolves at the next wake; at once if `signal` aborts first. */
-  wait (signal?: AbortSignal): Promise<void> {
+  /** Waits pending now. O(1). */
+  get size (): number { return this.waiting.size }
+
+  /**
+   * Resolves at the next wake; at once if `signal` aborts first. `started`,
+   * if given, is handed this wait's stop, which ends this wait alone (a
+   * reader whose stream closes wakes nobody else). O(1) to start and to end.
+   */
+  wait (signal?: AbortSignal, started?: (stop: () => void) => void): Promise<void> {
     return new Promise(resolve => {
-      if (signal === undefined) {
-        this.waiting.push(resolve)
+      if (signal?.aborted === true) {
+        resolve()
         return
       }
-      const done = (): void => { signal.removeEventListener('abort', done); resolve() }
-      signal.addEventListener('abort', done, { once: true })
-      this.waiting.push(done)
+      const done = (): void => {
+        this.waiting.delete(done)
+        signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      signal?.addEventListener('abort', done, { once: true })
+      this.waiting.add(done)
+      started?.(done)
     })
   }
 
   /** Wakes every waiter soon: on the next turn, or `interval` ms after the last wake (once, however often it is asked meanwhile). */
   wakeSoon (): void {
-    if (this.scheduled || this.waiting.length === 0) return
+    if (this.scheduled || this.waiting.size === 0) return
     this.scheduled = true
     const wait = this.lastWake + this.interval - performance.now()
     if (wait <= 0) setImmediate(this.wakeScheduled)
@@ -284,10 +309,27 @@ export class Waiters {
     this.wakeAll()
   }
 
-  wakeAll (): void {
+  private wakeAll (): void {
     const waiting = this.waiting
-    this.waiting = []
+    this.waiting = new Set()
     for (const wake of waiting) wake()
+  }
+}
+
+/**
+ * A reader's own pending wait, which its `interrupt` ends: a stream that
+ * closes stops its own wait, and wakes no other reader of the log (a
+ * long-poll beside it would answer empty before its deadline).
+ */
+export class OwnWait {
+  private stop: (() => void) | undefined
+  /** Given to `Waiters.wait`: keeps the stop of the latest wait. */
+  readonly started = (stop: () => void): void => { this.stop = stop }
+
+  interrupt (): void {
+    const stop = this.stop
+    this.stop = undefined
+    stop?.()
   }
 }
 
@@ -296,6 +338,13 @@ export class Reader implements StreamReader {
   private ended = false
   /** Ends recorded before this reader came belong to earlier readers (a name renamed away and back). */
   private readonly endsBefore: number
+  /**
+   * The log's revision when this reader last read (was made, or was given
+   * events): what came after it and is still unsent is the backlog it let
+   * grow without reading. How far behind it started does not count.
+   */
+  private readAt: number
+  private readonly own = new OwnWait()
 
   constructor (
     private readonly log: TableLog,
@@ -305,6 +354,7 @@ export class Reader implements StreamReader {
     private readonly maxLag: number
   ) {
     this.endsBefore = log.ends.length
+    this.readAt = log.revision
   }
 
   /** The table's revision now. */
@@ -319,13 +369,13 @@ export class Reader implements StreamReader {
    */
   next (): Next {
     if (this.ended) return undefined
-    // Called once per event for every reader: no closure made while the log has no end for it.
-    const end = this.log.ends.length > this.endsBefore ? this.endOfMine() : undefined
+    const end = this.end()
     const upTo = end === undefined ? this.log.revision : end.rev
     if (this.delivered < upTo) {
-      if (this.lagging) return this.finish({ type: 'overflow', rev: this.delivered })
+      if (this.behind(upTo)) return this.finish({ type: 'overflow', rev: this.delivered })
       const event = this.log.eventAfter(this.delivered)!
       this.delivered = event.id
+      this.readAt = this.log.revision
       return { event }
     }
     if (end === undefined) return undefined
@@ -334,11 +384,20 @@ export class Reader implements StreamReader {
   }
 
   take (max: number, maxChars: number): readonly StreamEvent[] {
-    if (this.ended || this.delivered >= this.log.revision || this.lagging) return NONE
-    if (this.log.ends.length > this.endsBefore && this.endOfMine() !== undefined) return NONE
+    if (this.ended || this.delivered >= this.log.revision) return NONE
+    if (this.end() !== undefined) return NONE
+    if (this.behind(this.log.revision)) return NONE
     const events = this.log.eventsAfter(this.delivered, max, maxChars)
-    if (events.length > 0) this.delivered = events[events.length - 1].id
+    if (events.length > 0) {
+      this.delivered = events[events.length - 1].id
+      this.readAt = this.log.revision
+    }
     return events
+  }
+
+  /** The end of this reader's stream, if recorded. Called once per event for every reader: no closure made while the log has no end for it. */
+  private end (): StreamEnd | undefined {
+    return this.log.ends.length > this.endsBefore ? this.endOfMine() : undefined
   }
 
   /** The end recorded for this reader's name since it came, if any. */
@@ -346,17 +405,30 @@ export class Reader implements StreamReader {
     return this.log.ends.find((e, i) => i >= this.endsBefore && e.name === this.name)?.end
   }
 
-  /** Resolves when there may be something new for `next`. */
+  /**
+   * Whether a reader with events left up to `upTo` (the end of its own
+   * stream: a rename's revision, not what the table gets under its new
+   * name) is to be ended with `overflow`: its unsent backlog grew by more
+   * than its allowance since it last read, or the log no longer keeps the
+   * next event it needs.
+   */
+  private behind (upTo: number): boolean {
+    return upTo - this.readAt > this.maxLag || this.delivered < this.log.oldest
+  }
+
+  /** Resolves when there may be something new for `next`, when `signal` aborts, or at `interrupt`. */
   changed (signal?: AbortSignal): Promise<void> {
-    return this.log.changed(signal)
+    return this.log.changed(signal, this.own.started)
   }
 
   get lagging (): boolean {
-    return this.log.revision - this.delivered > this.maxLag || this.delivered < this.log.oldest
+    const end = this.end()
+    const upTo = end === undefined ? this.log.revision : end.rev
+    return this.delivered < upTo && this.behind(upTo)
   }
 
   interrupt (): void {
-    this.log.interrupt()
+    this.own.interrupt()
   }
 
   private finish (end: StreamEnd): Next {
@@ -390,6 +462,11 @@ export class ChangeHub {
         : `revisions up to ${log.oldest} are no longer kept: dump the table, then watch from the dump's revision`, { oldest: log.oldest })
     }
     return new Reader(log, log.name, from, this.limits.watchLag)
+  }
+
+  /** Readers waiting on the table's changes now (none once they all stopped, however they stopped). */
+  waiting (table: string): number {
+    return this.logs.get(table)?.waiting ?? 0
   }
 
   /** Ends the streams of `from` with `renamed`; the log follows the table to its new name. */

@@ -3,15 +3,21 @@
  * draws): tables created, dropped and renamed; processes started, crashed
  * and restarted; tables given to their heir, parked in the holding pen,
  * handed back or lost; supervisors giving up. The last `KEPT` are kept,
- * each with a sequence number, so a reader can resume after a reconnect;
- * one that asks for older ones, or falls further behind, is told
- * `overflow` and resumes from now.
+ * each with a sequence number (from 1 when the server starts), so a reader
+ * can resume after a reconnect. They are answered as a table's changes
+ * are: a `since` older than the kept ones, or past the last id (a client
+ * of the server before a restart), is refused with `history_compacted`
+ * and the oldest id a reader may resume from, since either would be a gap
+ * told as a stream without one; a reader that falls behind what is kept
+ * while streaming is ended with `overflow` (resuming from it is refused
+ * the same way: the recovery is to read from now, without `since`).
  */
+import { HeirloomError } from '../errors.js'
 import { type NodeEvent, reasonText } from '../runtime/types.js'
-import { type Next, type StreamEvent, type StreamReader, Waiters } from './changes.js'
+import { type Next, OwnWait, type StreamEvent, type StreamReader, Waiters } from './changes.js'
 
 /** Events kept for readers to resume from. */
-const KEPT = 1000
+export const KEPT = 1000
 
 /** `data` is the event as JSON: `{"id", "type", "at", …}`. */
 type LifecycleEvent = StreamEvent
@@ -52,32 +58,45 @@ export class LifecycleLog {
     this.waiters.wakeSoon()
   }
 
-  /** A reader after event `since` (default: from now on). */
+  /**
+   * A reader after event `since` (default: from now on). Refuses a `since`
+   * older than what is kept, or past the last id: it would skip events
+   * without saying so.
+   */
   read (since: number | undefined): LifecycleReader {
-    return new LifecycleReader(this, since ?? this.last)
+    const from = since ?? this.last
+    if (from < this.oldest || from > this.last) {
+      throw new HeirloomError('history_compacted', from > this.last
+        ? `event ${from} is past the node's last event ${this.last} (the server restarted since, numbering its events from 1 again, or never got there): read from now on, without since or Last-Event-ID`
+        : `events up to ${this.oldest} are no longer kept: read from now on, without since or Last-Event-ID`, { oldest: this.oldest })
+    }
+    return new LifecycleReader(this, from)
   }
+
+  /** Readers may resume after any id ≥ this one: the last `KEPT` events are kept. */
+  get oldest (): number { return Math.max(0, this.last - KEPT) }
 
   /** The event after `id`, if kept; `null` when it is no longer kept. */
   after (id: number): LifecycleEvent | undefined | null {
     if (id >= this.last) return undefined
-    const first = this.events.length === 0 ? this.last + 1 : this.events[0].id
-    if (id + 1 < first || this.last - id > KEPT) return null
-    return this.events[id + 1 - first]
+    if (id < this.oldest) return null
+    return this.events[id + 1 - this.events[0].id]
   }
 
   get lastId (): number { return this.last }
 
-  changed (signal?: AbortSignal): Promise<void> {
-    return this.waiters.wait(signal)
+  /** Resolves at the next event, when `signal` aborts, or when the stop given to `started` is called. */
+  changed (signal?: AbortSignal, started?: (stop: () => void) => void): Promise<void> {
+    return this.waiters.wait(signal, started)
   }
 
-  interrupt (): void {
-    this.waiters.wakeAll()
-  }
+  /** Readers waiting now. */
+  get waiting (): number { return this.waiters.size }
 }
 
 export class LifecycleReader implements StreamReader {
   private ended = false
+  private readonly own = new OwnWait()
 
   constructor (private readonly log: LifecycleLog, public delivered: number) {}
 
@@ -96,7 +115,7 @@ export class LifecycleReader implements StreamReader {
   }
 
   changed (signal?: AbortSignal): Promise<void> {
-    return this.log.changed(signal)
+    return this.log.changed(signal, this.own.started)
   }
 
   get lagging (): boolean {
@@ -104,6 +123,6 @@ export class LifecycleReader implements StreamReader {
   }
 
   interrupt (): void {
-    this.log.interrupt()
+    this.own.interrupt()
   }
 }

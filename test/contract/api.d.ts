@@ -5041,7 +5041,10 @@ export interface operations {
                 /** @description Long-poll: most events in the answer */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Resume after this event (an EventSource sends it when it reconnects); `since` wins when both are given */
+                "last-event-id"?: string;
+            };
             path: {
                 /** @description Table name */
                 table: string;
@@ -5135,13 +5138,16 @@ export interface operations {
                 /** @description Long-poll: most events in the answer */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Resume after this event (an EventSource sends it when it reconnects); `since` wins when both are given */
+                "last-event-id"?: string;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Server-Sent Events, one per lifecycle event (event = its type, id = its sequence number), or long-poll JSON */
+            /** @description Server-Sent Events, one per lifecycle event (event = its type, id = its sequence number, from 1 when the server starts), or long-poll JSON. A `since` older than the last 1000 events or past the last id (a client of the server before a restart) is 410 `history_compacted`: read from now on */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5189,6 +5195,15 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem408"];
+                };
+            };
+            /** @description history_compacted: The change history no longer reaches back that far: dump the table, then watch from its revision */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem410"];
                 };
             };
             /** @description internal: Internal error; process_crashed: The process handling the request crashed */

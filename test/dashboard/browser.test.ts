@@ -185,6 +185,24 @@ if (!existsSync(CHROMIUM)) {
     await shot(page, '4-processes-after-crash')
   })
 
+  t.test('processes: a node with more lifecycle events than it keeps draws the oldest kept, and stays live', async t => {
+    const { app, url } = await listen(t, { faults: true })
+    // Each create and drop is a few events (created, started, given away, dropped, exited…).
+    for (let i = 0; app.tables.lifecycle.lastId <= 1200; i++) {
+      await app.tables.create(`t${i}`, 'set')
+      await app.tables.drop(`t${i}`)
+    }
+    const page = await open()
+    t.teardown(() => page.close())
+    await page.goto(`${url}/dashboard/#/processes`)
+    await waitText(page, '.badge', /live/) // since=0 is older than what is kept: 410, then from the oldest kept
+    await page.waitForSelector('#timeline li[data-type="table_dropped"]')
+    await app.tables.create('after', 'set')
+    await page.waitForSelector('#timeline li[data-type="table_created"]')
+    await page.waitForFunction(() => document.querySelector('#timeline')?.textContent?.includes('after') === true, WAIT)
+    t.match(await text(page, '.badge'), /live/, 'still live')
+  })
+
   t.test('with a token, nothing loads until it is given', async t => {
     const { url } = await listen(t, { token: 'sesame' })
     const page = await open()
