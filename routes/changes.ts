@@ -13,6 +13,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { StreamEnd, StreamEvent, StreamReader } from '../src/tables/changes.js'
+import { HeirloomError } from '../src/errors.js'
 import { KEPT as LIFECYCLE_KEPT } from '../src/tables/lifecycle.js'
 import { problemResponses } from './problem.js'
 import { TableParams } from './schemas.js'
@@ -69,21 +70,34 @@ const LongPoll = z.object({
 const SSE_DESCRIPTION = 'Server-Sent Events: `event: change` (id = revision, data = ChangeEvent), `event: progress` when idle ' +
   '(id = revision), then at most one final `renamed`, `dropped` or `overflow`; `: heartbeat` comments keep it open'
 
-export const changeRoutes: FastifyPluginAsyncZod<{ heartbeat: number }> = async (app, { heartbeat }) => {
+export const changeRoutes: FastifyPluginAsyncZod<{ heartbeat: number; maxStreams: number }> = async (app, { heartbeat, maxStreams }) => {
   const open = new Set<AbortController>()
   // Open streams would hold the server open: they end when it closes.
   app.addHook('preClose', async () => { for (const stream of open) stream.abort() })
+  // Streams, and long-polls that may wait, being served: each holds a socket and about
+  // 13 KB for as long as its client likes, so they are counted and bounded.
+  let serving = 0
 
   const serve = async (request: FastifyRequest, reply: FastifyReply, reader: StreamReader, limit: number, wait: number): Promise<void> => {
-    if (!wantsEventStream(request)) return await longPoll(reader, reply, limit, wait)
-    const stream = new AbortController()
-    open.add(stream)
-    request.raw.once('close', () => stream.abort())
-    reply.hijack()
+    const stream = wantsEventStream(request)
+    if (!stream && wait === 0) return await longPoll(reader, reply, limit, wait) // answered at once: an ordinary read
+    if (serving >= maxStreams) {
+      throw new HeirloomError('too_many_streams', `${serving} change streams and waiting long-polls are open, the most the server serves at once`, { retryAfter: 1, setting: 'maxStreams' })
+    }
+    serving++
     try {
-      await sse(reply.raw, reader, heartbeat, stream.signal)
+      if (!stream) return await longPoll(reader, reply, limit, wait)
+      const closing = new AbortController()
+      open.add(closing)
+      request.raw.once('close', () => closing.abort())
+      reply.hijack()
+      try {
+        await sse(reply.raw, reader, heartbeat, closing.signal)
+      } finally {
+        open.delete(closing)
+      }
     } finally {
-      open.delete(stream)
+      serving--
     }
   }
 
@@ -123,7 +137,7 @@ export const changeRoutes: FastifyPluginAsyncZod<{ heartbeat: number }> = async 
             `or long-poll JSON. A \`since\` older than the last ${LIFECYCLE_KEPT} events or past the last id (a client of the server before a restart) is 410 \`history_compacted\`: read from now on`,
           content: { 'application/json': { schema: z.object({ rev: z.number().int(), events: z.array(z.record(z.string(), z.unknown())), end: End.optional() }) }, 'text/event-stream': { schema: z.string() } },
         },
-        ...problemResponses(400, 410),
+        ...problemResponses(400, 410, 503),
       },
     },
   }, async (request, reply) => {

@@ -31,7 +31,7 @@ import { accessLog, type AccessLogLevel, logNodeEvents } from './logs.js'
 import { metricsPlugin } from './metrics.js'
 import type { TableService } from './tables/service.js'
 
-export type AppSettings = Pick<Config, 'faults' | 'maxDepth' | 'token' | 'corsOrigins' | 'heartbeat' | 'accessLog' | 'maxValueBytes' | 'maxKeyBytes'>
+export type AppSettings = Pick<Config, 'faults' | 'maxDepth' | 'token' | 'corsOrigins' | 'heartbeat' | 'maxStreams' | 'accessLog' | 'maxValueBytes' | 'maxKeyBytes'>
 
 export interface AppOptions extends AppSettings {
   tables: TableService
@@ -80,7 +80,7 @@ const heirloom: FastifyPluginAsync<AppOptions> = async (app, options) => {
   await app.register(operationRoutes, { prefix: '/v1' })
   await app.register(loadRoutes, { prefix: '/v1', maxValueBytes: options.maxValueBytes, maxKeyBytes: options.maxKeyBytes })
   await app.register(processRoutes, { prefix: '/v1' })
-  await app.register(changeRoutes, { prefix: '/v1', heartbeat: options.heartbeat })
+  await app.register(changeRoutes, { prefix: '/v1', heartbeat: options.heartbeat, maxStreams: options.maxStreams })
   await app.register(dashboardRoutes)
   if (options.faults) {
     await app.register(faultRoutes, { prefix: '/v1' })

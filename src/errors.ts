@@ -28,6 +28,7 @@ export const errors = {
   process_crashed: { status: 500, title: 'The process handling the request crashed' },
   unavailable: { status: 503, title: 'The table is briefly unavailable; retry' },
   overloaded: { status: 503, title: 'Too many writes are queued for this table; retry' },
+  too_many_streams: { status: 503, title: 'Too many change streams are open; retry' },
   memory_quota: { status: 507, title: 'The memory quota for table data is spent' },
   catalog_unavailable: { status: 503, title: 'The catalog could not be written' },
   storage_unavailable: { status: 503, title: 'The durable table\'s disk cannot be written or read: the write was not stored; retry' },

@@ -298,3 +298,36 @@ t.test('bad_since_wait_limit_or_last_event_id_is_400_and_changes_nothing', async
   t.same((await call(url, 'GET', '/v1/tables/users/changes', undefined, { 'last-event-id': '' })).body, { rev: 1, events: [] })
   t.same((await call(url, 'GET', '/v1/tables/users/changes?since=1&wait=0.01&limit=5')).body, { rev: 1, events: [] })
 })
+
+t.test('past max_streams a stream or a waiting long-poll is 503 too_many_streams, and a closed one frees its place', async t => {
+  const { url } = await withTable(t, { maxStreams: 2 })
+  const first = await openStream(t, url, '/v1/tables/users/changes')
+  await first.until(/event: progress/)
+  const second = await openStream(t, url, '/v1/changes')
+  await second.until(/event: progress/)
+  for (const [path, headers] of [
+    ['/v1/tables/users/changes', { accept: 'text/event-stream' }],
+    ['/v1/tables/users/changes?wait=1', {}],
+    ['/v1/changes?wait=1', {}],
+  ] as const) {
+    // Its head only: a stream that opened (the limit not kept) must not hold the test.
+    const opened = new AbortController()
+    const res = await fetch(url + path, { headers, signal: opened.signal })
+    t.equal(res.status, 503, path)
+    if (res.status !== 503) {
+      opened.abort()
+      continue
+    }
+    const body = await res.json() as { code: string; detail: string }
+    t.equal(body.code, 'too_many_streams')
+    t.equal(res.headers.get('retry-after'), '1')
+    t.match(body.detail, /2 change streams/)
+  }
+  t.equal((await call(url, 'GET', '/v1/tables/users/changes')).status, 200, 'a long-poll that does not wait is an ordinary read: served')
+  first.res.destroy()
+  const freed = await until('a place freed', async () => {
+    const answer = await call(url, 'GET', '/v1/tables/users/changes?wait=0.001')
+    return answer.status === 200 ? answer : undefined
+  })
+  t.same(freed.body.events, [])
+})

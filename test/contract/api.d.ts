@@ -950,7 +950,7 @@ export interface components {
              * @description Stable machine code; see the error catalogue
              * @enum {string}
              */
-            code: "bad_request" | "validation_failed" | "badarg" | "bad_match_spec" | "bad_cursor" | "limit_exceeded" | "unauthorized" | "not_found" | "table_not_found" | "object_not_found" | "process_not_found" | "request_timeout" | "table_exists" | "payload_too_large" | "unsupported_media_type" | "too_many_tables" | "internal" | "process_crashed" | "unavailable" | "overloaded" | "memory_quota" | "catalog_unavailable" | "storage_unavailable" | "loading" | "history_compacted";
+            code: "bad_request" | "validation_failed" | "badarg" | "bad_match_spec" | "bad_cursor" | "limit_exceeded" | "unauthorized" | "not_found" | "table_not_found" | "object_not_found" | "process_not_found" | "request_timeout" | "table_exists" | "payload_too_large" | "unsupported_media_type" | "too_many_tables" | "internal" | "process_crashed" | "unavailable" | "overloaded" | "too_many_streams" | "memory_quota" | "catalog_unavailable" | "storage_unavailable" | "loading" | "history_compacted";
             detail?: string;
             /** @description The request path */
             instance?: string;
@@ -1124,7 +1124,7 @@ export interface components {
              * @description The codes of status 503
              * @enum {string}
              */
-            code: "unavailable" | "overloaded" | "catalog_unavailable" | "storage_unavailable" | "loading";
+            code: "unavailable" | "overloaded" | "too_many_streams" | "catalog_unavailable" | "storage_unavailable" | "loading";
         };
         /** @description A problem with status 507 */
         Problem507: components["schemas"]["Problem"] & {
@@ -1540,7 +1540,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1683,7 +1683,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1791,7 +1791,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1870,7 +1870,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1981,7 +1981,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2067,7 +2067,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2164,7 +2164,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2276,7 +2276,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2385,7 +2385,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2491,7 +2491,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2598,7 +2598,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2709,7 +2709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2820,7 +2820,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2928,7 +2928,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3038,7 +3038,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3148,7 +3148,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3254,7 +3254,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3364,7 +3364,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3475,7 +3475,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3585,7 +3585,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3689,7 +3689,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3789,7 +3789,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3889,7 +3889,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3991,7 +3991,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4093,7 +4093,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4192,7 +4192,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4291,7 +4291,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4390,7 +4390,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4489,7 +4489,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4588,7 +4588,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4687,7 +4687,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4788,7 +4788,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4865,7 +4865,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4964,7 +4964,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"] & components["schemas"]["LoadProgress"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5117,7 +5117,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
-            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5213,6 +5213,15 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem500"];
+                };
+            };
+            /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem503"];
                 };
             };
         };
