@@ -45,7 +45,7 @@ const Query = z.object({
 
 /** What an EventSource sends back when it reconnects: the `id:` of the last event it got (empty: none). */
 const ResumeHeaders = z.object({
-  'last-event-id': z.string().regex(/^(\d{1,15})?$/, 'the id of an event of this stream: digits, as the server sent it').optional()
+  'last-event-id': z.string().regex(/^(\d{1,16})?$/, 'the id of an event of this stream: digits, as the server sent it').optional()
     .describe('Resume after this event (an EventSource sends it when it reconnects); `since` wins when both are given'),
 })
 
@@ -133,8 +133,9 @@ export const changeRoutes: FastifyPluginAsyncZod<{ heartbeat: number; maxStreams
       headers: ResumeHeaders,
       response: {
         200: {
-          description: 'Server-Sent Events, one per lifecycle event (event = its type, id = its sequence number, from 1 when the server starts), ' +
-            `or long-poll JSON. A \`since\` older than the last ${LIFECYCLE_KEPT} events or past the last id (a client of the server before a restart) is 410 \`history_compacted\`: read from now on`,
+          description: 'Server-Sent Events, one per lifecycle event (event = its type, id = its sequence number: +1 per event, from the server\'s start time ' +
+            `in µs, so ids of a run are above those of the runs before it), or long-poll JSON. A \`since\` older than the last ${LIFECYCLE_KEPT} events ` +
+            '(or of the server before a restart) or past the last id is 410 `history_compacted`: read from now on',
           content: { 'application/json': { schema: z.object({ rev: z.number().int(), events: z.array(z.record(z.string(), z.unknown())), end: End.optional() }) }, 'text/event-stream': { schema: z.string() } },
         },
         ...problemResponses(400, 410, 503),

@@ -3,14 +3,18 @@
  * draws): tables created, dropped and renamed; processes started, crashed
  * and restarted; tables given to their heir, parked in the holding pen,
  * handed back or lost; supervisors giving up. The last `KEPT` are kept,
- * each with a sequence number (from 1 when the server starts), so a reader
- * can resume after a reconnect. They are answered as a table's changes
- * are: a `since` older than the kept ones, or past the last id (a client
- * of the server before a restart), is refused with `history_compacted`
- * and the oldest id a reader may resume from, since either would be a gap
- * told as a stream without one; a reader that falls behind what is kept
- * while streaming is ended with `overflow` (resuming from it is refused
- * the same way: the recovery is to read from now, without `since`).
+ * each with a sequence number, so a reader can resume after a reconnect.
+ * The numbers of a server run start past its start time in µs (ms × 1000),
+ * so a run's ids are above every id of the runs before it (unless one of
+ * them made more than 1,000 events a millisecond): a client of the server
+ * before a restart never resumes, silently, in the middle of the new run's
+ * events. They are answered as a table's changes are: a `since` older than
+ * the kept ones (an earlier run's, too), or past the last id, is refused
+ * with `history_compacted` and the oldest id a reader may resume from,
+ * since either would be a gap told as a stream without one; a reader that
+ * falls behind what is kept while streaming is ended with `overflow`
+ * (resuming from it is refused the same way: the recovery is to read from
+ * now, without `since`).
  */
 import { HeirloomError } from '../errors.js'
 import { type NodeEvent, reasonText } from '../runtime/types.js'
@@ -30,8 +34,13 @@ export type TableEvent =
 
 export class LifecycleLog {
   private events: LifecycleEvent[] = []
-  private last = 0
+  private last: number
   private readonly waiters = new Waiters()
+
+  /** @param first the id before the first event: by default this run's start time in µs (see above). */
+  constructor (private readonly first = Date.now() * 1000) {
+    this.last = first
+  }
 
   /** The node's event, as readers see it (reasons as text, crashes told apart from orderly exits). */
   node (event: NodeEvent): void {
@@ -67,14 +76,14 @@ export class LifecycleLog {
     const from = since ?? this.last
     if (from < this.oldest || from > this.last) {
       throw new HeirloomError('history_compacted', from > this.last
-        ? `event ${from} is past the node's last event ${this.last} (the server restarted since, numbering its events from 1 again, or never got there): read from now on, without since or Last-Event-ID`
-        : `events up to ${this.oldest} are no longer kept: read from now on, without since or Last-Event-ID`, { oldest: this.oldest })
+        ? `event ${from} is past the node's last event ${this.last} (it never got there): read from now on, without since or Last-Event-ID`
+        : `events up to ${this.oldest} are no longer kept (or are of the server before a restart): read from now on, without since or Last-Event-ID`, { oldest: this.oldest })
     }
     return new LifecycleReader(this, from)
   }
 
   /** Readers may resume after any id ≥ this one: the last `KEPT` events are kept. */
-  get oldest (): number { return Math.max(0, this.last - KEPT) }
+  get oldest (): number { return Math.max(this.first, this.last - KEPT) }
 
   /** The event after `id`, if kept; `null` when it is no longer kept. */
   after (id: number): LifecycleEvent | undefined | null {

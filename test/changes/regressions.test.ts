@@ -228,7 +228,7 @@ t.test('since_inside_the_history_but_beyond_the_lag_allowance_is_served_by_long_
 })
 
 t.test('the_node_stream_refuses_a_resume_older_than_it_keeps_as_the_table_stream_does', async t => {
-  const log = new LifecycleLog()
+  const log = new LifecycleLog(0)
   for (let i = 0; i < KEPT + 10; i++) log.table({ type: 'table_created', table: `t${i}`, tableType: 'set' })
   t.throws(() => log.read(5), { code: 'history_compacted', oldest: 10 })
   t.same(seen(log.read(10).next()), { rev: 11 }, 'the oldest kept still serves')
@@ -253,7 +253,7 @@ t.test('the_node_stream_refuses_a_resume_older_than_it_keeps_as_the_table_stream
 })
 
 t.test('the_node_stream_refuses_an_id_it_never_reached', async t => {
-  const log = new LifecycleLog()
+  const log = new LifecycleLog(0)
   for (let i = 0; i < 9; i++) log.table({ type: 'table_dropped', table: `t${i}` })
   t.throws(() => log.read(11), { code: 'history_compacted' })
   t.same(seen(log.read(9).next()), undefined, 'its last id is up to date')
@@ -281,7 +281,7 @@ t.test('bad_since_wait_limit_or_last_event_id_is_400_and_changes_nothing', async
       t.equal(answer.headers.get('content-type')?.startsWith('application/problem+json'), true)
       t.equal(answer.body.code, 'validation_failed')
     }
-    for (const id of ['garbage', '1x', '-1', '1.5', '1234567890123456']) {
+    for (const id of ['garbage', '1x', '-1', '1.5', '12345678901234567']) {
       for (const accept of ['application/json', 'text/event-stream']) {
         const res = await fetch(url + path, { headers: { accept, 'last-event-id': id } })
         t.equal(res.status, 400, `${path} Last-Event-ID ${JSON.stringify(id)} (${accept})`)
@@ -330,4 +330,22 @@ t.test('past max_streams a stream or a waiting long-poll is 503 too_many_streams
     return answer.status === 200 ? answer : undefined
   })
   t.same(freed.body.events, [])
+})
+
+t.test('a client of the node stream before a restart is told, even once the new run has more events than the old one', async t => {
+  const before = await listen(t, { heartbeat: 100 })
+  const lastBefore = (await call(before.url, 'GET', '/v1/changes')).body.rev as number
+  await before.app.close()
+  const after = await listen(t, { heartbeat: 100 })
+  // Ids numbered from 1 in each run would have met: the new run passes the old one's last id.
+  for (let i = 0; after.app.tables.lifecycle.lastId - after.app.tables.lifecycle.oldest < 50; i++) {
+    await after.app.tables.create(`t${i}`, 'set')
+  }
+  t.ok(after.app.tables.lifecycle.oldest > lastBefore, 'the new run numbers past the old one')
+  const resumed = await call(after.url, 'GET', `/v1/changes?since=${lastBefore}`)
+  t.equal(resumed.status, 410, 'resuming from the old run is refused, not a silent skip')
+  t.match(resumed.body, { code: 'history_compacted', oldest: after.app.tables.lifecycle.oldest })
+  const sse = await fetch(`${after.url}/v1/changes`, { headers: { accept: 'text/event-stream', 'last-event-id': String(lastBefore) } })
+  t.equal(sse.status, 410, 'an EventSource reconnecting after the restart is told')
+  await sse.body?.cancel()
 })

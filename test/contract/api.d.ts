@@ -5147,7 +5147,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-Sent Events, one per lifecycle event (event = its type, id = its sequence number, from 1 when the server starts), or long-poll JSON. A `since` older than the last 1000 events or past the last id (a client of the server before a restart) is 410 `history_compacted`: read from now on */
+            /** @description Server-Sent Events, one per lifecycle event (event = its type, id = its sequence number: +1 per event, from the server's start time in µs, so ids of a run are above those of the runs before it), or long-poll JSON. A `since` older than the last 1000 events (or of the server before a restart) or past the last id is 410 `history_compacted`: read from now on */
             200: {
                 headers: {
                     [name: string]: unknown;
