@@ -59,8 +59,9 @@ const heirloom: FastifyPluginAsync<AppOptions> = async (app, options) => {
   app.setErrorHandler(sendError)
   // Every response, errors too, goes out at the end of its event-loop turn, with the turn's others.
   app.addHook('onSend', new EndOfTurn().onSend())
-  if (options.token !== '') app.addHook('onRequest', bearerAuth(options.token, { cors: options.corsOrigins.length > 0 }))
+  // CORS first: its headers go on every answer to an allowed origin, a 401 included.
   if (options.corsOrigins.length > 0) await registerCors(app, options.corsOrigins)
+  if (options.token !== '') app.addHook('onRequest', bearerAuth(options.token, { cors: options.corsOrigins.length > 0 }))
   app.setNotFoundHandler((request, reply) => {
     sendProblem(reply, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request)
   })

@@ -12,7 +12,7 @@ const SETTINGS = {
   'data-dir': { env: 'DATA_DIR', kind: 'string', default: './data', help: 'where the catalog (LevelDB) lives' },
   faults: { env: 'FAULTS', kind: 'bool', default: false, help: 'expose /v1/faults/* (crash and poison processes)' },
   repair: { env: 'REPAIR', kind: 'bool', default: false, help: 'open a damaged catalog: keep what LevelDB can read, drop malformed records' },
-  'log-level': { env: 'LOG_LEVEL', kind: 'string', default: 'info', help: 'pino level: fatal error warn info debug' },
+  'log-level': { env: 'LOG_LEVEL', kind: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'pino level: fatal error warn info debug trace silent' },
   'access-log': { env: 'ACCESS_LOG', kind: 'string', default: 'off', choices: ['off', 'trace', 'debug', 'info', 'warn'], help: 'log every request at this pino level, or off' },
   token: { env: 'TOKEN', kind: 'string', default: '', help: 'bearer token required by every route but /healthz and /readyz; empty: none' },
   insecure: { env: 'INSECURE', kind: 'bool', default: false, help: 'allow listening on a non-loopback address without a token' },

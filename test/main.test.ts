@@ -1,4 +1,5 @@
 /** The command line, run for real: listen, close on SIGTERM, one-line startup errors. */
+import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
@@ -53,6 +54,15 @@ t.test('a_data_dir_that_is_a_file_is_a_one_line_error', async t => {
   t.equal(code, 2)
   t.equal(stderr.trim().split('\n').length, 1)
   t.match(stderr, file)
+})
+
+t.test('an_unknown_log_level_is_a_one_line_error_before_anything_starts', async t => {
+  const dataDir = join(await tempDir(t), 'never-made')
+  const { code, stderr } = await exitOf(run(['--port', '0', '--data-dir', dataDir, '--log-level', 'verbose']))
+  t.equal(code, 2)
+  t.equal(stderr.trim().split('\n').length, 1, 'one line')
+  t.match(stderr, /--log-level \(LOG_LEVEL\) must be one of .*info/)
+  t.notOk(existsSync(dataDir), 'no data directory made')
 })
 
 t.test('an_unknown_flag_is_refused', async t => {

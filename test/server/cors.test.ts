@@ -28,3 +28,21 @@ t.test('cors_preflight_refusals_are_problem_details', async t => {
   const simple = await app.inject({ url: '/healthz', headers: { origin: 'https://b.example' } })
   t.equal(simple.statusCode, 200, 'a simple request from another origin is served (the browser decides)')
 })
+
+t.test('cors_lets_a_page_store_delete_and_read_what_it_needs_and_its_401s', async t => {
+  const app = await build(t, { token: 's3cret', corsOrigins: [ORIGIN] })
+  for (const method of ['PUT', 'DELETE', 'POST', 'GET']) {
+    const res = await app.inject({ method: 'OPTIONS', url: '/v1/tables/t/objects/k', headers: { origin: ORIGIN, 'access-control-request-method': method } })
+    t.equal(res.statusCode, 204, `${method} preflight`)
+    t.ok(String(res.headers['access-control-allow-methods']).split(/,\s*/).includes(method), `${method} is allowed`)
+  }
+  const unauthorized = await app.inject({ url: '/v1/tables', headers: { origin: ORIGIN } })
+  t.equal(unauthorized.statusCode, 401)
+  t.equal(unauthorized.headers['access-control-allow-origin'], ORIGIN, 'a 401 a page can read')
+  const created = await app.inject({ method: 'POST', url: '/v1/tables', headers: { origin: ORIGIN, authorization: 'Bearer s3cret' }, payload: { name: 't' } })
+  t.equal(created.statusCode, 201)
+  const put = await app.inject({ method: 'PUT', url: '/v1/tables/t/objects/k', headers: { origin: ORIGIN, authorization: 'Bearer s3cret' }, payload: { value: 1 } })
+  t.equal(put.statusCode, 204)
+  const exposed = String(put.headers['access-control-expose-headers']).split(/,\s*/)
+  for (const header of ['heirloom-revision', 'retry-after', 'www-authenticate']) t.ok(exposed.includes(header), `${header} exposed`)
+})
