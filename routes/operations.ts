@@ -12,7 +12,7 @@ import { z } from 'zod'
 import type { EtsObject } from '../src/ets/table.js'
 import { type Args, type OperationName, operations, type ReadName, registry, type WriteName } from '../src/tables/operations.js'
 import { EtsObjectSchema } from '../src/tables/schemas.js'
-import { sendJson } from './json-stream.js'
+import { sendJson, turnByTurn } from './json-stream.js'
 import { noContent } from './reply.js'
 import { problemResponses } from './problem.js'
 import { REVISION_HEADER, TableParams } from './schemas.js'
@@ -20,7 +20,7 @@ import { REVISION_HEADER, TableParams } from './schemas.js'
 const writeErrors = problemResponses(400, 404, 413, 415, 500, 503, 507)
 const readErrors = problemResponses(400, 404, 503)
 
-/** NDJSON in chunks of about 64 KiB, pulled one at a time as the socket drains. */
+/** NDJSON in chunks of about 64 KiB, pulled one at a time as the socket drains (one a turn: see turnByTurn). */
 function * ndjson (objects: Iterable<EtsObject>): Generator<string> {
   let chunk = ''
   for (const object of objects) {
@@ -82,6 +82,6 @@ export const operationRoutes: FastifyPluginAsyncZod = async app => {
     reply.header(REVISION_HEADER, tables.revision(request.params.table))
     // A stream, not the 200 schema's object: the reply's type knows only the latter.
     // eslint-disable-next-line no-restricted-syntax -- a stream is sent, and its reply returned (routes/reply.ts)
-    return reply.type('application/x-ndjson').send(Readable.from(ndjson(objects)) as never)
+    return reply.type('application/x-ndjson').send(Readable.from(turnByTurn(ndjson(objects))) as never)
   })
 }

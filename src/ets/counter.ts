@@ -46,6 +46,8 @@ function parseCounterOp (op: CounterOp): CounterOp {
  */
 export function applyCounterOps (value: Term, ops: readonly CounterOp[]): { value: Term; results: number[] } {
   const results: number[] = []
+  // The copy this call made: later steps change it in place (one copy per call, not one per step).
+  let own: Record<string, Term> | undefined
   for (const op of ops) {
     const counter = op.path === undefined ? value : memberOf(value, op.path)
     if (!Number.isSafeInteger(counter)) throw badarg('the counter is not an integer')
@@ -57,9 +59,9 @@ export function applyCounterOps (value: Term, ops: readonly CounterOp[]): { valu
     if (op.path === undefined) {
       value = next
     } else {
-      const copy = copyObject(value as Record<string, Term>)
-      putMember(copy, op.path, next)
-      value = copy
+      if (value !== own) own = copyObject(value as Record<string, Term>)
+      putMember(own, op.path, next)
+      value = own
     }
     results.push(next)
   }

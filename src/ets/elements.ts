@@ -30,15 +30,17 @@ export function elementOf (value: Term, path: string | undefined): Term {
  */
 export function withElements (value: Term, updates: readonly ElementUpdate[]): Term {
   checkElementUpdates(updates)
+  // The copy this call made: later updates change it in place (one copy per call, not one per update).
+  let own: Record<string, Term> | undefined
   for (const update of updates) {
     if (update.path === undefined) {
       value = update.value
       continue
     }
     elementOf(value, update.path)
-    const copy = copyObject(value as Record<string, Term>)
-    putMember(copy, update.path, update.value)
-    value = copy
+    if (value !== own) own = copyObject(value as Record<string, Term>)
+    putMember(own, update.path, update.value)
+    value = own
   }
   return value
 }

@@ -96,12 +96,20 @@ export class CompiledMatchSpec {
   }
 }
 
-/** Whether EXIT is in a result (only asked when a call raised). Iterative; O(|result|). */
+/**
+ * Whether EXIT is in a result (only asked when a call raised). Iterative;
+ * each array and object is looked into once, however often the result
+ * holds it (a variable bound to a large term, named many times), so
+ * O(distinct subterms), never O(the result's size as written out).
+ */
 function holdsExit (term: Term): boolean {
   const stack: Term[] = [term]
+  const seen = new Set<Term>()
   while (stack.length > 0) {
     const t = stack.pop()!
     if (t === EXIT) return true
+    if (typeof t !== 'object' || t === null || seen.has(t)) continue
+    seen.add(t)
     if (Array.isArray(t)) for (const element of t) stack.push(element)
     else if (isTermObject(t)) for (const name of Object.keys(t)) stack.push(t[name])
   }

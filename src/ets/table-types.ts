@@ -51,6 +51,12 @@ export interface SelectOptions extends ScanOptions {
   limit?: number
   /** At most this many bytes of results' JSON per call; more come with a continuation. */
   maxBytes?: number
+  /**
+   * The call continues a page that already holds results (a caller's
+   * slices): its first result past `maxBytes` ends the chunk (`bytes`)
+   * like any other, instead of being refused as one result too large.
+   */
+  continuesPage?: boolean
 }
 
 export interface SelectChunk {

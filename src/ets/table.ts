@@ -461,7 +461,7 @@ export class Table {
       if (result === NO_MATCH || result === RAISED) return true
       const size = maxBytes === Infinity ? 0 : termBytes(result, maxBytes - bytes) + 1
       if (bytes + size > maxBytes) {
-        if (results.length === 0) throw tooLarge('one result', maxBytes)
+        if (results.length === 0 && options.continuesPage !== true) throw tooLarge('one result', maxBytes)
         stopped = 'bytes'
         return false
       }
