@@ -84,6 +84,9 @@ export function supervisor<T = unknown> (flags: SupervisorFlags, children: Array
 class Supervisor<T> implements Behaviour<SupervisorRequest<T>, never, ExitMessage> {
   /** In start order. */
   private readonly children: Array<Child<T>> = []
+  /** The same children by id, and the running ones by pid: a table_sup has one per table (10,000 and more). */
+  private readonly byId = new Map<string, Child<T>>()
+  private readonly byPid = new Map<Pid, Child<T>>()
   private restartTimes: number[] = []
 
   constructor (
@@ -111,7 +114,10 @@ class Supervisor<T> implements Behaviour<SupervisorRequest<T>, never, ExitMessag
       if ('terminateChild' in request) return await this.terminateChild(request.terminateChild)
       if ('deleteChild' in request) return this.deleteChild(request.deleteChild)
       if ('whichChildren' in request) return this.whichChildren()
-      if ('whichChild' in request) return this.whichChildren().find(c => c.id === request.whichChild)
+      if ('whichChild' in request) {
+        const child = this.byId.get(request.whichChild)
+        return child === undefined ? undefined : infoOf(child)
+      }
       throw new RuntimeError('bad_request', 'unknown supervisor request')
     } catch (error) {
       // A refused request, or a child whose init failed, is the caller's error, not ours.
@@ -128,9 +134,9 @@ class Supervisor<T> implements Behaviour<SupervisorRequest<T>, never, ExitMessag
       this.ctx.exitSelf(message.reason)
       return
     }
-    const child = this.children.find(c => c.pid === message.from)
-    if (!child) return
-    child.pid = undefined
+    const child = this.byPid.get(message.from)
+    if (!child || this.byId.get(child.spec.id) !== child) return // not ours, or forgotten while it restarted
+    this.setPid(child, undefined)
     const { restart } = child.spec
     if (restart === 'temporary') this.forget(child)
     else if (restart === 'permanent' || !orderly(message.reason)) await this.restart(child)
@@ -141,17 +147,26 @@ class Supervisor<T> implements Behaviour<SupervisorRequest<T>, never, ExitMessag
   }
 
   private whichChildren (): ChildInfo[] {
-    return this.children.map(c => ({ id: c.spec.id, pid: c.pid, restart: c.spec.restart, restarts: c.restarts, name: c.spec.name }))
+    return this.children.map(infoOf)
   }
 
   private async startChild (spec: Child<T>['spec']): Promise<Pid> {
-    const existing = this.children.find(c => c.spec.id === spec.id)
+    const existing = this.byId.get(spec.id)
     if (existing?.pid !== undefined) throw new RuntimeError('already_started', `child ${spec.id} is running as ${existing.pid}`)
     if (existing) throw new RuntimeError('already_present', `child ${spec.id} is present`)
     const child: Child<T> = { spec, pid: undefined, restarts: 0 }
-    child.pid = await this.spawn(spec)
+    const pid = await this.spawn(spec)
+    this.setPid(child, pid)
     this.children.push(child)
-    return child.pid
+    this.byId.set(spec.id, child)
+    return pid
+  }
+
+  /** A child's pid, kept in step with the index by pid. */
+  private setPid (child: Child<T>, pid: Pid | undefined): void {
+    if (child.pid !== undefined) this.byPid.delete(child.pid)
+    child.pid = pid
+    if (pid !== undefined) this.byPid.set(pid, child)
   }
 
   private spawn (spec: Child<T>['spec']): Promise<Pid> {
@@ -171,9 +186,10 @@ class Supervisor<T> implements Behaviour<SupervisorRequest<T>, never, ExitMessag
         return
       }
       try {
-        child.pid = await this.spawn(child.spec)
+        const pid = await this.spawn(child.spec)
+        this.setPid(child, pid)
         child.restarts++
-        this.ctx.report({ type: 'child_restarted', supervisor: this.ctx.self, id: child.spec.id, pid: child.pid, restarts: child.restarts })
+        this.ctx.report({ type: 'child_restarted', supervisor: this.ctx.self, id: child.spec.id, pid, restarts: child.restarts })
         return
       } catch {
         if (!this.ctx.alive) return
@@ -190,14 +206,14 @@ class Supervisor<T> implements Behaviour<SupervisorRequest<T>, never, ExitMessag
   }
 
   private async terminateChild (id: string): Promise<void> {
-    const child = this.children.find(c => c.spec.id === id)
+    const child = this.byId.get(id)
     if (!child) throw new RuntimeError('not_found', `no child ${id}`)
     await this.stop(child)
     if (child.spec.restart === 'temporary') this.forget(child)
   }
 
   private deleteChild (id: string): void {
-    const child = this.children.find(c => c.spec.id === id)
+    const child = this.byId.get(id)
     if (!child) throw new RuntimeError('not_found', `no child ${id}`)
     if (child.pid !== undefined) throw new RuntimeError('running', `child ${id} is running`)
     this.forget(child)
@@ -205,13 +221,15 @@ class Supervisor<T> implements Behaviour<SupervisorRequest<T>, never, ExitMessag
 
   private forget (child: Child<T>): void {
     this.children.splice(this.children.indexOf(child), 1)
+    this.byId.delete(child.spec.id)
+    this.setPid(child, undefined)
   }
 
   /** Stops a child: `shutdown`, then `kill` if it is still alive after its grace time. */
   private async stop (child: Child<T>): Promise<void> {
     const pid = child.pid
     if (pid === undefined) return
-    child.pid = undefined
+    this.setPid(child, undefined)
     this.ctx.unlink(pid)
     const exited = this.ctx.whenExited(pid)
     this.ctx.exit(pid, 'shutdown')
@@ -224,4 +242,8 @@ class Supervisor<T> implements Behaviour<SupervisorRequest<T>, never, ExitMessag
   private async shutdownChildren (): Promise<void> {
     for (const child of [...this.children].reverse()) await this.stop(child)
   }
+}
+
+function infoOf<T> (c: Child<T>): ChildInfo {
+  return { id: c.spec.id, pid: c.pid, restart: c.spec.restart, restarts: c.restarts, name: c.spec.name }
 }
