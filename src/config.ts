@@ -94,6 +94,7 @@ export function parseConfig (argv: string[], env: NodeJS.ProcessEnv): Config {
     config[camel(flag)] = raw === undefined ? s.default : convert(flag, s, raw)
   }
   if (config.tokenFile !== '' && config.token === '') config.token = readToken(config.tokenFile as string)
+  checkToken(config.token as string)
   return config as Config
 }
 
@@ -108,6 +109,16 @@ function convert (flag: string, s: Settings[keyof Settings], raw: string | boole
   const n = Number(raw)
   if (!Number.isSafeInteger(n) || n < 0 || n > s.max) throw new ConfigError(`--${flag} (${s.env}) must be an integer from 0 to ${s.max}, not ${JSON.stringify(raw)}`)
   return n
+}
+
+/**
+ * A token a client can send: printable ASCII without spaces, as an
+ * `Authorization: Bearer` header carries it. One with a space or a
+ * non-ASCII character could never be matched, and would lock every
+ * client out of a server that started fine.
+ */
+function checkToken (token: string): void {
+  if (!/^[\x21-\x7e]*$/.test(token)) throw new ConfigError('--token (TOKEN, or --token-file) must be printable ASCII without spaces: a client sends it in an Authorization: Bearer header')
 }
 
 function readToken (file: string): string {

@@ -56,6 +56,18 @@ t.test('the_token_can_come_from_a_file', async t => {
   t.throws(() => parseConfig(['--token-file', join(file, 'missing')], {}), /cannot read the token file/)
 })
 
+t.test('a_token_no_client_could_send_is_refused_at_start', async t => {
+  for (const token of ['two words', 'tab\there', 'caf\u00e9', 'line\nbreak']) {
+    t.throws(() => parseConfig(['--token', token], {}), /printable ASCII without spaces/, JSON.stringify(token))
+  }
+  const file = join(await tempDir(t), 'token')
+  await writeFile(file, 'inner space\n')
+  t.throws(() => parseConfig(['--token-file', file], {}), /printable ASCII without spaces/, 'from a file too')
+  t.equal(parseConfig(['--token', 'Ab1-._~+/=!@#$%'], {}).token, 'Ab1-._~+/=!@#$%', 'any printable ASCII')
+  const app = await build(t, { token: 'Ab1-._~+/=!@#$%' })
+  t.equal((await app.inject({ url: '/v1/tables', headers: { authorization: 'Bearer Ab1-._~+/=!@#$%' } })).statusCode, 200, 'and it works')
+})
+
 t.test('cors_is_off_unless_origins_are_given', async t => {
   const closed = await build(t)
   const res = await closed.inject({ method: 'OPTIONS', url: '/v1/tables', headers: { origin: 'https://a.example', 'access-control-request-method': 'GET' } })
