@@ -260,8 +260,9 @@ export class TableService {
         if (error.reason === 'timeout') throw unavailable(`the handler of ${name} did not answer within ${timeout} ms`)
         // A durable table's write may still reach the disk (handler.ts): not applied, or applied but never acknowledged.
         // So may one whose table was renamed meanwhile (the rename stops the handler): it lives on under the new name.
-        if (error.delivered && this.renamedFrom(name) !== undefined) {
-          throw new HeirloomError('process_crashed', `table ${name} was renamed to ${this.renamedFrom(name)!.name} while this write was applied; it was not acknowledged`, { cause: error })
+        const renamed = error.delivered ? this.renamedFrom(name) : undefined
+        if (renamed !== undefined) {
+          throw new HeirloomError('process_crashed', `table ${name} was renamed to ${renamed.name} while this write was applied; it was not acknowledged`, { cause: error })
         }
         this.record(name)
         remaining = deadline - performance.now()
