@@ -228,6 +228,7 @@ export class Table {
 
   /** Deletes every object of the key; absent keys are fine, as in ETS. O(|key| + k·|object|). */
   delete (key: Term): void {
+    termBytes(key) // a key that is not a JSON term is badarg, as on lookup
     const bucket = this.index.get(key)
     if (bucket !== undefined) this.setValues(bucket, [])
   }
@@ -622,6 +623,7 @@ export class Table {
   private keyAfter (key: Term | undefined, reverse: boolean): Term | undefined {
     let start: WalkStart | undefined
     if (key !== undefined) {
+      termBytes(key) // a key that is not a JSON term is badarg, as on lookup
       const cursor = this.index.cursorForKey(key)
       if (cursor === undefined) throw badarg('the key is not in the table')
       start = { cursor, inclusive: false }

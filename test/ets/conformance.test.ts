@@ -443,3 +443,20 @@ for (const type of TABLE_TYPES) conformance(type, () => createTable(type))
 t.test('createTable refuses an unknown type', async t => {
   t.throws(() => createTable('heap' as TableType), { code: 'badarg' })
 })
+
+t.test('a key that is not a JSON term is badarg on every operation that takes a key', async t => {
+  for (const type of TABLE_TYPES) {
+    const table = createTable(type)
+    table.insert([{ key: 1, value: 1 }])
+    for (const [name, call] of [
+      ['lookup', () => table.lookup(Infinity)],
+      ['member', () => table.member(Infinity)],
+      ['delete', () => table.delete(Infinity)],
+      ['next', () => table.next(Infinity)],
+      ['prev', () => table.prev(Infinity)],
+    ] as const) {
+      t.throws(call, { code: 'badarg' }, `${type}: ${name} of Infinity (what 1e400 parses to)`)
+    }
+    t.equal(table.size, 1, `${type}: nothing changed`)
+  }
+})
