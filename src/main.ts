@@ -21,6 +21,12 @@ class ListenError extends Error {}
 
 /** Closing gives up after this long: below Docker's 10 s stop timeout, so the server exits before it is killed. */
 const SHUTDOWN_GRACE = 8_000
+/**
+ * Connections still open this long after a close began are cut: a
+ * keep-alive connection busy when the close began was left open after its
+ * answer, and held the close (and the exit code) until the grace ran out.
+ */
+const DRAIN_TIME = 3_000
 
 async function main (): Promise<void> {
   const config = parseConfig(process.argv.slice(2), process.env)
@@ -30,7 +36,15 @@ async function main (): Promise<void> {
   const app = await buildServer({ ...config, logger: { level: config.logLevel } })
   let closing = false
   // Set before closing: the root's exit that a close causes is not a crash to report.
-  const close = (): Promise<void> => { closing = true; return app.close() }
+  const close = async (): Promise<void> => {
+    closing = true
+    const cut = setTimeout(() => { app.server.closeAllConnections() }, DRAIN_TIME).unref()
+    try {
+      await app.close()
+    } finally {
+      clearTimeout(cut)
+    }
+  }
   closeWithGrace({ delay: SHUTDOWN_GRACE }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error')
     else app.log.info({ signal }, 'closing')
