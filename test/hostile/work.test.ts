@@ -9,9 +9,9 @@
  * below what each cost before (in the comments).
  */
 import { get } from 'node:http'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { listen } from '../helpers.js'
-import { call, hostileServer, LATENCY_BOUND_MS, probeTable, whileProbing } from './support.js'
+import { call, type HostileServer, hostileServer, LATENCY_BOUND_MS, probeTable, whileProbing } from './support.js'
 
 /** The lines of an answer, counted as its bytes come (no text made: this process also times the probe). */
 function lines (url: string): Promise<number> {
@@ -23,6 +23,14 @@ function lines (url: string): Promise<number> {
       res.on('error', reject)
     }).on('error', reject)
   })
+}
+
+/** A hostile server with table `table` holding one object, key `k`, of `value`. */
+async function oneObject (t: Test, table: string, value: unknown): Promise<HostileServer> {
+  const server = await hostileServer(t)
+  t.equal((await call(server.url, '/v1/tables', { name: table })).status, 201)
+  t.equal((await call(server.url, `/v1/tables/${table}/objects/k`, { value }, 'PUT')).status, 204)
+  return server
 }
 
 /** A value with `n` members, about 10 bytes each. */
@@ -48,10 +56,8 @@ t.test('a_dump_of_a_large_table_gives_the_event_loop_back_between_chunks', async
 })
 
 t.test('steps_of_update_counter_and_update_element_copy_a_large_value_once_not_once_each', async t => {
-  const server = await hostileServer(t)
+  const server = await oneObject(t, 'c', wide(30_000)) // 360 KB
   const { url } = server
-  await call(url, '/v1/tables', { name: 'c' })
-  t.equal((await call(url, '/v1/tables/c/objects/k', { value: wide(30_000) }, 'PUT')).status, 204) // 360 KB
   const counted = await call(url, '/v1/tables/c/update_counter', { key: 'k', ops: Array.from({ length: 100 }, () => ({ incr: 1, path: 'm7' })) })
   t.equal(counted.status, 200)
   t.equal(counted.json.values.at(-1), 107, 'the steps apply in order')
@@ -65,11 +71,9 @@ t.test('steps_of_update_counter_and_update_element_copy_a_large_value_once_not_o
 })
 
 t.test('guards_comparing_large_values_sort_their_member_names_once', async t => {
-  const server = await hostileServer(t)
-  const { url } = server
-  await call(url, '/v1/tables', { name: 'g' })
   // b is a's members but the last in term order, which is larger: each comparison goes through them all, and is true.
-  t.equal((await call(url, '/v1/tables/g/objects/k', { value: { a: wide(18_000), b: { ...wide(18_000), m9999: 1e9 } } }, 'PUT')).status, 204)
+  const server = await oneObject(t, 'g', { a: wide(18_000), b: { ...wide(18_000), m9999: 1e9 } })
+  const { url } = server
   const spec = [{ head: { key: '$3', value: { a: '$1', b: '$2' } }, guards: Array.from({ length: 240 }, () => ['<', '$1', '$2']), result: true }] // 969 terms
   const counted = await call(url, '/v1/tables/g/select_count', { spec })
   t.equal(counted.json.count, 1, 'a is less than b, 240 times')
@@ -80,10 +84,8 @@ t.test('guards_comparing_large_values_sort_their_member_names_once', async t => 
 })
 
 t.test('a_raising_result_naming_a_large_binding_many_times_is_walked_once', async t => {
-  const server = await hostileServer(t)
+  const server = await oneObject(t, 'x', Array.from({ length: 60_000 }, (_, i) => i))
   const { url } = server
-  await call(url, '/v1/tables', { name: 'x' })
-  t.equal((await call(url, '/v1/tables/x/objects/k', { value: Array.from({ length: 60_000 }, (_, i) => i) }, 'PUT')).status, 204)
   // hd([]) raises: the result is searched for the raise, and holds $1 950 times.
   const spec = [{ head: { key: '$2', value: '$1' }, result: [['is_atom', ['hd', []]], ...Array.from({ length: 950 }, () => '$1')] }]
   const counted = await call(url, '/v1/tables/x/select_count', { spec })
