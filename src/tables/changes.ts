@@ -370,7 +370,7 @@ export class Reader implements StreamReader {
   next (): Next {
     if (this.ended) return undefined
     const end = this.end()
-    const upTo = end === undefined ? this.log.revision : end.rev
+    const upTo = this.upTo(end)
     if (this.delivered < upTo) {
       if (this.behind(upTo)) return this.finish({ type: 'overflow', rev: this.delivered })
       const event = this.log.eventAfter(this.delivered)!
@@ -400,6 +400,11 @@ export class Reader implements StreamReader {
     return this.log.ends.length > this.endsBefore ? this.endOfMine() : undefined
   }
 
+  /** The last revision of this reader's stream: its end's, or the log's while it has none. */
+  private upTo (end: StreamEnd | undefined): number {
+    return end === undefined ? this.log.revision : end.rev
+  }
+
   /** The end recorded for this reader's name since it came, if any. */
   private endOfMine (): StreamEnd | undefined {
     return this.log.ends.find((e, i) => i >= this.endsBefore && e.name === this.name)?.end
@@ -422,8 +427,7 @@ export class Reader implements StreamReader {
   }
 
   get lagging (): boolean {
-    const end = this.end()
-    const upTo = end === undefined ? this.log.revision : end.rev
+    const upTo = this.upTo(this.end())
     return this.delivered < upTo && this.behind(upTo)
   }
 
