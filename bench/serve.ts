@@ -5,7 +5,9 @@
  *   tsx bench/serve.ts hello              a bare Fastify JSON route: the baseline
  *   tsx bench/serve.ts heirloom --keys N  Heirloom (buildServer) over a temp data
  *                                         dir, with a `set` table `bench` holding
- *                                         N keys (bench/workload.ts)
+ *                                         N keys (bench/workload.ts), and the
+ *                                         settings of the environment, as
+ *                                         `npm start` takes them (WATCH_RATE=0 …)
  *     … --durability memory|disk|relaxed  the `bench` table's durability (default
  *                                         memory; bench/durable.ts)
  *   tsx bench/serve.ts ceiling --keys N   Heirloom's object routes over a Map
@@ -29,7 +31,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { withDefaults } from '../src/config.js'
+import { parseConfig } from '../src/config.js'
 import { buildServer } from '../src/server.js'
 import { DURABILITIES, type Durability } from '../src/tables/storage.js'
 import { ceilingServer } from './ceiling.js'
@@ -44,7 +46,8 @@ async function helloServer (): Promise<FastifyInstance> {
 
 async function heirloomServer (keys: number, durability: Durability): Promise<{ app: FastifyInstance; dataDir: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'heirloom-bench-'))
-  const app = await buildServer(withDefaults({ dataDir, logger: false }))
+  // The server's settings from the environment, as `npm start` reads them (WATCH_INTERVAL=25 …).
+  const app = await buildServer({ ...parseConfig([], process.env), dataDir, logger: false })
   await fill(app, keys, durability)
   return { app, dataDir }
 }

@@ -35,6 +35,7 @@ const SETTINGS = {
   'history-total-bytes': { env: 'HISTORY_TOTAL_BYTES', kind: 'int', default: 256 * 1024 ** 2, max: Number.MAX_SAFE_INTEGER, help: 'bytes of change events kept for all tables' },
   'watch-lag': { env: 'WATCH_LAG', kind: 'int', default: 10_000, max: 10_000_000, help: 'events a watcher may let pile up while it does not read before its stream ends with overflow' },
   'watch-interval': { env: 'WATCH_INTERVAL', kind: 'int', default: 10, max: 1000, help: 'least ms between two writes to a busy change stream (each carries all that came meanwhile); 0: every event-loop turn' },
+  'watch-rate': { env: 'WATCH_RATE', kind: 'int', default: 10_000, max: 1_000_000, help: 'most socket writes a second to one table\'s change streams together; past it, they are written less often than --watch-interval (at most 1 s apart), each write carrying more; 0: no bound' },
   'max-streams': { env: 'MAX_STREAMS', kind: 'int', default: 10_000, max: 1_000_000, help: 'change streams (SSE, and long-polls waiting) open at once, all tables and the node\'s; 503 + Retry-After past it' },
   heartbeat: { env: 'HEARTBEAT', kind: 'int', default: 15_000, max: 3_600_000, help: 'ms between heartbeats (and progress events when idle) on change streams' },
 } as const

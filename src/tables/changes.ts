@@ -58,6 +58,14 @@ export interface HistoryLimits {
    * spell goes out on the next turn. 0: every turn of the event loop.
    */
   watchInterval: number
+  /**
+   * Most socket writes a second to a table's readers together (each wake
+   * writes once to each reader): past it, wakes are spaced further apart
+   * than `watchInterval`, each carrying more, so that many readers cost
+   * writers a bounded number of system calls, not one each per interval.
+   * 0: no such bound, `watchInterval` alone paces.
+   */
+  watchRate: number
 }
 
 /** One event of a stream, serialised once for every reader (SSE frames and long-poll answers alike). */
@@ -159,7 +167,7 @@ class TableLog {
     /** The bytes every log holds, shared by all. */
     private total: { bytes: number }
   ) {
-    this.waiters = new Waiters(limits.watchInterval)
+    this.waiters = new Waiters(limits.watchInterval, limits.watchRate)
   }
 
   /** Readers may resume from any revision ≥ this one. */
@@ -255,7 +263,13 @@ class TableLog {
  * wake and one socket write per wake, not one per commit. Wakes are paced:
  * at most one every `interval` ms (the first after a quiet spell on the
  * next turn of the event loop), since on a busy table a socket write per
- * reader per turn costs its writers more than the events themselves.
+ * reader per turn costs its writers more than the events themselves. And
+ * at most `rate` wakes of a reader a second, all readers together: at a
+ * rate of 10,000, 100 readers are woken every 10 ms and 500 every 50 ms,
+ * however short the interval. Each wake costs each reader a socket write
+ * (about 20 µs here on a VM, mostly the kernel's loopback), whatever it
+ * carries, so this bounds what many readers cost the writers. Never more
+ * than MAX_GAP ms between two wakes of a busy log, whatever the readers.
  */
 export class Waiters {
   /**
@@ -267,7 +281,13 @@ export class Waiters {
   private scheduled = false
   private lastWake = -Infinity
 
-  constructor (private readonly interval = 0) {}
+  constructor (
+    private readonly interval = 0,
+    /** Wakes of one reader a second, all readers together; 0: no bound. */
+    private readonly rate = 0,
+    /** How a wake is scheduled `ms` from now (0: the next turn). Tests watch it. */
+    private readonly schedule: (wake: () => void, ms: number) => void = scheduleWake
+  ) {}
 
   /** Waits pending now. O(1). */
   get size (): number { return this.waiting.size }
@@ -294,13 +314,17 @@ export class Waiters {
     })
   }
 
-  /** Wakes every waiter soon: on the next turn, or `interval` ms after the last wake (once, however often it is asked meanwhile). */
+  /** The least ms between two wakes with the waiters there are now: the interval, or longer past the rate. O(1). */
+  get gap (): number {
+    const paced = this.rate > 0 ? this.waiting.size * 1000 / this.rate : 0
+    return Math.max(this.interval, Math.min(paced, MAX_GAP))
+  }
+
+  /** Wakes every waiter soon: on the next turn, or `gap` ms after the last wake (once, however often it is asked meanwhile). */
   wakeSoon (): void {
     if (this.scheduled || this.waiting.size === 0) return
     this.scheduled = true
-    const wait = this.lastWake + this.interval - performance.now()
-    if (wait <= 0) setImmediate(this.wakeScheduled)
-    else setTimeout(this.wakeScheduled, wait)
+    this.schedule(this.wakeScheduled, Math.max(0, this.lastWake + this.gap - performance.now()))
   }
 
   private readonly wakeScheduled = (): void => {
@@ -314,6 +338,14 @@ export class Waiters {
     this.waiting = new Set()
     for (const wake of waiting) wake()
   }
+}
+
+/** Most ms between two wakes of a busy log that the rate may impose (a larger interval still applies). */
+const MAX_GAP = 1000
+
+function scheduleWake (wake: () => void, ms: number): void {
+  if (ms <= 0) setImmediate(wake)
+  else setTimeout(wake, ms)
 }
 
 /**

@@ -20,7 +20,7 @@ type App = Awaited<ReturnType<typeof listen>>['app']
 const commit = (revision: number): Commit => ({ revision, reset: false, changes: [{ key: 'k', values: [revision] }], bytes: 40 })
 
 function hub (limits: { historyEvents?: number; watchLag?: number } = {}): ChangeHub {
-  return new ChangeHub({ historyEvents: 1000, historyBytes: 1e9, historyTotalBytes: 1e9, watchLag: 1000, watchInterval: 0, ...limits }, () => 0)
+  return new ChangeHub({ historyEvents: 1000, historyBytes: 1e9, historyTotalBytes: 1e9, watchLag: 1000, watchInterval: 0, watchRate: 0, ...limits }, () => 0)
 }
 
 /** What `next` gave, as plain data: `{ rev }` for an event, the end itself, or undefined. */
