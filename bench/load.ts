@@ -33,7 +33,7 @@ import { availableParallelism, loadavg } from 'node:os'
 import { join, resolve as resolvePath } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon, { type Request, type Result } from 'autocannon'
-import { compileServe, type Server, type ServerKind, startServer, stopChildren, underTsx, usage, watchdog } from './servers.js'
+import { compileServe, PRODUCTION_NODE_FLAGS, type Server, type ServerKind, startServer, stopChildren, underTsx, usage, watchdog, withNodeFlags } from './servers.js'
 import { exitOnHelp, integers } from './options.js'
 import { median } from './stats.js'
 import { BATCH_SIZE, type Operation, OPERATIONS, operationRequests } from './workload.js'
@@ -78,9 +78,11 @@ interface Settings {
   profile: string | undefined
   /** Run the servers under tsx instead of compiled. */
   tsx: boolean
+  /** Node's flags for every server, instead of production's. */
+  nodeFlags: string[] | undefined
 }
 
-const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--rounds N] [--connections N] [--keys N] [--only ID,…] [--rate R] [--profile DIR] [--tsx]
+const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--rounds N] [--connections N] [--keys N] [--only ID,…] [--rate R] [--profile DIR] [--tsx] [--node-flags F]
   --duration     seconds measured per target and round (default 10)
   --warmup       seconds of discarded load before each measurement (default 1)
   --rounds       rounds over all targets; figures are medians (default 1)
@@ -96,7 +98,10 @@ const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--rounds N] 
   --profile      write a CPU profile of each server's serving to DIR/<server>.cpuprofile
                  (summarise with: npx tsx bench/profile.ts DIR/heirloom.cpuprofile)
   --tsx          run the servers under tsx, skipping the compile (faster to start,
-                 slower to serve than production)`
+                 slower to serve than production)
+  --node-flags   Node's flags for every server, space-separated, instead of those
+                 \`npm start\` and the image use (${PRODUCTION_NODE_FLAGS.join(' ')}):
+                 --node-flags=--max-semi-space-size=16 measures V8's default`
 
 const SINGLE_GOAL: Goal = { ratio: 0.9, p99: 5 }
 const BATCH_GOAL: Goal = { ratio: 0.8, objectsPerSecond: 1_000_000 }
@@ -113,6 +118,7 @@ function parseSettings (): Settings {
       only: { type: 'string' },
       profile: { type: 'string' },
       tsx: { type: 'boolean', default: false },
+      'node-flags': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -120,7 +126,7 @@ function parseSettings (): Settings {
   const { duration, warmup, rounds, connections, keys, rate } = values
   const numbers = integers({ duration, warmup, rounds, connections, keys, rate }, USAGE, ['warmup', 'rate'])
   const only = values.only?.split(',').map(id => id.trim()).filter(id => id !== '')
-  return { ...numbers, only, profile: values.profile === undefined ? undefined : resolvePath(values.profile), tsx: values.tsx === true }
+  return { ...numbers, only, profile: values.profile === undefined ? undefined : resolvePath(values.profile), tsx: values.tsx === true, nodeFlags: values['node-flags']?.split(/\s+/).filter(flag => flag !== '') }
 }
 
 /** Every target, each Heirloom one followed by its ceiling. */
@@ -297,7 +303,7 @@ function report (summaries: Summary[], settings: Settings, load: Load): string {
   const goals = verdicts(summaries)
   return [
     `autocannon 9, ${settings.connections} connections${rate}, ${settings.duration} s per target after ${settings.warmup} s warm-up${rounds};` +
-      ` servers in child processes (${settings.tsx ? 'under tsx' : 'compiled by tsc'}); node ${process.version}, ${availableParallelism()} cores`,
+      ` servers in child processes (${settings.tsx ? 'under tsx' : 'compiled by tsc'}); node ${process.version} ${(settings.nodeFlags ?? PRODUCTION_NODE_FLAGS).join(' ')}, ${availableParallelism()} cores`,
     `load average (1 min) ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after` +
       (Math.max(load.before, load.after) > availableParallelism() / 2 ? ': other work was running, compare ratios only' : ''),
     '',
@@ -319,7 +325,7 @@ async function main (): Promise<void> {
   const budget = (settings.rounds * chosen.length * (settings.duration + settings.warmup) + 60) * 1000 + grace + compileTime
   const disarm = watchdog(budget)
 
-  const serve = settings.tsx ? underTsx() : await compileServe()
+  const serve = withNodeFlags(settings.tsx ? underTsx() : await compileServe(), settings.nodeFlags)
   const before = loadavg()[0]
   const servers = new Map<ServerKind, Server>()
   for (const kind of new Set(chosen.map(t => t.server))) {

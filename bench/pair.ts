@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/pair.ts --base REF [--op get|put|put-repr|batch] [--rounds N]
  *                         [--duration S] [--connections N] [--keys N]
+ *                         [--base-node-flags F] [--node-flags F]
  *
  * On a shared VM the machine's speed moves by up to 2× from one minute to
  * the next, so rounds run one after another on fresh servers (bench/load.ts)
@@ -13,7 +14,10 @@
  * apart, under the same neighbours. Each pair gives a ratio (this tree over
  * the base) of the server's CPU per request and of req/s; the figures are
  * the medians of those ratios and the number of pairs this tree won, beside
- * each build's own medians of req/s, p99 and CPU per request.
+ * each build's own medians of req/s, p99 and CPU per request, and its
+ * server's peak RSS. With the
+ * same tree on both sides (--base HEAD, a clean tree) and different
+ * --base-node-flags, it compares Node's flags instead of code.
  *
  * REF is checked out with `git worktree add --detach` into .scratch/ (which
  * git ignores) and both trees are compiled by tsc as bench/load.ts compiles
@@ -29,7 +33,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { exitOnHelp, integers } from './options.js'
 import { median } from './stats.js'
-import { compileServe, type Server, type ServeCommand, startServer, stopChildren, usage, watchdog } from './servers.js'
+import { compileServe, PRODUCTION_NODE_FLAGS, type Server, type ServeCommand, startServer, stopChildren, usage, watchdog, withNodeFlags } from './servers.js'
 import { type Operation, OPERATIONS, operationRequests } from './workload.js'
 
 const USAGE = `usage: npx tsx bench/pair.ts --base REF [--op get|put|put-repr|batch] [--rounds N]
@@ -39,7 +43,10 @@ const USAGE = `usage: npx tsx bench/pair.ts --base REF [--op get|put|put-repr|ba
   --rounds       pairs of loads (default 20)
   --duration     seconds each load lasts (default 2)
   --connections  concurrent connections (default 50)
-  --keys         keys pre-filled in each server's table (default 1000)`
+  --keys         keys pre-filled in each server's table (default 1000)
+  --base-node-flags, --node-flags
+                 Node's flags for the base's server and this tree's, space-separated,
+                 instead of those \`npm start\` uses (${PRODUCTION_NODE_FLAGS.join(' ')})`
 
 interface Load { rps: number; p99: number; cpu: number }
 
@@ -82,6 +89,8 @@ async function main (): Promise<void> {
       duration: { type: 'string', default: '2' },
       connections: { type: 'string', default: '50' },
       keys: { type: 'string', default: '1000' },
+      'base-node-flags': { type: 'string' },
+      'node-flags': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -94,8 +103,10 @@ async function main (): Promise<void> {
   const builds: Array<{ name: string; serve: ServeCommand }> = []
   const disarm = watchdog((rounds * 2 * (duration + 2) + 600) * 1000, () => { for (const { serve } of builds) serve.cleanup() })
   try {
-    builds.push({ name: `base ${values.base}`, serve: await compileBase(values.base) })
-    builds.push({ name: 'this tree', serve: await compileServe('pair') })
+    const flags = (given: string | undefined): string[] | undefined => given?.split(/\s+/).filter(flag => flag !== '')
+    const named = (name: string, given: string | undefined): string => given === undefined ? name : `${name} (${given})`
+    builds.push({ name: named(`base ${values.base}`, values['base-node-flags']), serve: withNodeFlags(await compileBase(values.base), flags(values['base-node-flags'])) })
+    builds.push({ name: named('this tree', values['node-flags']), serve: withNodeFlags(await compileServe('pair'), flags(values['node-flags'])) })
     const servers = await Promise.all(builds.map(({ serve }) => startServer(serve, 'heirloom', { keys })))
     for (const server of servers) await load(server, op, connections, 2, keys) // warm-up, not counted
     const loads: Load[][] = [[], []]
@@ -103,14 +114,16 @@ async function main (): Promise<void> {
       for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) loads[i].push(await load(servers[i], op, connections, duration, keys))
       process.stderr.write(`bench: pair ${round + 1}/${rounds}: ${loads[0][round].cpu.toFixed(1)} / ${loads[1][round].cpu.toFixed(1)} µs per request\n`)
     }
+    // A base older than the peak's report has none.
+    const peaks = await Promise.all(servers.map(async server => (await usage(server)).maxRss / 1024))
     const [base, tree] = loads
     const cpuRatio = median(tree.map((load, r) => load.cpu / base[r].cpu))
     const rpsRatio = median(tree.map((load, r) => load.rps / base[r].rps))
     const wins = tree.filter((load, r) => load.cpu < base[r].cpu).length
     process.stdout.write(`${OPERATIONS[op].label}, ${connections} connections, ${rounds} pairs of ${duration} s loads, both servers running (compiled by tsc)\n\n`)
-    process.stdout.write('| build | req/s | p99 ms | CPU µs/req |\n|---|---:|---:|---:|\n')
+    process.stdout.write('| build | req/s | p99 ms | CPU µs/req | peak RSS MB |\n|---|---:|---:|---:|---:|\n')
     builds.forEach(({ name }, i) => {
-      process.stdout.write(`| ${name} | ${median(loads[i].map(l => l.rps)).toFixed(0)} | ${median(loads[i].map(l => l.p99))} | ${median(loads[i].map(l => l.cpu)).toFixed(1)} |\n`)
+      process.stdout.write(`| ${name} | ${median(loads[i].map(l => l.rps)).toFixed(0)} | ${median(loads[i].map(l => l.p99))} | ${median(loads[i].map(l => l.cpu)).toFixed(1)} | ${Number.isFinite(peaks[i]) ? peaks[i].toFixed(0) : '–'} |\n`)
     })
     process.stdout.write(`\nthis tree / base, medians of the pairs' ratios: CPU per request ${cpuRatio.toFixed(3)} (lower in ${wins} of ${rounds} pairs), req/s ${rpsRatio.toFixed(3)}\n`)
   } finally {

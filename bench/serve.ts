@@ -19,7 +19,7 @@
  *                                         (bench/cpu-profile.ts) to FILE on exit
  *
  * It listens on 127.0.0.1 on an ephemeral port and sends `{ url }` to its
- * parent over IPC. Asked `'usage'`, it answers `{ usage: { user, system, requests } }`:
+ * parent over IPC. Asked `'usage'`, it answers `{ usage: { user, system, requests, maxRss } }`:
  * the CPU µs it has used and the HTTP requests it has
  * received, so that the parent can tell what a request costs the server, a
  * figure that a busy machine skews much less than requests per second. It
@@ -88,7 +88,7 @@ async function main (): Promise<void> {
   app.server.on('request', () => { requests++ })
   process.on('message', message => {
     if (message !== 'usage') return
-    process.send?.({ usage: { ...process.cpuUsage(), requests } })
+    process.send?.({ usage: { ...process.cpuUsage(), requests, maxRss: process.resourceUsage().maxRSS } })
   })
 
   let closing = false

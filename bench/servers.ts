@@ -19,6 +19,13 @@ import type { Durability } from '../src/tables/storage.js'
 /** What bench/serve.ts serves. */
 export type ServerKind = 'hello' | 'heirloom' | 'ceiling' | 'guarded' | 'turned'
 
+/**
+ * The V8 flags production runs the server with (package.json's `start`, the
+ * Dockerfile's CMD; test/node-flags.test.ts keeps the three in step), given
+ * to every benchmarked server alike, Heirloom and the baselines.
+ */
+export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=64']
+
 /** How bench/serve.ts is started: a script, node's flags for it, and what to remove once done. */
 export interface ServeCommand { script: string; execArgv: string[]; cleanup: () => void }
 
@@ -49,12 +56,18 @@ export async function compileServe (scratch?: string, tree = fileURLToPath(new U
     })
   })
   // Source maps: bench/cpu-profile.ts maps the profile back to the .ts files.
-  return { script: join(build, 'bench', 'serve.js'), execArgv: ['--enable-source-maps'], cleanup }
+  return { script: join(build, 'bench', 'serve.js'), execArgv: ['--enable-source-maps', ...PRODUCTION_NODE_FLAGS], cleanup }
+}
+
+/** `serve` with Node's `flags` in place of production's; unchanged without them. */
+export function withNodeFlags (serve: ServeCommand, flags: string[] | undefined): ServeCommand {
+  if (flags === undefined) return serve
+  return { ...serve, execArgv: [...serve.execArgv.filter(flag => !PRODUCTION_NODE_FLAGS.includes(flag)), ...flags] }
 }
 
 export const underTsx = (): ServeCommand => ({
   script: fileURLToPath(new URL('./serve.ts', import.meta.url)),
-  execArgv: ['--import', import.meta.resolve('tsx')],
+  execArgv: [...PRODUCTION_NODE_FLAGS, '--import', import.meta.resolve('tsx')],
   cleanup: () => {},
 })
 
@@ -130,6 +143,8 @@ export interface Usage {
   system: number
   /** HTTP requests it has received. */
   requests: number
+  /** Its peak resident set so far, KiB. */
+  maxRss: number
   /** When the answer came: ms on performance.now(), for intervals. */
   at: number
 }

@@ -2,7 +2,8 @@
  * The Docker image, without a Docker engine: the Dockerfile read for what
  * the issue asks (current Node LTS, production dependencies only, a health
  * check on readiness that starts no Node process, a stop within Docker's
- * timeout), and its command line run outside Docker: compiled by tsc as
+ * timeout, the V8 flags `npm start` and the benchmarks use), and its
+ * command line run outside Docker: compiled by tsc as
  * the build stage does, started with the image's environment.
  */
 import { execFile, spawn } from 'node:child_process'
@@ -11,6 +12,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import t from 'tap'
+import { PRODUCTION_NODE_FLAGS } from '../../bench/servers.js'
 import { tempDir } from '../helpers.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -41,13 +43,19 @@ t.test('the_dockerfile_reads_as_the_issue_asks', async t => {
   t.match(stage[0].args, /^\$\{NODE_IMAGE\}$/, 'the final stage runs on it')
   t.same(imageEnv(), { NODE_ENV: 'production', HOST: '0.0.0.0', PORT: '4000', DATA_DIR: '/data' })
   const cmd = stage.find(i => i.instruction === 'CMD')!
-  t.same(JSON.parse(cmd.args), ['node', 'dist/src/main.js'], 'compiled JavaScript, no tsx')
+  t.same(JSON.parse(cmd.args), ['node', ...PRODUCTION_NODE_FLAGS, 'dist/src/main.js'], 'compiled JavaScript, no tsx, with the V8 flags the benchmarks measured')
   const health = stage.find(i => i.instruction === 'HEALTHCHECK')!.args
   t.match(health, /CMD wget .*\/readyz/, 'readiness, probed by wget')
   t.notMatch(health, /\bnode\b/, 'no Node process per probe')
   t.match(DOCKERFILE, /COPY --from=build \/app\/node_modules/, 'node_modules from the pruned build stage')
   t.match(DOCKERFILE, /npm prune --omit=dev/)
   t.equal(stage.find(i => i.instruction === 'USER')?.args, 'node', 'not root')
+})
+
+t.test('npm_start_runs_node_with_the_v8_flags_of_the_image_and_the_benchmarks', async t => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }
+  t.equal(pkg.scripts.start, `exec node ${PRODUCTION_NODE_FLAGS.join(' ')} --import tsx src/main.ts`)
+  t.ok(PRODUCTION_NODE_FLAGS.length > 0, 'some flags')
 })
 
 t.test('production_dependencies_hold_no_tsx_esbuild_or_yaml', async t => {
