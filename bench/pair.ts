@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/pair.ts --base REF [--op get|put|put-repr|batch] [--rounds N]
  *                         [--duration S] [--connections N] [--keys N]
+ *                         [--durability memory|disk|relaxed]
  *                         [--base-node-flags F] [--node-flags F]
  *
  * On a shared VM the machine's speed moves by up to 2× from one minute to
@@ -31,6 +32,7 @@ import { execFileSync } from 'node:child_process'
 import { rmSync, symlinkSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { DURABILITIES } from '../src/tables/storage.js'
 import { exitOnHelp, integers } from './options.js'
 import { median } from './stats.js'
 import { compileServe, PRODUCTION_NODE_FLAGS, type Server, type ServeCommand, startServer, stopChildren, usage, watchdog, withNodeFlags } from './servers.js'
@@ -44,6 +46,7 @@ const USAGE = `usage: npx tsx bench/pair.ts --base REF [--op get|put|put-repr|ba
   --duration     seconds each load lasts (default 2)
   --connections  concurrent connections (default 50)
   --keys         keys pre-filled in each server's table (default 1000)
+  --durability   the table's durability: memory (default), disk or relaxed
   --base-node-flags, --node-flags
                  Node's flags for the base's server and this tree's, space-separated,
                  instead of those \`npm start\` uses (${PRODUCTION_NODE_FLAGS.join(' ')})`
@@ -89,6 +92,7 @@ async function main (): Promise<void> {
       duration: { type: 'string', default: '2' },
       connections: { type: 'string', default: '50' },
       keys: { type: 'string', default: '1000' },
+      durability: { type: 'string', default: 'memory' },
       'base-node-flags': { type: 'string' },
       'node-flags': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -98,6 +102,8 @@ async function main (): Promise<void> {
   if (values.base === undefined) throw new Error(`--base is required\n${USAGE}`)
   const op = values.op as Operation
   if (!(op in OPERATIONS)) throw new Error(`--op ${values.op}: one of ${Object.keys(OPERATIONS).join(', ')}\n${USAGE}`)
+  const durability = DURABILITIES.find(d => d === values.durability)
+  if (durability === undefined) throw new Error(`--durability ${values.durability}: one of ${DURABILITIES.join(', ')}\n${USAGE}`)
   const { rounds, duration, connections, keys } = integers({ rounds: values.rounds, duration: values.duration, connections: values.connections, keys: values.keys }, USAGE)
 
   const builds: Array<{ name: string; serve: ServeCommand }> = []
@@ -107,7 +113,7 @@ async function main (): Promise<void> {
     const named = (name: string, given: string | undefined): string => given === undefined ? name : `${name} (${given})`
     builds.push({ name: named(`base ${values.base}`, values['base-node-flags']), serve: withNodeFlags(await compileBase(values.base), flags(values['base-node-flags'])) })
     builds.push({ name: named('this tree', values['node-flags']), serve: withNodeFlags(await compileServe('pair'), flags(values['node-flags'])) })
-    const servers = await Promise.all(builds.map(({ serve }) => startServer(serve, 'heirloom', { keys })))
+    const servers = await Promise.all(builds.map(({ serve }) => startServer(serve, 'heirloom', { keys, durability })))
     for (const server of servers) await load(server, op, connections, 2, keys) // warm-up, not counted
     const loads: Load[][] = [[], []]
     for (let round = 0; round < rounds; round++) {
@@ -120,7 +126,7 @@ async function main (): Promise<void> {
     const cpuRatio = median(tree.map((load, r) => load.cpu / base[r].cpu))
     const rpsRatio = median(tree.map((load, r) => load.rps / base[r].rps))
     const wins = tree.filter((load, r) => load.cpu < base[r].cpu).length
-    process.stdout.write(`${OPERATIONS[op].label}, ${connections} connections, ${rounds} pairs of ${duration} s loads, both servers running (compiled by tsc)\n\n`)
+    process.stdout.write(`${OPERATIONS[op].label} on a ${durability} table, ${connections} connections, ${rounds} pairs of ${duration} s loads, both servers running (compiled by tsc)\n\n`)
     process.stdout.write('| build | req/s | p99 ms | CPU µs/req | peak RSS MB |\n|---|---:|---:|---:|---:|\n')
     builds.forEach(({ name }, i) => {
       process.stdout.write(`| ${name} | ${median(loads[i].map(l => l.rps)).toFixed(0)} | ${median(loads[i].map(l => l.p99))} | ${median(loads[i].map(l => l.cpu)).toFixed(1)} | ${Number.isFinite(peaks[i]) ? peaks[i].toFixed(0) : '–'} |\n`)
