@@ -94,7 +94,12 @@ export function parseConfig (argv: string[], env: NodeJS.ProcessEnv): Config {
     const raw = (values[flag] ?? env[s.env]) as string | boolean | undefined
     config[camel(flag)] = raw === undefined ? s.default : convert(flag, s, raw)
   }
-  if (config.tokenFile !== '' && config.token === '') config.token = readToken(config.tokenFile as string)
+  // The token's two settings are one choice: a flag (--token or --token-file) wins over
+  // both variables, as flags do; at one level, a token given outright wins over a file.
+  const flagged = values.token !== undefined || values['token-file'] !== undefined
+  const token = String((flagged ? values.token : env.TOKEN) ?? '')
+  const file = String((flagged ? values['token-file'] : env.TOKEN_FILE) ?? '')
+  config.token = token === '' && file !== '' ? readToken(file) : token
   checkToken(config.token as string)
   return config as Config
 }

@@ -53,6 +53,8 @@ t.test('the_token_can_come_from_a_file', async t => {
   await writeFile(file, 'from-file\n')
   t.equal(parseConfig(['--token-file', file], {}).token, 'from-file')
   t.equal(parseConfig([], { TOKEN_FILE: file, TOKEN: 'env' }).token, 'env', 'an explicit token wins')
+  t.equal(parseConfig(['--token-file', file], { TOKEN: 'env' }).token, 'from-file', 'a flag wins over the environment')
+  t.equal(parseConfig(['--token', 'flag'], { TOKEN_FILE: file }).token, 'flag', 'either way')
   t.throws(() => parseConfig(['--token-file', join(file, 'missing')], {}), /cannot read the token file/)
 })
 
