@@ -4,7 +4,8 @@
  *
  * - HTTP: `heirloom_http_requests_total` and the latency histogram
  *   `heirloom_http_request_duration_seconds`, by method, route template
- *   (`unmatched` for 404s) and status: bounded by the routes.
+ *   (`unmatched` for 404s and URLs refused before routing) and status:
+ *   bounded by the routes.
  * - Tables, read at scrape time: objects, memory bytes and queued writes
  *   per table, and the acknowledged reads and writes per table (counted
  *   only for answers below 400, so a label is always a real table; dropped
@@ -18,7 +19,7 @@
  *   supervisor's restart-intensity headroom (restarts left in its window).
  * - Node: prom-client's default metrics (event-loop lag, heap, GC, CPU…).
  */
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from 'prom-client'
 import { z } from 'zod'
@@ -153,6 +154,20 @@ export function createMetrics (service: TableService): { registry: Registry; obs
   return { registry, observe, stop }
 }
 
+/** Each server's `observe`, for the answers no onResponse hook sees (see observeUnrouted). */
+const observers = new WeakMap<FastifyInstance, ReturnType<typeof createMetrics>['observe']>()
+
+/**
+ * Counts an answer Fastify's `frameworkErrors` gave (a URL that does not
+ * decode, an over-long parameter): such a request has no route, so the
+ * hooks plugins add, onResponse among them, never run for it. O(1).
+ */
+export function observeUnrouted (request: FastifyRequest, reply: FastifyReply): void {
+  const observe = observers.get(request.server)
+  if (observe === undefined) return
+  reply.raw.once('finish', () => observe(request, reply.statusCode, reply.elapsedTime / 1000))
+}
+
 const metrics: FastifyPluginAsync<{ tables: TableService }> = async (app, options) => {
   const { registry, observe, stop } = createMetrics(options.tables)
   // A callback hook: no promise per request.
@@ -160,6 +175,7 @@ const metrics: FastifyPluginAsync<{ tables: TableService }> = async (app, option
     observe(request, reply.statusCode, reply.elapsedTime / 1000)
     done()
   })
+  observers.set(app, observe)
   app.addHook('onClose', async () => { stop() })
   app.get('/metrics', {
     schema: {

@@ -10,6 +10,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { problem, PROBLEM_CONTENT_TYPE } from '../routes/problem.js'
 import { type AppSettings, heirloomApp, sendError } from './app.js'
 import type { Config } from './config.js'
+import { observeUnrouted } from './metrics.js'
 import { type ServiceOptions, TableService } from './tables/service.js'
 
 export interface ServerOptions extends ServiceOptions, AppSettings, Pick<Config, 'bodyLimit' | 'requestTimeout'> {
@@ -32,7 +33,10 @@ export async function buildServer (options: ServerOptions): Promise<FastifyInsta
     // the route schemas give the real limits with a clear 400.
     routerOptions: { maxParamLength: 12 * 1024 + 16 },
     // Undecodable URLs and over-long parameters: problem details too.
-    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
+    frameworkErrors: (error, request, reply) => {
+      observeUnrouted(request, reply)
+      sendError(error, request, reply)
+    },
     // Malformed HTTP (before any route): a problem, then the connection closes.
     clientErrorHandler: (error, socket) => answerClientError(error, socket, options.requestTimeout),
     // A client that sends its headers or body slowly gets 408 once the

@@ -110,6 +110,16 @@ t.test('unknown_tables_and_routes_add_no_series (labels stay bounded)', async t 
   t.equal(valueOf(families, 'heirloom_http_requests_total', { route: '/v1/tables/:table/lookup', status: '404' }), 20)
 })
 
+t.test('requests_refused_before_routing_are_counted (a bad URL encoding)', async t => {
+  const { url } = await listen(t)
+  for (let i = 0; i < 3; i++) {
+    const refused = await fetch(`${url}/v1/tables/t${i}/objects/%E0%A4%A`)
+    t.equal(refused.status, 400, await refused.text())
+  }
+  const families = await scrape(url)
+  t.equal(valueOf(families, 'heirloom_http_requests_total', { method: 'GET', route: 'unmatched', status: '400' }), 3)
+})
+
 t.test('metrics_need_the_token_when_one_is_set', async t => {
   const { url } = await listen(t, { token: 'tok' })
   t.equal((await fetch(`${url}/metrics`)).status, 401)
