@@ -21,7 +21,7 @@ export type ServerKind = 'hello' | 'heirloom' | 'ceiling' | 'guarded' | 'turned'
 
 /**
  * The V8 flags production runs the server with (package.json's `start`, the
- * Dockerfile's CMD; test/node-flags.test.ts keeps the three in step), given
+ * Dockerfile's CMD; test/cli/image.test.ts keeps the three in step), given
  * to every benchmarked server alike, Heirloom and the baselines.
  */
 export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=64']
