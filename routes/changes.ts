@@ -85,18 +85,17 @@ export const changeRoutes: FastifyPluginAsyncZod<{ heartbeat: number; maxStreams
       throw new HeirloomError('too_many_streams', `${serving} change streams and waiting long-polls are open, the most the server serves at once`, { retryAfter: 1, setting: 'maxStreams' })
     }
     serving++
+    // Ends when the client goes or the server closes: a long-poll then answers what it has
+    // (nothing) at once, so that neither a dropped client nor a shutdown waits out its `wait`.
+    const closing = new AbortController()
+    open.add(closing)
+    request.raw.once('close', () => closing.abort())
     try {
-      if (!stream) return await longPoll(reader, reply, limit, wait)
-      const closing = new AbortController()
-      open.add(closing)
-      request.raw.once('close', () => closing.abort())
+      if (!stream) return await longPoll(reader, reply, limit, wait, closing.signal)
       reply.hijack()
-      try {
-        await sse(reply.raw, reader, heartbeat, closing.signal)
-      } finally {
-        open.delete(closing)
-      }
+      await sse(reply.raw, reader, heartbeat, closing.signal)
     } finally {
+      open.delete(closing)
       serving--
     }
   }
@@ -279,10 +278,11 @@ async function drained (res: ServerResponse, reader: StreamReader, signal: Abort
  * stop) waits again: only a change, an end or the deadline answers. The
  * events are sent as they were serialised.
  */
-async function longPoll (reader: StreamReader, reply: FastifyReply, limit: number, wait: number): Promise<void> {
+async function longPoll (reader: StreamReader, reply: FastifyReply, limit: number, wait: number, closing?: AbortSignal): Promise<void> {
   let next = reader.next()
   if (next === undefined && wait > 0) {
-    const timeout = AbortSignal.timeout(wait * 1000)
+    const deadline = AbortSignal.timeout(wait * 1000)
+    const timeout = closing === undefined ? deadline : AbortSignal.any([deadline, closing])
     while (next === undefined && !timeout.aborted) {
       await reader.changed(timeout)
       next = reader.next()

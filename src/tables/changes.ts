@@ -371,9 +371,10 @@ export class Reader implements StreamReader {
   /** Ends recorded before this reader came belong to earlier readers (a name renamed away and back). */
   private readonly endsBefore: number
   /**
-   * The log's revision when this reader last read (was made, or was given
-   * events): what came after it and is still unsent is the backlog it let
-   * grow without reading. How far behind it started does not count.
+   * The log's revision when this reader last read (was made, was given
+   * events, or was woken from a wait it began up to date): what came after
+   * it and is still unsent is the backlog it let grow without reading. How
+   * far behind it started does not count.
    */
   private readAt: number
   private readonly own = new OwnWait()
@@ -439,7 +440,9 @@ export class Reader implements StreamReader {
 
   /** The end recorded for this reader's name since it came, if any. */
   private endOfMine (): StreamEnd | undefined {
-    return this.log.ends.find((e, i) => i >= this.endsBefore && e.name === this.name)?.end
+    const ends = this.log.ends
+    for (let i = this.endsBefore; i < ends.length; i++) if (ends[i].name === this.name) return ends[i].end
+    return undefined
   }
 
   /**
@@ -453,9 +456,16 @@ export class Reader implements StreamReader {
     return upTo - this.readAt > this.maxLag || this.delivered < this.log.oldest
   }
 
-  /** Resolves when there may be something new for `next`, when `signal` aborts, or at `interrupt`. */
+  /**
+   * Resolves when there may be something new for `next`, when `signal`
+   * aborts, or at `interrupt`. A reader that waits with nothing left to
+   * read is reading: what comes before its wake (held back by the pacing,
+   * up to a second with many readers) is not a backlog it let grow.
+   */
   changed (signal?: AbortSignal): Promise<void> {
-    return this.log.changed(signal, this.own.started)
+    const wait = this.log.changed(signal, this.own.started)
+    if (this.delivered < this.log.revision) return wait
+    return wait.then(() => { this.readAt = Math.max(this.readAt, this.log.revision) })
   }
 
   get lagging (): boolean {

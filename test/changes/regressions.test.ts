@@ -161,6 +161,23 @@ t.test('a_reader_that_stops_reading_behind_a_rename_still_overflows', async t =>
   t.same(seen(reader.next()), { type: 'overflow', rev: 0 }, 'ten events came while it did not read, allowance five')
 })
 
+t.test('a_reader_that_waits_up_to_date_is_not_ended_for_what_came_before_its_wake', async t => {
+  // Pacing holds wakes back (up to a second with many readers): what comes meanwhile is not the reader's backlog.
+  const changes = new ChangeHub({ historyEvents: 1000, historyBytes: 1e9, historyTotalBytes: 1e9, watchLag: 5, watchInterval: 0, watchRate: 20 }, () => 0)
+  const readers = Array.from({ length: 2 }, () => changes.read('t', 0))
+  for (let round = 0; round < 3; round++) {
+    const woken = Promise.all(readers.map(reader => reader.changed()))
+    for (let i = 0; i < 30; i++) changes.publish('t', commit(round * 30 + i + 1))
+    await woken
+    for (const reader of readers) {
+      t.same(reader.take(1000, Infinity).map(e => e.id), Array.from({ length: 30 }, (_, i) => round * 30 + i + 1), `round ${round}: all 30, allowance 5`)
+    }
+  }
+  // One that stops waiting and reading is ended as before.
+  for (let rev = 91; rev <= 100; rev++) changes.publish('t', commit(rev))
+  t.same(seen(readers[0].next()), { type: 'overflow', rev: 90 })
+})
+
 t.test('a_reader_from_the_history_catches_up_and_resuming_from_an_overflow_makes_progress', async t => {
   const changes = hub({ historyEvents: 1000, watchLag: 50 })
   for (let rev = 1; rev <= 200; rev++) changes.publish('t', commit(rev))
@@ -330,6 +347,35 @@ t.test('past max_streams a stream or a waiting long-poll is 503 too_many_streams
     return answer.status === 200 ? answer : undefined
   })
   t.same(freed.body.events, [])
+})
+
+t.test('a_long_poll_whose_client_went_frees_its_place_at_once_not_when_its_wait_ends', async t => {
+  const { url } = await withTable(t, { maxStreams: 1 })
+  const quick = (): Promise<{ status: number }> => call(url, 'GET', '/v1/tables/users/changes?wait=0.001')
+  const gone = new AbortController()
+  const abandoned = fetch(`${url}/v1/tables/users/changes?wait=60`, { signal: gone.signal }).catch(() => 'aborted')
+  await until('the long-poll holding the one place', async () => (await quick()).status === 503 ? true : undefined)
+  gone.abort()
+  t.equal(await abandoned, 'aborted')
+  const freed = await until('its place freed', async () => {
+    const answer = await quick()
+    return answer.status === 200 ? answer : undefined
+  })
+  t.equal(freed.status, 200)
+})
+
+t.test('a_waiting_long_poll_is_answered_at_once_when_the_server_closes', async t => {
+  const { app, url } = await withTable(t, { maxStreams: 1 })
+  const waiting = call(url, 'GET', '/v1/tables/users/changes?wait=20')
+  await until('the long-poll waiting', async () => (await call(url, 'GET', '/v1/tables/users/changes?wait=0.001')).status === 503 ? true : undefined)
+  const closing = performance.now()
+  const closed = app.close()
+  const answer = await waiting
+  const after = performance.now() - closing
+  t.equal(answer.status, 200)
+  t.same(answer.body, { rev: 0, events: [] }, 'what it had: nothing')
+  t.ok(after < 10_000, `answered ${after.toFixed(0)} ms into the close, not at the end of its 20 s wait`)
+  await closed
 })
 
 t.test('a client of the node stream before a restart is told, even once the new run has more events than the old one', async t => {
