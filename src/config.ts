@@ -18,7 +18,7 @@ const SETTINGS = {
   insecure: { env: 'INSECURE', kind: 'bool', default: false, help: 'allow listening on a non-loopback address without a token' },
   'token-file': { env: 'TOKEN_FILE', kind: 'string', default: '', help: 'read the token from this file (Docker secrets)' },
   'cors-origins': { env: 'CORS_ORIGINS', kind: 'list', default: [] as string[], help: 'comma-separated origins allowed by CORS; empty: CORS off' },
-  'body-limit': { env: 'BODY_LIMIT', kind: 'int', default: 1024 * 1024, max: 1024 ** 3, help: 'largest request body, bytes (413 past it)' },
+  'body-limit': { env: 'BODY_LIMIT', kind: 'int', default: 1024 * 1024, min: 1, max: 1024 ** 3, help: 'largest request body, bytes (413 past it)' },
   'max-tables': { env: 'MAX_TABLES', kind: 'int', default: 10_000, max: 1_000_000, help: 'most tables (422 past it)' },
   'max-queue': { env: 'MAX_QUEUE', kind: 'int', default: 10_000, max: 10_000_000, help: 'writes queued per table before 503 + Retry-After' },
   'max-memory': { env: 'MAX_MEMORY', kind: 'int', default: 1024 ** 3, max: Number.MAX_SAFE_INTEGER, help: 'bytes of table data before writes get 507' },
@@ -33,11 +33,11 @@ const SETTINGS = {
   'history-events': { env: 'HISTORY_EVENTS', kind: 'int', default: 10_000, max: 10_000_000, help: 'change events kept per table for watches to resume from' },
   'history-bytes': { env: 'HISTORY_BYTES', kind: 'int', default: 1024 ** 2, max: 1024 ** 3, help: 'bytes of change events kept per table' },
   'history-total-bytes': { env: 'HISTORY_TOTAL_BYTES', kind: 'int', default: 256 * 1024 ** 2, max: Number.MAX_SAFE_INTEGER, help: 'bytes of change events kept for all tables' },
-  'watch-lag': { env: 'WATCH_LAG', kind: 'int', default: 10_000, max: 10_000_000, help: 'events a watcher may let pile up while it does not read before its stream ends with overflow' },
+  'watch-lag': { env: 'WATCH_LAG', kind: 'int', default: 10_000, min: 1, max: 10_000_000, help: 'events a watcher may let pile up while it does not read before its stream ends with overflow' },
   'watch-interval': { env: 'WATCH_INTERVAL', kind: 'int', default: 10, max: 1000, help: 'least ms between two writes to a busy change stream (each carries all that came meanwhile); 0: every event-loop turn' },
   'watch-rate': { env: 'WATCH_RATE', kind: 'int', default: 10_000, max: 1_000_000, help: 'most socket writes a second to one table\'s change streams together; past it, they are written less often than --watch-interval (at most 1 s apart), each write carrying more; 0: no bound' },
   'max-streams': { env: 'MAX_STREAMS', kind: 'int', default: 10_000, max: 1_000_000, help: 'change streams (SSE, and long-polls waiting) open at once, all tables and the node\'s; 503 + Retry-After past it' },
-  heartbeat: { env: 'HEARTBEAT', kind: 'int', default: 15_000, max: 3_600_000, help: 'ms between heartbeats (and progress events when idle) on change streams' },
+  heartbeat: { env: 'HEARTBEAT', kind: 'int', default: 15_000, min: 100, max: 3_600_000, help: 'ms between heartbeats (and progress events when idle) on change streams' },
 } as const
 
 type Settings = typeof SETTINGS
@@ -54,8 +54,13 @@ export class ConfigError extends Error {}
 /** `--help`: not an error; main prints the usage to stdout and exits 0. */
 export class HelpRequested extends Error {}
 
-export const USAGE = 'usage: heirloom [options]\n' + Object.entries(SETTINGS).map(([flag, s]) =>
-  `  --${flag.padEnd(14)}${s.env.padEnd(14)}${s.help} (default ${JSON.stringify(s.default)})`).join('\n')
+const FLAG_WIDTH = Math.max(...Object.keys(SETTINGS).map(flag => flag.length)) + 2
+const ENV_WIDTH = Math.max(...Object.values(SETTINGS).map(s => s.env.length)) + 2
+
+/** `--help`: a line per setting (flag, variable, meaning, default), in columns as wide as the longest. */
+export const USAGE = 'usage: npm start -- [options], heirloom serve [options] (flags win over the environment)\n' + Object.entries(SETTINGS).map(([flag, s]) =>
+  `  --${flag.padEnd(FLAG_WIDTH)}${s.env.padEnd(ENV_WIDTH)}${s.help} (default ${JSON.stringify(s.default)})`).join('\n') +
+  `\n  ${'-h, --help'.padEnd(FLAG_WIDTH + 2 + ENV_WIDTH)}this text`
 
 const camel = (flag: string): string => flag.replace(/-(.)/g, (_, c: string) => c.toUpperCase())
 
@@ -86,7 +91,8 @@ export function parseConfig (argv: string[], env: NodeJS.ProcessEnv): Config {
     for (const [flag, s] of Object.entries(SETTINGS)) options[flag] = { type: s.kind === 'bool' ? 'boolean' : 'string' }
     values = parseArgs({ args: argv, options, strict: true }).values
   } catch (error) {
-    throw new ConfigError(`${(error as Error).message}\n${USAGE}`)
+    // One line, as every refusal at start: --help lists the flags.
+    throw new ConfigError(`${(error as Error).message.split('\n')[0]} (--help lists the flags)`)
   }
   if (values.help) throw new HelpRequested(USAGE)
   const config: Record<string, unknown> = {}
@@ -104,16 +110,27 @@ export function parseConfig (argv: string[], env: NodeJS.ProcessEnv): Config {
   return config as Config
 }
 
+const TRUE = ['1', 'true', 'yes', 'on']
+const FALSE = ['', '0', 'false', 'no', 'off']
+
 function convert (flag: string, s: Settings[keyof Settings], raw: string | boolean): unknown {
-  if (s.kind === 'bool') return raw === true || ['1', 'true', 'yes', 'on'].includes(String(raw).toLowerCase())
+  if (s.kind === 'bool') {
+    if (typeof raw === 'boolean') return raw
+    const word = raw.trim().toLowerCase()
+    if (TRUE.includes(word)) return true
+    if (FALSE.includes(word)) return false
+    throw new ConfigError(`${s.env} (--${flag}) must be one of ${TRUE.join(', ')} or ${FALSE.slice(1).join(', ')}, not ${JSON.stringify(raw)}`)
+  }
   if (s.kind === 'string') {
     const choices: readonly string[] | undefined = 'choices' in s ? s.choices : undefined
     if (choices !== undefined && !choices.includes(String(raw))) throw new ConfigError(`--${flag} (${s.env}) must be one of ${choices.join(', ')}, not ${JSON.stringify(raw)}`)
     return String(raw)
   }
   if (s.kind === 'list') return String(raw).split(',').map(item => item.trim()).filter(Boolean)
-  const n = Number(raw)
-  if (!Number.isSafeInteger(n) || n < 0 || n > s.max) throw new ConfigError(`--${flag} (${s.env}) must be an integer from 0 to ${s.max}, not ${JSON.stringify(raw)}`)
+  // Decimal digits only: Number() would take '' as 0 and '0x10' as 16.
+  const min = 'min' in s ? s.min : 0
+  const n = /^\s*\d+\s*$/.test(String(raw)) ? Number(raw) : NaN
+  if (!Number.isSafeInteger(n) || n < min || n > s.max) throw new ConfigError(`--${flag} (${s.env}) must be an integer from ${min} to ${s.max}, not ${JSON.stringify(raw)}`)
   return n
 }
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
-import { DEFAULTS, USAGE } from '../src/config.js'
+import { ConfigError, DEFAULTS, parseConfig, USAGE } from '../src/config.js'
 import { exitOf, listening, run } from './cli.js'
 import { build, tempDir } from './helpers.js'
 
@@ -54,6 +54,47 @@ t.test('a_data_dir_that_is_a_file_is_a_one_line_error', async t => {
   t.equal(code, 2)
   t.equal(stderr.trim().split('\n').length, 1)
   t.match(stderr, file)
+})
+
+t.test('a_setting_refuses_what_it_cannot_mean_in_one_line', async t => {
+  for (const [argv, env, refusal] of [
+    [['--port', ''], {}, /--port \(PORT\) must be an integer from 0 to 65535, not ""/],
+    [[], { PORT: '' }, /--port \(PORT\) must be an integer/],
+    [['--port', '0x1263'], {}, /not "0x1263"/],
+    [['--port', '1e3'], {}, /not "1e3"/],
+    [[], { MAX_TABLES: '' }, /--max-tables \(MAX_TABLES\) must be an integer/],
+    [['--body-limit', '0'], {}, /--body-limit \(BODY_LIMIT\) must be an integer from 1 /],
+    [['--heartbeat', '0'], {}, /--heartbeat \(HEARTBEAT\) must be an integer from 100 /],
+    [['--watch-lag', '0'], {}, /--watch-lag \(WATCH_LAG\) must be an integer from 1 /],
+    [[], { FAULTS: 'maybe' }, /FAULTS \(--faults\) must be one of 1, true, yes, on or 0, false, no, off, not "maybe"/],
+    [[], { INSECURE: 'nope' }, /INSECURE \(--insecure\) must be one of/],
+    [['--bogus'], {}, /Unknown option '--bogus' \(--help lists the flags\)/],
+  ] as const) {
+    const what = JSON.stringify({ argv, env })
+    let message = ''
+    try {
+      parseConfig([...argv], env)
+    } catch (error) {
+      t.ok(error instanceof ConfigError, `${what}: a ConfigError (exit 2)`)
+      message = (error as Error).message
+    }
+    t.match(message, refusal, what)
+    t.equal(message.split('\n').length, 1, `${what}: one line`)
+  }
+  const accepted = parseConfig(['--port', ' 4100 ', '--heartbeat', '100'], { FAULTS: 'Yes', INSECURE: '', REPAIR: 'off' })
+  t.same([accepted.port, accepted.heartbeat, accepted.faults, accepted.insecure, accepted.repair], [4100, 100, true, false, false])
+  const { code, stderr } = await exitOf(run(['--bogus']))
+  t.equal(code, 2)
+  t.equal(stderr.trim().split('\n').length, 1, 'a bad flag: one line, not the usage')
+})
+
+t.test('the_usage_lists_every_setting_in_columns', async t => {
+  const rows = USAGE.split('\n').slice(1)
+  const column = (row: string): number => row.search(/ [A-Z_]{3,}\s/)
+  const settings = rows.filter(row => row.startsWith('  --'))
+  t.equal(settings.length, Object.keys(DEFAULTS).length, 'a line per setting')
+  t.equal(new Set(settings.map(column)).size, 1, 'the variables in one column, however long the flag')
+  t.ok(rows.some(row => row.startsWith('  -h, --help')), '--help itself')
 })
 
 t.test('an_unknown_log_level_is_a_one_line_error_before_anything_starts', async t => {
