@@ -34,24 +34,50 @@ export function isCrash (reason: ExitReason): boolean {
   return reason instanceof Crash || reason === 'killed'
 }
 
+/**
+ * The process that exited last: the transfers of its tables to their heirs
+ * come right after its `exited` event (node.terminate), so they can name it
+ * and tell why it went. Tell it every event after handling the event.
+ */
+export class LastExit {
+  private last: { pid: Pid; name: string | undefined; reason: ExitReason } | undefined
+
+  saw (event: NodeEvent): void {
+    if (event.type === 'exited') this.last = { pid: event.pid, name: event.name, reason: event.reason }
+  }
+
+  /** The name of `pid`: the process that just exited (no longer registered), or a living one. */
+  nameOf (pid: Pid, node: Node<unknown>): string | undefined {
+    return pid === this.last?.pid ? this.last.name : node.inspect(pid)?.name
+  }
+
+  /**
+   * Whether a table went to its heir because its owner stopped in order (a
+   * drop or a rename stops the table's handler), not because it crashed.
+   * A table delivered later from the holding pen counts as crashed: its
+   * heir was down.
+   */
+  orderly (transfer: { from: Pid; inherited: boolean }): boolean {
+    return transfer.inherited && transfer.from === this.last?.pid && !isCrash(this.last.reason)
+  }
+}
+
 /** Logs every node event from now on; returns the function that stops it. */
 export function logNodeEvents (node: Node<unknown>, log: FastifyBaseLogger): () => void {
-  // The process that just exited: the transfer of its tables to the heir comes right after, and names it.
-  let exited: { pid: Pid; name: string | undefined } | undefined
-  const nameOf = (pid: Pid): string | undefined => pid === exited?.pid ? exited.name : node.inspect(pid)?.name
+  const exits = new LastExit()
   return node.on(event => {
-    logEvent(event, log, nameOf)
-    if (event.type === 'exited') exited = { pid: event.pid, name: event.name }
+    logEvent(event, log, exits, pid => exits.nameOf(pid, node))
+    exits.saw(event)
   })
 }
 
-function logEvent (event: NodeEvent, log: FastifyBaseLogger, nameOf: (pid: Pid) => string | undefined): void {
+function logEvent (event: NodeEvent, log: FastifyBaseLogger, exits: LastExit, nameOf: (pid: Pid) => string | undefined): void {
   switch (event.type) {
     case 'spawned':
-      log.debug({ event: event.type, process: event.name, pid: event.pid }, 'process started')
+      log.debug({ event: event.type, process: event.name, processPid: event.pid }, 'process started')
       return
     case 'exited': {
-      const fields = { event: event.type, process: event.name, pid: event.pid, table: tableOfProcess(event.name), reason: reasonText(event.reason) }
+      const fields = { event: event.type, process: event.name, processPid: event.pid, table: tableOfProcess(event.name), reason: reasonText(event.reason) }
       if (!isCrash(event.reason)) log.debug(fields, 'process exited')
       else if (processKind(event.name) === 'handler') log.warn(fields, 'table handler crashed; its table goes to its heir')
       else log.error(fields, 'process crashed')
@@ -59,13 +85,14 @@ function logEvent (event: NodeEvent, log: FastifyBaseLogger, nameOf: (pid: Pid) 
     }
     case 'child_restarted': {
       const supervisor = nameOf(event.supervisor)
-      const fields = { event: event.type, process: childName(supervisor, event.id), pid: event.pid, supervisor, table: supervisor === TABLE_SUP ? event.id : undefined, restarts: event.restarts }
+      const fields = { event: event.type, process: childName(supervisor, event.id), processPid: event.pid, supervisor, table: supervisor === TABLE_SUP ? event.id : undefined, restarts: event.restarts }
       log.info(fields, 'process restarted by its supervisor')
       return
     }
     case 'table_transferred': {
       const fields = { event: event.type, table: event.table, from: event.from, fromProcess: nameOf(event.from), to: event.to, process: nameOf(event.to), inherited: event.inherited }
-      if (event.inherited) log.warn(fields, 'table given to its heir (its owner exited)')
+      if (exits.orderly(event)) log.debug(fields, 'table given to its heir (its owner stopped: a drop or a rename)')
+      else if (event.inherited) log.warn(fields, 'table given to its heir (its owner crashed)')
       else log.info(fields, 'table handed over')
       return
     }
@@ -73,10 +100,10 @@ function logEvent (event: NodeEvent, log: FastifyBaseLogger, nameOf: (pid: Pid) 
       log.warn({ event: event.type, table: event.table, heir: event.heir }, 'table parked in the holding pen until its heir registers')
       return
     case 'table_lost':
-      log.error({ event: event.type, table: event.table, pid: event.owner, process: nameOf(event.owner) }, 'table lost: its owner exited with no heir')
+      log.error({ event: event.type, table: event.table, processPid: event.owner, process: nameOf(event.owner) }, 'table lost: its owner exited with no heir')
       return
     case 'supervisor_gave_up':
-      log.error({ event: event.type, process: event.name, pid: event.supervisor, restarts: event.restarts, period: event.period }, 'supervisor gave up: restart intensity exceeded')
+      log.error({ event: event.type, process: event.name, processPid: event.supervisor, restarts: event.restarts, period: event.period }, 'supervisor gave up: restart intensity exceeded')
   }
 }
 

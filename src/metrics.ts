@@ -23,8 +23,8 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from 'prom-client'
 import { z } from 'zod'
-import { isCrash, type ProcessKind, processKind } from './logs.js'
-import type { Pid } from './runtime/types.js'
+import { isCrash, LastExit, type ProcessKind, processKind } from './logs.js'
+import type { NodeEvent, Pid } from './runtime/types.js'
 import { handlerName, ROOT, TABLE_SUP } from './tables/names.js'
 import { operations } from './tables/operations.js'
 import type { TableService } from './tables/service.js'
@@ -70,7 +70,7 @@ export function createMetrics (service: TableService): { registry: Registry; obs
   }))
   const crashes = new Counter({ name: 'heirloom_process_crashes_total', help: 'Processes that exited abnormally, by kind', labelNames: ['kind'], registers: [registry] })
   const restarts = new Counter({ name: 'heirloom_process_restarts_total', help: 'Processes restarted by their supervisor, by kind', labelNames: ['kind'], registers: [registry] })
-  const inherited = new Counter({ name: 'heirloom_table_inheritances_total', help: 'Tables given to their heir because their owner exited', registers: [registry] })
+  const inherited = new Counter({ name: 'heirloom_table_inheritances_total', help: 'Tables given to their heir because their owner crashed (not a drop or rename stopping it)', registers: [registry] })
   const lost = new Counter({ name: 'heirloom_tables_lost_total', help: 'Tables deleted because their owner exited with no heir (should stay 0)', registers: [registry] })
   const gaveUp = new Counter({ name: 'heirloom_supervisor_give_ups_total', help: 'Supervisors that exceeded their restart intensity and exited', labelNames: ['kind'], registers: [registry] })
   for (const kind of KINDS) {
@@ -80,15 +80,20 @@ export function createMetrics (service: TableService): { registry: Registry; obs
 
   /** Restart times (node clock, ms) per supervisor name, for the headroom. */
   const restartTimes = new Map<string, number[]>()
-  const stop = node.on(event => {
+  const exits = new LastExit()
+  const countEvent = (event: NodeEvent): void => {
     if (event.type === 'exited' && isCrash(event.reason)) crashes.inc({ kind: processKind(event.name) })
     else if (event.type === 'child_restarted') {
       const supervisor = node.inspect(event.supervisor)?.name
       restarts.inc({ kind: supervisor === TABLE_SUP ? 'handler' : processKind(event.id) })
       if (supervisor !== undefined) restartTimes.set(supervisor, [...(restartTimes.get(supervisor) ?? []), node.clock.now()])
-    } else if (event.type === 'table_transferred' && event.inherited) inherited.inc()
+    } else if (event.type === 'table_transferred' && event.inherited && !exits.orderly(event)) inherited.inc()
     else if (event.type === 'table_lost') lost.inc()
     else if (event.type === 'supervisor_gave_up') gaveUp.inc({ kind: processKind(event.name) })
+  }
+  const stop = node.on(event => {
+    countEvent(event)
+    exits.saw(event)
   })
 
   const perTable = (name: string, help: string, value: (table: string) => number): Gauge => new Gauge({

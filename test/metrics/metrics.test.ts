@@ -96,6 +96,12 @@ t.test('crash_and_restart_counters_count_a_real_crash_by_kind', async t => {
   const dropped = await scrape(url)
   t.equal(valueOf(dropped, 'heirloom_table_objects', { table: 'users' }), undefined)
   t.equal(valueOf(dropped, 'heirloom_table_operations_total', { table: 'users' }), undefined)
+  // A drop or a rename stops the table's handler, and its table goes to the heir: not a crash, not counted.
+  t.equal((await fetch(`${url}/v1/tables`, json({ name: 'moved' }))).status, 201)
+  t.equal((await fetch(`${url}/v1/tables/moved/rename`, json({ name: 'moved2' }))).status, 200)
+  const orderly = await scrape(url)
+  t.equal(valueOf(orderly, 'heirloom_table_inheritances_total'), 1, 'still the one crash')
+  t.equal(valueOf(orderly, 'heirloom_process_crashes_total', { kind: 'handler' }), 1)
 })
 
 t.test('unknown_tables_and_routes_add_no_series (labels stay bounded)', async t => {
