@@ -27,7 +27,7 @@ import { createHash } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import type { AbstractBatchOperation, AbstractLevel, AbstractSublevel } from 'abstract-level'
 import { z } from 'zod'
-import { checkLevelDbFiles, clip, DataDirError, levelMessage, openLevelDb, recoveryReport, REPAIR_HINT, repairLevelDb, synced } from './data-dir.js'
+import { checkLevelDbFiles, clip, DataDirError, levelDbProblems, levelMessage, openLevelDb, recoveryReport, REPAIR_HINT, repairLevelDb, synced } from './data-dir.js'
 import { TableName, TableTypeSchema } from './schemas.js'
 
 export { DataDirError } from './data-dir.js'
@@ -102,11 +102,15 @@ export class Catalog {
     } catch (error) {
       throw new DataDirError(dir, (error as NodeJS.ErrnoException).code ?? String(error), { cause: error })
     }
-    if (options.repair) await repairLevelDb(dir)
-    else await checkLevelDbFiles(dir)
+    const report = options.report ?? (line => process.stderr.write(`${line}\n`))
+    if (options.repair) {
+      // LevelDB's repair drops a cut or corrupt log record without a word: say what goes.
+      for (const problem of await levelDbProblems(dir)) report(`repair: ${problem}: dropped`)
+      await repairLevelDb(dir)
+    } else await checkLevelDbFiles(dir)
     const catalog = new Catalog(dir, await openLevelDb(dir))
     try {
-      if (options.repair) await catalog.repair(options.report ?? (line => process.stderr.write(`${line}\n`)))
+      if (options.repair) await catalog.repair(report)
       else await catalog.checkRecovery()
       await catalog.load()
     } catch (error) {

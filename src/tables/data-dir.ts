@@ -75,7 +75,16 @@ export async function repairLevelDb (dir: string): Promise<void> {
  * LevelDB opens over each of these silently. O(size of the logs).
  */
 export async function checkLevelDbFiles (dir: string): Promise<void> {
-  const damaged = (what: string): DataDirError => new DataDirError(dir, `${what}; ${REPAIR_HINT}`)
+  const [problem] = await levelDbProblems(dir)
+  if (problem !== undefined) throw new DataDirError(dir, `${problem}; ${REPAIR_HINT}`)
+}
+
+/**
+ * What LevelDB would lose, silently, opening (or repairing) `dir`: a line
+ * each, none for a sound directory. A `--repair` start reports them, since
+ * LevelDB's repair does not. O(size of the logs).
+ */
+export async function levelDbProblems (dir: string): Promise<string[]> {
   let files: string[]
   try {
     files = await readdir(dir)
@@ -84,16 +93,17 @@ export async function checkLevelDbFiles (dir: string): Promise<void> {
   }
   if (!files.includes('CURRENT')) {
     // LevelDB would start a new, empty database beside the old files.
-    if (files.some(file => /^(\d+\.(log|ldb|sst)|MANIFEST-\d+)$/.test(file))) throw damaged('its LevelDB CURRENT file is missing')
-    return
+    return files.some(file => /^(\d+\.(log|ldb|sst)|MANIFEST-\d+)$/.test(file)) ? ['its LevelDB CURRENT file is missing'] : []
   }
   const logs = files.filter(file => /^\d+\.log$/.test(file)).sort()
   // LevelDB keeps a log from its first open on, even an empty one.
-  if (logs.length === 0) throw damaged('its LevelDB log (*.log) is missing, and with it the catalog changes since LevelDB last compacted it')
+  if (logs.length === 0) return ['its LevelDB log (*.log) is missing, and with it the catalog changes since LevelDB last compacted it']
+  const problems: string[] = []
   for (const log of logs) {
     const problem = logProblem(await readFile(join(dir, log)))
-    if (problem !== undefined) throw damaged(`its LevelDB log ${log} ${problem}, and LevelDB would drop records from there on`)
+    if (problem !== undefined) problems.push(`its LevelDB log ${log} ${problem}, and LevelDB would drop records from there on`)
   }
+  return problems
 }
 
 /**

@@ -87,7 +87,7 @@ export class TableService {
     this.changes = new ChangeHub(options, table => this.acknowledged(table))
     this.storage = new Storage(catalog, {
       repair: options.repair,
-      report: line => { process.stderr.write(`heirloom: ${line}\n`) },
+      report: reportOnStderr,
       ...options.storage,
       onCommit: (table, commit) => { this.changes.publish(table, commit) },
     })
@@ -101,7 +101,7 @@ export class TableService {
    * reconcile starts a handler for every catalogued table under it.
    */
   static async start (options: ServiceOptions): Promise<TableService> {
-    const catalog = options.catalog ?? await Catalog.open(options.dataDir, { repair: options.repair })
+    const catalog = options.catalog ?? await Catalog.open(options.dataDir, { repair: options.repair, report: options.storage?.report ?? reportOnStderr })
     const service = new TableService(new Node<Table>(options.clock ?? systemClock), catalog, options)
     const { maxTables, afterCreateStep, restartIntensity } = options
     const root = supervisor<Table>(restartIntensity?.root ?? RESTART_INTENSITY.root, [
@@ -439,4 +439,9 @@ export class TableService {
 
 function unavailable (detail: string): HeirloomError {
   return new HeirloomError('unavailable', detail, { retryAfter: 1 })
+}
+
+/** Where the repairs and faults of the catalog and the durable tables are told, a line each, unless a test listens. */
+function reportOnStderr (line: string): void {
+  process.stderr.write(`heirloom: ${line}\n`)
 }
