@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises'
 import type { ParseArgsConfig } from 'node:util'
 import type { z } from 'zod'
 import type { Lookup, TableInfo } from '../tables/schemas.js'
-import { type Client, segment } from './client.js'
+import { ApiError, type Client, segment } from './client.js'
 import { UsageError } from './errors.js'
 import { columns, writeLines } from './output.js'
 import { dump, load, type Streams } from './transfer.js'
@@ -35,6 +35,13 @@ const REVISION_HEADER = 'heirloom-revision'
 const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`
 
 const table = (name: string): string => `/v1/tables/${segment(name)}`
+
+/**
+ * `.` and `..` are dot segments to every URL parser, fetch's included (so
+ * are `%2E` and `%2E%2E`): `…/objects/.` would reach `…/objects/`. Such a
+ * key goes in the body of the operation routes instead.
+ */
+const isDotSegment = (key: string): boolean => key === '.' || key === '..'
 
 /** One JSON document, for --json. */
 function printJson (context: Context, value: unknown): void {
@@ -95,7 +102,12 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'the values of a string key, one JSON value a line (a bag may have several)',
     arity: [2, 2],
     async run (context, [name, key]) {
-      const { answer } = await context.client.json<z.infer<typeof Lookup>>('GET', `${table(name)}/objects/${segment(key)}`)
+      let answer: z.infer<typeof Lookup>
+      if (!isDotSegment(key)) ({ answer } = await context.client.json<z.infer<typeof Lookup>>('GET', `${table(name)}/objects/${segment(key)}`))
+      else {
+        ({ answer } = await context.client.json<z.infer<typeof Lookup>>('POST', `${table(name)}/lookup`, { json: { key } }))
+        if (answer.values.length === 0) throw new ApiError(404, { code: 'object_not_found', detail: `no object with key ${JSON.stringify(key)} in ${name}` })
+      }
       if (context.json) return printJson(context, answer)
       writeLines(context.stdout, answer.values.map(value => JSON.stringify(value)))
     },
@@ -107,7 +119,9 @@ export const COMMANDS: Record<string, Command> = {
     arity: [3, 3],
     async run (context, [name, key, text]) {
       const value = jsonArgument(text, 'the value')
-      const response = await context.client.request('PUT', `${table(name)}/objects/${segment(key)}`, { json: { value } })
+      const response = isDotSegment(key)
+        ? await context.client.request('POST', `${table(name)}/insert`, { json: { key, value } })
+        : await context.client.request('PUT', `${table(name)}/objects/${segment(key)}`, { json: { value } })
       const revision = Number(response.headers.get(REVISION_HEADER))
       if (context.json) return printJson(context, { revision })
       writeLines(context.stdout, [`stored (revision ${revision})`])
@@ -119,7 +133,9 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'delete every object of a string key (done also when there is none)',
     arity: [2, 2],
     async run (context, [name, key]) {
-      const response = await context.client.request('DELETE', `${table(name)}/objects/${segment(key)}`)
+      const response = isDotSegment(key)
+        ? await context.client.request('POST', `${table(name)}/delete`, { json: { key } })
+        : await context.client.request('DELETE', `${table(name)}/objects/${segment(key)}`)
       const revision = Number(response.headers.get(REVISION_HEADER))
       if (context.json) return printJson(context, { revision })
       writeLines(context.stdout, [`deleted (revision ${revision})`])

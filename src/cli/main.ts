@@ -28,6 +28,11 @@ export const USAGE = [
 async function main (argv: string[]): Promise<number> {
   const [name, ...rest] = argv
   if (name === 'serve') return await serve(rest)
+  // A client's reader that stops early (`heirloom select t @spec | head -1`) is not a failure
+  // of the command: it ends quietly, as `dump` does. Any other failure to write is one line.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    process.exit(error.code === 'EPIPE' ? EXIT.ok : report(error))
+  })
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process[name === undefined ? 'stderr' : 'stdout'].write(USAGE + '\n')
     return name === undefined ? EXIT.usage : EXIT.ok

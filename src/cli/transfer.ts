@@ -16,16 +16,21 @@ import { bytesText, Progress } from './progress.js'
 /** Tables smaller than this are dumped without a progress line. */
 export const LARGE_TABLE = 10_000
 
-/** Counts the newlines and bytes passing through. */
-function counter (): Transform & { lines: number; bytes: number } {
-  const counted = Object.assign(new Transform({
+/**
+ * Counts the newlines and bytes passing through, and tells `counted` after
+ * each chunk. Not a 'data' listener: one would set the stream flowing
+ * before its reader (fetch) is there, and what flowed meanwhile was lost.
+ */
+function counter (counted: () => void = () => {}): Transform & { lines: number; bytes: number } {
+  const count = Object.assign(new Transform({
     transform (chunk: Buffer, _encoding, done) {
-      counted.bytes += chunk.length
-      for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) counted.lines++
+      count.bytes += chunk.length
+      for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) count.lines++
+      counted()
       done(null, chunk)
     },
   }), { lines: 0, bytes: 0 })
-  return counted
+  return count
 }
 
 export interface Streams { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }
@@ -33,7 +38,7 @@ export interface Streams { stdin: NodeJS.ReadableStream; stdout: NodeJS.Writable
 /** Writes the table's NDJSON dump to stdout as it arrives. */
 export async function dump (client: Client, table: string, io: Streams): Promise<void> {
   let progress: Progress | undefined
-  const count = counter()
+  const count = counter(() => progress?.update())
   // A terminal on stderr and not on stdout (the dump itself would scroll the line away).
   if ((io.stderr as { isTTY?: boolean }).isTTY === true && (io.stdout as { isTTY?: boolean }).isTTY !== true) {
     const { answer: info } = await client.json<TableInfo>('GET', `/v1/tables/${segment(table)}`)
@@ -41,7 +46,6 @@ export async function dump (client: Client, table: string, io: Streams): Promise
   }
   const response = await client.request('GET', `/v1/tables/${segment(table)}/dump`)
   if (response.body === null) return
-  count.on('data', () => progress?.update())
   try {
     await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), count, io.stdout)
   } catch (error) {
@@ -56,7 +60,8 @@ export interface LoadResult { loaded: number; chunks: number; revision: number }
 
 /** Sends NDJSON from `file` (or stdin for `-` or none) to the table's load route. */
 export async function load (client: Client, table: string, file: string | undefined, io: Streams): Promise<LoadResult> {
-  const count = counter()
+  // Told after each chunk, which flows only once the request reads the body: `progress` is set by then.
+  const count = counter(() => progress?.update())
   let input: NodeJS.ReadableStream
   let total: number | undefined
   if (file === undefined || file === '-') {
@@ -68,7 +73,6 @@ export async function load (client: Client, table: string, file: string | undefi
   }
   const progress = Progress.on(io.stderr, () =>
     `load ${table}: ${count.lines} lines, ${bytesText(count.bytes)}${total === undefined ? '' : ` of ${bytesText(total)} (${Math.floor(100 * count.bytes / Math.max(1, total))} %)`}`)
-  if (progress !== undefined) count.on('data', () => progress.update())
   const body = (input as Readable).pipe(count)
   input.once('error', error => body.destroy(error))
   try {

@@ -130,6 +130,58 @@ t.test('the_token_from_HEIRLOOM_TOKEN', async t => {
   t.same(JSON.parse(withToken.stdout), { tables: [] })
 })
 
+t.test('load_and_dump_at_a_terminal_send_every_line (a progress line on stderr)', async t => {
+  const { url } = await listen(t)
+  const file = join(await tempDir(t), 'objects.ndjson')
+  const objects = Array.from({ length: 20_000 }, (_, i) => ({ key: `k${i}`, value: i }))
+  await writeFile(file, ndjson(objects))
+  t.equal((await heirloom(url, ['create', 'tty'])).code, 0)
+  // script(1) runs the command on a pseudo-terminal: stdin, stdout and stderr are a terminal, as at a prompt.
+  const atTerminal = async (command: string): Promise<Run> => await finished(spawn('script', ['-qec', command, '/dev/null'], {
+    env: { ...process.env, HEIRLOOM_URL: url }, stdio: ['ignore', 'pipe', 'pipe'],
+  }))
+  const loaded = await atTerminal(`'${process.execPath}' '${BIN}' load tty '${file}'`)
+  t.equal(loaded.code, 0, loaded.stdout)
+  t.match(loaded.stdout, /loaded 20000 objects into tty in 20 chunks/)
+  const tables = JSON.parse((await heirloom(url, ['tables', '--json'])).stdout) as { tables: Array<{ name: string; size: number }> }
+  t.equal(tables.tables.find(info => info.name === 'tty')?.size, 20_000, 'every line stored')
+  // A dump into a pipe, its progress line on the terminal.
+  const dumped = await atTerminal(`'${process.execPath}' '${BIN}' dump tty | wc -l`)
+  t.equal(dumped.code, 0)
+  t.match(dumped.stdout, /\b20000\b/, 'every object dumped')
+})
+
+t.test('the_keys_dot_and_dot_dot_are_their_own_keys', async t => {
+  // fetch, as every URL parser, drops `.` and `..` path segments: …/objects/. would be …/objects/.
+  const { url } = await listen(t)
+  t.equal((await heirloom(url, ['create', 'dots'])).code, 0)
+  for (const [key, value] of [['.', '"dot"'], ['..', '"dots"'], ['', '"empty"']] as const) {
+    if (key !== '') t.equal((await heirloom(url, ['put', 'dots', key, value])).stdout, 'stored (revision ' + (key === '.' ? 1 : 2) + ')\n')
+  }
+  t.equal((await heirloom(url, ['get', 'dots', '.'])).stdout, '"dot"\n')
+  t.same(JSON.parse((await heirloom(url, ['get', 'dots', '..', '--json'])).stdout), { key: '..', values: ['dots'] })
+  const dumped = (await heirloom(url, ['dump', 'dots'])).stdout.trim().split('\n').map(line => JSON.parse(line) as unknown)
+  t.same(dumped, [{ key: '.', value: 'dot' }, { key: '..', value: 'dots' }], 'stored under . and .., nothing under ""')
+  t.equal((await heirloom(url, ['del', 'dots', '..'])).stdout, 'deleted (revision 3)\n')
+  const gone = await heirloom(url, ['get', 'dots', '..'])
+  t.equal(gone.code, 1)
+  t.match(gone.stderr, /^heirloom: no object with key "\.\." in dots \(object_not_found\)\n$/)
+})
+
+t.test('select_into_a_reader_that_stops_early_ends_quietly', async t => {
+  const { url } = await listen(t)
+  t.equal((await heirloom(url, ['create', 'many'])).code, 0)
+  t.equal((await heirloom(url, ['load', 'many', '-'], ndjson(Array.from({ length: 5000 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(100) }))))).code, 0)
+  for (const json of [[], ['--json']]) {
+    // Through a shell, as people type it: head reads one line and goes, the CLI's next write gets EPIPE.
+    const run = await finished(spawn('sh', ['-c', `'${process.execPath}' '${BIN}' select many '[{"head":{"key":"_"},"result":"$_"}]' ${json.join(' ')} | head -c 10`], {
+      env: { ...process.env, HEIRLOOM_URL: url }, stdio: ['ignore', 'pipe', 'pipe'],
+    }))
+    t.equal(run.stderr, '', `select ${json.join(' ')} | head: no stack trace`)
+    t.equal(run.stdout.length, 10)
+  }
+})
+
 t.test('dump_piped_into_load_copies_100k_objects', async t => {
   const { url } = await listen(t, { maxMemory: 1024 ** 3 })
   const objects = Array.from({ length: 100_000 }, (_, i) => ({ key: i % 3 === 0 ? i : `k${i}`, value: { n: i, tags: ['a', i % 7], text: 'x'.repeat(i % 40) } }))
