@@ -26,7 +26,7 @@ import type { EtsObject } from '../src/ets/table.js'
 import { termBytes } from '../src/ets/term.js'
 import { HeirloomError } from '../src/errors.js'
 import { EtsObjectSchema } from '../src/tables/schemas.js'
-import { PROBLEM_CONTENT_TYPE, problemResponses } from './problem.js'
+import { problemResponses } from './problem.js'
 import { REVISION_HEADER, TableParams } from './schemas.js'
 
 export const NDJSON = 'application/x-ndjson'
@@ -46,21 +46,6 @@ const LoadResult = z.object({
   revision: z.number().int().min(0).describe('The table\'s revision after the last chunk'),
 }).meta({ id: 'LoadResult' })
 
-const LoadProgress = z.looseObject({
-  loaded: z.number().int().min(0).optional()
-    .describe('Objects stored before the failure (absent when the load did not start): the chunks before the failing one are in, the failing chunk is not'),
-}).meta({ id: 'LoadProgress' })
-
-/** The problem answers of a load, each with how far it got. */
-function loadProblems (...statuses: number[]): ReturnType<typeof problemResponses> {
-  const responses = problemResponses(...statuses)
-  for (const response of Object.values(responses)) {
-    const media = response.content[PROBLEM_CONTENT_TYPE]
-    media.schema = z.intersection(media.schema, LoadProgress)
-  }
-  return responses
-}
-
 export const loadRoutes: FastifyPluginAsyncZod<LoadLimits> = async (app, limits) => {
   // Only in this plugin: the body reaches the handler as the request's stream, unread.
   app.addContentTypeParser(NDJSON, (_request, payload, done) => { done(null, payload) })
@@ -75,7 +60,7 @@ export const loadRoutes: FastifyPluginAsyncZod<LoadLimits> = async (app, limits)
       consumes: [NDJSON],
       // Documents one line; the body is a stream, checked line by line below.
       body: EtsObjectSchema,
-      response: { 200: LoadResult, ...loadProblems(400, 404, 500, 503, 507) },
+      response: { 200: LoadResult, ...problemResponses(400, 404, 500, 503, 507) },
     },
     // The body is not validated whole (it is a stream); the params are, by zod as everywhere.
     validatorCompiler: route => route.httpPart === 'body' ? (body: unknown) => ({ value: body }) : validatorCompiler({ ...route, schema: TableParams }),

@@ -20,6 +20,8 @@ const problemShape = {
   instance: z.string().optional().describe('The request path'),
   issues: z.array(Issue).optional().describe('For validation_failed: where the request is wrong'),
   oldest: z.number().int().optional().describe('For history_compacted: the oldest revision a watch may start from'),
+  loaded: z.number().int().min(0).optional()
+    .describe('For a failed load: objects stored before the failure (the chunks before the failing one are in, the failing chunk is not)'),
 }
 
 export const Problem = z.object(problemShape).meta({ id: 'Problem' })

@@ -961,6 +961,8 @@ export interface components {
             }[];
             /** @description For history_compacted: the oldest revision a watch may start from */
             oldest?: number;
+            /** @description For a failed load: objects stored before the failure (the chunks before the failing one are in, the failing chunk is not) */
+            loaded?: number;
         };
         EtsObject: {
             /** @description Any JSON value */
@@ -1032,12 +1034,6 @@ export interface components {
             chunks: number;
             /** @description The table's revision after the last chunk */
             revision: number;
-        };
-        LoadProgress: {
-            /** @description Objects stored before the failure (absent when the load did not start): the chunks before the failing one are in, the failing chunk is not */
-            loaded?: number;
-        } & {
-            [key: string]: unknown;
         };
         /** @description Opaque (base64url): pass back the one the server gave */
         Cursor: string;
@@ -4907,7 +4903,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem400"] & components["schemas"]["LoadProgress"];
+                    "application/problem+json": components["schemas"]["Problem400"];
                 };
             };
             /** @description unauthorized: A valid bearer token is required */
@@ -4925,7 +4921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem404"] & components["schemas"]["LoadProgress"];
+                    "application/problem+json": components["schemas"]["Problem404"];
                 };
             };
             /** @description request_timeout: The request did not arrive in time */
@@ -4961,7 +4957,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem500"] & components["schemas"]["LoadProgress"];
+                    "application/problem+json": components["schemas"]["Problem500"];
                 };
             };
             /** @description unavailable: The table is briefly unavailable; retry; overloaded: Too many writes are queued for this table; retry; too_many_streams: Too many change streams are open; retry; catalog_unavailable: The catalog could not be written; storage_unavailable: The durable table's disk cannot be written or read: the write was not stored; retry; loading: The durable table is still being loaded from disk; retry */
@@ -4970,7 +4966,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem503"] & components["schemas"]["LoadProgress"];
+                    "application/problem+json": components["schemas"]["Problem503"];
                 };
             };
             /** @description memory_quota: The memory quota for table data is spent */
@@ -4979,7 +4975,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem507"] & components["schemas"]["LoadProgress"];
+                    "application/problem+json": components["schemas"]["Problem507"];
                 };
             };
         };

@@ -135,6 +135,14 @@ export async function everyOperation (client: HeirloomClient): Promise<void> {
     headers: { 'content-type': 'application/x-ndjson' },
   })
   deepEqual({ loaded: loaded.data?.loaded, chunks: loaded.data?.chunks }, { loaded: 1, chunks: 1 })
+  // A failed load says how far it got: its problem carries `loaded`, as the spec must allow.
+  const failed = await client.POST('/v1/tables/{table}/load', {
+    ...inv,
+    body: { key: 6, value: 'f' },
+    bodySerializer: line => JSON.stringify(line) + '\nnot json\n',
+    headers: { 'content-type': 'application/x-ndjson' },
+  })
+  deepEqual({ code: failed.error?.code, loaded: failed.error?.loaded }, { code: 'bad_request', loaded: 0 })
 
   equal((await client.POST('/v1/tables/{table}/delete_all_objects', inv)).response.status, 204)
   const renamed = await client.POST('/v1/tables/{table}/rename', { ...inv, body: { name: 'ops2' } })
