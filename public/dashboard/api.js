@@ -34,7 +34,8 @@ function headers (extra = {}) {
 
 /** `fetch` of /v1 + path with the token; throws Unauthorized or Problem on an error answer. */
 export async function request (method, path, { body, type = 'application/json', signal, accept } = {}) {
-  const init = { method, signal, headers: headers(accept ? { accept } : {}) }
+  // Never from the browser's cache: a 410 cached from before a restart would end a stream that could resume.
+  const init = { method, signal, cache: 'no-store', headers: headers(accept ? { accept } : {}) }
   if (body !== undefined) {
     init.headers['content-type'] = type
     init.body = type === 'application/json' ? JSON.stringify(body) : body

@@ -102,7 +102,8 @@ export function ProcessesView () {
       // Fewer events kept than asked for (or a restarted server): redraw, and go on from the oldest kept.
       onCompacted: problem => { loadSoon(); return problem.oldest },
       onEvent: ({ event, data }) => {
-        if (event === 'overflow') return
+        // Only lifecycle events go on the timeline: an idle stream's `progress` has no type.
+        if (event === 'overflow' || event === 'progress' || typeof data?.type !== 'string') return
         setEvents(list => [data, ...list].slice(0, TIMELINE_LENGTH))
         loadSoon()
       },
