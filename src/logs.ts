@@ -66,12 +66,13 @@ export class LastExit {
 export function logNodeEvents (node: Node<unknown>, log: FastifyBaseLogger): () => void {
   const exits = new LastExit()
   return node.on(event => {
-    logEvent(event, log, exits, pid => exits.nameOf(pid, node))
+    logEvent(event, log, exits, node)
     exits.saw(event)
   })
 }
 
-function logEvent (event: NodeEvent, log: FastifyBaseLogger, exits: LastExit, nameOf: (pid: Pid) => string | undefined): void {
+function logEvent (event: NodeEvent, log: FastifyBaseLogger, exits: LastExit, node: Node<unknown>): void {
+  const nameOf = (pid: Pid): string | undefined => exits.nameOf(pid, node)
   switch (event.type) {
     case 'spawned':
       log.debug({ event: event.type, process: event.name, processPid: event.pid }, 'process started')

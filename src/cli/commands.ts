@@ -36,12 +36,19 @@ const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' 
 
 const table = (name: string): string => `/v1/tables/${segment(name)}`
 
+/** The operation route that does what each method does on `…/objects/{key}`. */
+const BY_BODY = { GET: 'lookup', PUT: 'insert', DELETE: 'delete' } as const
+
 /**
- * `.` and `..` are dot segments to every URL parser, fetch's included (so
- * are `%2E` and `%2E%2E`): `…/objects/.` would reach `…/objects/`. Such a
- * key goes in the body of the operation routes instead.
+ * A request on the objects of a string key: `…/objects/{key}`, but for `.`
+ * and `..`, which every URL parser (fetch's included, and `%2E` too) takes
+ * for dot segments: `…/objects/.` would reach `…/objects/`. Such a key goes
+ * in the body of the operation route instead.
  */
-const isDotSegment = (key: string): boolean => key === '.' || key === '..'
+async function onKey (client: Client, name: string, key: string, method: keyof typeof BY_BODY, body?: { value: unknown }): Promise<Response> {
+  if (key !== '.' && key !== '..') return await client.request(method, `${table(name)}/objects/${segment(key)}`, body && { json: body })
+  return await client.request('POST', `${table(name)}/${BY_BODY[method]}`, { json: { key, ...body } })
+}
 
 /** One JSON document, for --json. */
 function printJson (context: Context, value: unknown): void {
@@ -102,12 +109,9 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'the values of a string key, one JSON value a line (a bag may have several)',
     arity: [2, 2],
     async run (context, [name, key]) {
-      let answer: z.infer<typeof Lookup>
-      if (!isDotSegment(key)) ({ answer } = await context.client.json<z.infer<typeof Lookup>>('GET', `${table(name)}/objects/${segment(key)}`))
-      else {
-        ({ answer } = await context.client.json<z.infer<typeof Lookup>>('POST', `${table(name)}/lookup`, { json: { key } }))
-        if (answer.values.length === 0) throw new ApiError(404, { code: 'object_not_found', detail: `no object with key ${JSON.stringify(key)} in ${name}` })
-      }
+      const answer = await (await onKey(context.client, name, key, 'GET')).json() as z.infer<typeof Lookup>
+      // `lookup` answers no values where the path answers 404.
+      if (answer.values.length === 0) throw new ApiError(404, { code: 'object_not_found', detail: `no object with key ${JSON.stringify(key)} in ${name}` })
       if (context.json) return printJson(context, answer)
       writeLines(context.stdout, answer.values.map(value => JSON.stringify(value)))
     },
@@ -119,9 +123,7 @@ export const COMMANDS: Record<string, Command> = {
     arity: [3, 3],
     async run (context, [name, key, text]) {
       const value = jsonArgument(text, 'the value')
-      const response = isDotSegment(key)
-        ? await context.client.request('POST', `${table(name)}/insert`, { json: { key, value } })
-        : await context.client.request('PUT', `${table(name)}/objects/${segment(key)}`, { json: { value } })
+      const response = await onKey(context.client, name, key, 'PUT', { value })
       const revision = Number(response.headers.get(REVISION_HEADER))
       if (context.json) return printJson(context, { revision })
       writeLines(context.stdout, [`stored (revision ${revision})`])
@@ -133,9 +135,7 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'delete every object of a string key (done also when there is none)',
     arity: [2, 2],
     async run (context, [name, key]) {
-      const response = isDotSegment(key)
-        ? await context.client.request('POST', `${table(name)}/delete`, { json: { key } })
-        : await context.client.request('DELETE', `${table(name)}/objects/${segment(key)}`)
+      const response = await onKey(context.client, name, key, 'DELETE')
       const revision = Number(response.headers.get(REVISION_HEADER))
       if (context.json) return printJson(context, { revision })
       writeLines(context.stdout, [`deleted (revision ${revision})`])
