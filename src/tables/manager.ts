@@ -43,17 +43,33 @@ import type { SystemMessage } from '../runtime/types.js'
 import type { Catalog, TableRecord } from './catalog.js'
 import { type ClaimMessage, handlerSpec } from './handler.js'
 import { handlerName, MANAGER, TABLE_SUP } from './names.js'
-import { type Durability, Storage } from './storage.js'
+import { type Durability, Storage, type TableStore } from './storage.js'
 
 /** The steps of a create, in order; a fault can be injected after each. */
 export const CREATE_STEPS = ['table_created', 'handler_started', 'given_away', 'catalogued'] as const
 export type CreateStep = typeof CREATE_STEPS[number]
+/** Every step a fault can be injected after: a create's, and a drop's or rename's catalog write. */
+export type Step = CreateStep | 'drop_catalogued' | 'rename_catalogued'
+
+/**
+ * What the manager tells when a table joins, leaves or changes its name:
+ * on the request's own path, and on a reconcile that finishes a drop or a
+ * rename that a crash cut short (the request's caller was answered an error
+ * by then, so only the manager can tell).
+ */
+export interface TableEvents {
+  created (record: TableRecord): void
+  /** Also for a table whose create was cut short before its catalog record, when the reconcile removes it. */
+  dropped (name: string): void
+  renamed (from: string, to: string): void
+}
 
 export interface ManagerOptions {
   catalog: Catalog
   maxTables: number
-  /** Called after each create step (tests crash processes here). */
-  afterCreateStep?: (step: CreateStep, table: string) => void
+  /** Called after each step (tests crash processes here). */
+  afterStep?: (step: Step, table: string) => void
+  events: TableEvents
   /** Durable tables' objects; also tells every acknowledged commit to the change streams. */
   storage: Storage
 }
@@ -96,7 +112,7 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
     await this.watchTableSup()
     for (const record of this.catalog.all()) await this.finishRename(record)
     for (const name of this.ctx.tables.names()) {
-      if (!this.catalog.has(name)) await this.discard(name)
+      if (!this.catalog.has(name)) await this.discard(name, this.options.storage.detached(name))
     }
     await this.options.storage.sweep()
     await this.materializeAll()
@@ -179,10 +195,11 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
       this.handOver(name)
       this.step('given_away', name)
       await this.catalogWrite(name, () => this.catalog.put(record))
+      this.options.events.created(record)
       this.step('catalogued', name)
     } catch (error) {
       if (!this.ctx.alive) throw error
-      await this.discard(name)
+      await this.discard(name, undefined, false)
       if (error instanceof HeirloomError) throw error
       if (error instanceof CallError) throw new HeirloomError('unavailable', `table ${name} was not created: table_sup is restarting (${error.message})`, { cause: error, retryAfter: 1 })
       throw new HeirloomError('internal', `table ${name} was not created: ${(error as Error).message}`, { cause: error })
@@ -201,8 +218,10 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
     if (!record) throw new HeirloomError('table_not_found', `no table ${name}`)
     const { storageId } = record
     const { storage } = this.options
+    const store = storage.of(name)
     await this.catalogWrite(name, () => this.catalog.del(name, storageId === undefined ? [] : storage.dropOps(storageId)))
-    await this.discard(name)
+    this.step('drop_catalogued', name)
+    await this.discard(name, store)
     if (storageId !== undefined) await storage.destroy(storageId)
   }
 
@@ -228,6 +247,7 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
     if (this.catalog.has(to) || this.ctx.tables.get(to)) throw new HeirloomError('table_exists', `table ${to} exists`)
     const renamed: TableRecord = { ...record, name: to, renamedFrom: from }
     await this.catalogWrite(from, () => this.catalog.rename(from, renamed))
+    this.step('rename_catalogued', from)
     await this.finishRename(renamed)
     return renamed
   }
@@ -245,7 +265,11 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
     await store?.idle()
     await this.stopHandler(from)
     await store?.idle()
-    if (this.ctx.tables.owns(from)) this.ctx.tables.rename(from, record.name)
+    if (this.ctx.tables.owns(from)) {
+      this.ctx.tables.rename(from, record.name)
+      // In the same turn: a crash before it leaves the table under its old name, for the next reconcile.
+      this.options.events.renamed(from, record.name)
+    }
     await this.materialize(record)
   }
 
@@ -259,10 +283,20 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
     this.handOver(record.name)
   }
 
-  /** Removes a table the catalog does not hold: its handler first, then the table. */
-  private async discard (name: string): Promise<void> {
+  /**
+   * Removes a table the catalog does not hold: its handler first, then the
+   * writes it sent to disk (their commits reach the streams before the
+   * drop does), then the table, told as dropped in the same turn (a crash
+   * before that leaves the table to the next reconcile). A create undone
+   * is not told: nobody saw the table.
+   */
+  private async discard (name: string, store: TableStore | undefined, dropped = true): Promise<void> {
     await this.stopHandler(name)
-    if (this.ctx.tables.owns(name)) this.ctx.tables.delete(name)
+    await store?.idle()
+    if (this.ctx.tables.owns(name)) {
+      this.ctx.tables.delete(name)
+      if (dropped) this.options.events.dropped(name)
+    }
   }
 
   /** Stops and forgets a table's handler; its exit gives the table back to us, its heir. */
@@ -296,9 +330,9 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
     this.tableSup = this.ctx.monitor(TABLE_SUP)
   }
 
-  private step (step: CreateStep, name: string): void {
-    this.options.afterCreateStep?.(step, name)
-    if (!this.ctx.alive) throw new RuntimeError('process_dead', `${MANAGER} exited during create (${step})`)
+  private step (step: Step, name: string): void {
+    this.options.afterStep?.(step, name)
+    if (!this.ctx.alive) throw new RuntimeError('process_dead', `${MANAGER} exited after ${step}`)
   }
 }
 

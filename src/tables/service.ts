@@ -20,7 +20,7 @@ import { Node, type ProcessView } from '../runtime/node.js'
 import { type ChildInfo, supervisor, type SupervisorFlags } from '../runtime/supervisor.js'
 import { type Clock, Crash, type Pid, systemClock } from '../runtime/types.js'
 import { Catalog, type TableRecord } from './catalog.js'
-import { type CreateStep, manager, type ManagerRequest } from './manager.js'
+import { manager, type ManagerRequest, type Step, type TableEvents } from './manager.js'
 import { handlerName, MANAGER, ROOT, TABLE_SUP } from './names.js'
 import { apply, type Args, type Limits, type ReadName, registry, type Result, type WriteName } from './operations.js'
 import { ChangeHub, type HistoryLimits, type Reader } from './changes.js'
@@ -41,7 +41,7 @@ export interface ServiceOptions extends ServiceSettings {
    * of table_sup (every handler restart). Defaults: RESTART_INTENSITY.
    */
   restartIntensity?: { root?: SupervisorFlags; tableSup?: SupervisorFlags }
-  afterCreateStep?: (step: CreateStep, table: string) => void
+  afterStep?: (step: Step, table: string) => void
   /** Durable tables' test hooks and reporting (storage.ts); reports go to stderr by default. */
   storage?: Partial<Pick<StorageOptions, 'beforeBatch' | 'syncInterval' | 'report'>>
 }
@@ -103,10 +103,10 @@ export class TableService {
   static async start (options: ServiceOptions): Promise<TableService> {
     const catalog = options.catalog ?? await Catalog.open(options.dataDir, { repair: options.repair, report: options.storage?.report ?? reportOnStderr })
     const service = new TableService(new Node<Table>(options.clock ?? systemClock), catalog, options)
-    const { maxTables, afterCreateStep, restartIntensity } = options
+    const { maxTables, afterStep, restartIntensity } = options
     const root = supervisor<Table>(restartIntensity?.root ?? RESTART_INTENSITY.root, [
       { id: TABLE_SUP, name: TABLE_SUP, start: supervisor(restartIntensity?.tableSup ?? RESTART_INTENSITY.tableSup), trapExit: true, shutdown: 30_000 },
-      { id: MANAGER, name: MANAGER, start: manager({ catalog, maxTables, afterCreateStep, storage: service.storage }) },
+      { id: MANAGER, name: MANAGER, start: manager({ catalog, maxTables, afterStep, storage: service.storage, events: service.tableEvents() }) },
     ])
     try {
       service.root = await service.node.start(root, { name: ROOT, trapExit: true })
@@ -156,21 +156,35 @@ export class TableService {
   async create (name: string, type: TableType, durability: string = this.options.durability): Promise<TableInfo> {
     if (!(DURABILITIES as readonly string[]).includes(durability)) throw new HeirloomError('bad_request', `durability must be one of ${DURABILITIES.join(', ')}`)
     const record = await this.callManager<TableRecord>({ create: { name, type, durability: durability as Durability } })
-    this.lifecycle.table({ type: 'table_created', table: name, tableType: type })
     return await this.info(record.name)
   }
 
   async drop (name: string): Promise<void> {
     await this.callManager({ drop: name })
-    this.changes.dropped(name)
-    this.lifecycle.table({ type: 'table_dropped', table: name })
   }
 
   async rename (name: string, newName: string): Promise<TableInfo> {
     const record = await this.callManager<TableRecord>({ rename: { from: name, to: newName } })
-    this.changes.renamed(name, record.name)
-    this.lifecycle.table({ type: 'table_renamed', table: name, name: record.name })
     return await this.info(record.name)
+  }
+
+  /**
+   * Tables created, dropped and renamed, as the manager tells them (also
+   * when its reconcile finishes a drop or rename that a crash cut short):
+   * the streams end or move, and the lifecycle log says so.
+   */
+  private tableEvents (): TableEvents {
+    return {
+      created: record => { this.lifecycle.table({ type: 'table_created', table: record.name, tableType: record.type }) },
+      dropped: name => {
+        this.changes.dropped(name)
+        this.lifecycle.table({ type: 'table_dropped', table: name })
+      },
+      renamed: (from, to) => {
+        this.changes.renamed(from, to)
+        this.lifecycle.table({ type: 'table_renamed', table: from, name: to })
+      },
+    }
   }
 
   /**

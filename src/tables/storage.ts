@@ -126,6 +126,14 @@ export class Storage {
     return id === undefined ? undefined : this.stores.get(id)
   }
 
+  /** The store last used under `name` whose table the catalog no longer holds (a drop cut short). O(stores). */
+  detached (name: string): TableStore | undefined {
+    for (const store of this.stores.values()) {
+      if (store.name === name && this.catalog.get(name)?.storageId !== store.storageId) return store
+    }
+    return undefined
+  }
+
   /**
    * The store of a durable table, made and its load from disk started if it
    * is new (a node start; a new table's range is empty). A store that exists
@@ -171,7 +179,12 @@ export class Storage {
    */
   async sweep (): Promise<void> {
     const known = new Set(this.catalog.all().flatMap(record => record.storageId ?? []))
-    for (const id of this.stores.keys()) if (!known.has(id)) this.stores.delete(id)
+    for (const [id, store] of this.stores) {
+      if (known.has(id)) continue
+      this.stores.delete(id)
+      store.dropped()
+      await store.idle()
+    }
     const orphans: string[] = []
     for await (const id of this.meta.keys()) if (id !== SYNC_MARKER && !known.has(id)) orphans.push(id)
     if (orphans.length > 0) await this.meta.batch(orphans.map(key => ({ type: 'del' as const, key })))
@@ -234,7 +247,7 @@ export class TableStore {
   private flushing: Promise<void> | undefined
   private scheduled = false
   private loaded: Promise<void> = Promise.resolve()
-  private name = ''
+  private current = ''
 
   constructor (
     private readonly storage: Storage,
@@ -242,6 +255,9 @@ export class TableStore {
     readonly durability: 'disk' | 'relaxed',
     private readonly table: Table
   ) {}
+
+  /** The name its table was last written or loaded under. */
+  get name (): string { return this.current }
 
   /** Resolves once the table is loaded (or found damaged). */
   whenLoaded (): Promise<void> { return this.loaded }
@@ -264,7 +280,7 @@ export class TableStore {
    * nothing) to be answered once it, and every write before it, is on disk.
    */
   submit (table: string, commit: Commit | undefined, reply: () => void, fail: (error: Error) => void): void {
-    this.name = table
+    this.current = table
     if (commit === undefined && this.pending.length === 0 && this.flushing === undefined) {
       reply()
       return
@@ -303,7 +319,7 @@ export class TableStore {
 
   /** Reads the table from disk into its (empty) memory table; see the top of the file for what is served meanwhile. */
   load (name: string): void {
-    this.name = name
+    this.current = name
     this.state = 'loading'
     this.loaded = this.read().then(() => {
       if (this.state === 'loading') this.state = 'ready'

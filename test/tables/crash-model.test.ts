@@ -179,7 +179,7 @@ t.test('no_crash_sequence_loses_a_table_or_an_acknowledged_write', async t => {
     // Thousands of sequences crash the manager far more often than any
     // real failure would: the restart intensity must not end the run.
     restartIntensity: { root: { intensity: 1e9, period: 1 }, tableSup: { intensity: 1e9, period: 1 } },
-    afterCreateStep: (step, table) => {
+    afterStep: (step, table) => {
       const armed = harness?.armed
       if (armed?.at !== step) return
       harness!.armed = undefined

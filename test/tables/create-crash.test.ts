@@ -14,13 +14,13 @@ type Victim = 'manager' | 'handler' | 'both'
 
 async function createWithCrash (t: Test, at: CreateStep, victim: Victim) {
   let armed = true
-  // Runs from afterCreateStep, inside service.create below: service is set by then.
+  // Runs from afterStep, inside service.create below: service is set by then.
   const kill = (name: string): void => {
     const pid = service.node.whereis(name)
     if (pid !== undefined) service.node.exit(pid, new Crash(new Error(`crash after ${at}`)))
   }
   const service = await startService(t, {
-    afterCreateStep: (step, table) => {
+    afterStep: (step, table) => {
       if (!armed || step !== at) return
       armed = false
       if (victim !== 'manager') kill(handlerName(table))
