@@ -96,16 +96,10 @@ export function createMetrics (service: TableService): { registry: Registry; obs
     exits.saw(event)
   })
 
-  const perTable = (name: string, help: string, value: (table: string) => number): Gauge => new Gauge({
-    name,
-    help,
-    labelNames: ['table'],
-    registers: [registry],
-    collect () {
-      this.reset()
-      for (const record of service.catalog.all()) this.set({ table: record.name }, value(record.name))
-    },
-  })
+  // Plain series, not a labelled Gauge: its reset and set hash every label, and a scrape of 10,000 tables made 30,000.
+  const perTable = (name: string, help: string, value: (table: string) => number): void => {
+    registry.registerMetric(scraped(name, help, 'gauge', () => service.catalog.all().map(({ name: table }) => ({ labels: { table }, value: value(table) }))))
+  }
   perTable('heirloom_table_objects', 'Objects in the table', table => node.tables.get(table)?.table.size ?? 0)
   perTable('heirloom_table_memory_bytes', 'Estimated bytes the table holds', table => node.tables.get(table)?.table.memory ?? 0)
   perTable('heirloom_table_queued_writes', 'Writes waiting in the table handler\'s mailbox', table => node.queueLength(handlerName(table)))
@@ -201,7 +195,7 @@ export const metricsPlugin = fp(metrics, { name: 'heirloom-metrics', fastify: '5
 interface MetricValue { labels: Record<string, string | number>; value: number; metricName?: string }
 
 /** A metric whose series are made at scrape time from plain counts (prom-client's registry calls `get`). */
-function scraped (name: string, help: string, type: 'counter' | 'histogram', values: () => MetricValue[]): Metric {
+function scraped (name: string, help: string, type: 'counter' | 'gauge' | 'histogram', values: () => MetricValue[]): Metric {
   return { name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) } as unknown as Metric
 }
 
