@@ -27,6 +27,11 @@
  * a watch from the dump's revision. A `since` newer than the table's
  * revision (a memory table recreated empty after a restart, or a client's
  * mistake) is refused too: the reader's view is not this table's past.
+ *
+ * A rename or a drop ends the streams of the table's name; the hub
+ * remembers the last GONE_KEPT such names, so that a reader that comes
+ * back to one (it was away when the end came) is given what it missed and
+ * the end, not a 404 that cannot say where the table went.
  */
 import type { Change, Commit } from '../ets/table.js'
 import { HeirloomError } from '../errors.js'
@@ -365,6 +370,18 @@ export class OwnWait {
   }
 }
 
+/**
+ * Refuses to resume at `from` when the log no longer keeps what came after
+ * it, or when it is past `last`, the stream's last revision.
+ */
+function resumable (log: TableLog, from: number, last: number): void {
+  if (from < log.oldest || from > last) {
+    throw new HeirloomError('history_compacted', from > last
+      ? `revision ${from} is past the table's revision ${last} (it was recreated empty, or never got there): dump it, then watch from the dump's revision`
+      : `revisions up to ${log.oldest} are no longer kept: dump the table, then watch from the dump's revision`, { oldest: log.oldest })
+  }
+}
+
 /** A reader of one table's log: where it is, under which name it came. */
 export class Reader implements StreamReader {
   private ended = false
@@ -384,9 +401,11 @@ export class Reader implements StreamReader {
     private readonly name: string,
     /** The last revision given to this reader. */
     public delivered: number,
-    private readonly maxLag: number
+    private readonly maxLag: number,
+    /** Where in the log's ends this reader's may be: by default, only those recorded from now on. */
+    endsFrom = log.ends.length
   ) {
-    this.endsBefore = log.ends.length
+    this.endsBefore = endsFrom
     this.readAt = log.revision
   }
 
@@ -483,10 +502,25 @@ export class Reader implements StreamReader {
   }
 }
 
+/** Names of tables renamed or dropped that the hub remembers, the most recent ones. */
+export const GONE_KEPT = 1000
+
+/**
+ * What the hub remembers of a name a table left: how its stream ended and,
+ * for a rename, the log that goes on under the new name and where the end
+ * is in it (until that log is dropped too).
+ */
+interface Gone { end: TableEnd; log: TableLog | undefined; index: number }
+
+/** How a table's own stream ends (overflow is a reader's). */
+export type TableEnd = Extract<StreamEnd, { type: 'renamed' | 'dropped' }>
+
 /** Every table's log, by table name. */
 export class ChangeHub {
   private readonly logs = new Map<string, TableLog>()
   private readonly total = { bytes: 0 }
+  /** Names tables left, in the order they left: a reader that comes back after its table's end is given it. */
+  private readonly gone = new Map<string, Gone>()
 
   constructor (private readonly limits: HistoryLimits, private readonly revisionOf: (table: string) => number) {}
 
@@ -502,12 +536,37 @@ export class ChangeHub {
   read (table: string, since: number | undefined): Reader {
     const log = this.log(table, this.revisionOf(table))
     const from = since ?? log.revision
-    if (from < log.oldest || from > log.revision) {
-      throw new HeirloomError('history_compacted', from > log.revision
-        ? `revision ${from} is past the table's revision ${log.revision} (it was recreated empty, or never got there): dump it, then watch from the dump's revision`
-        : `revisions up to ${log.oldest} are no longer kept: dump the table, then watch from the dump's revision`, { oldest: log.oldest })
-    }
+    resumable(log, from, log.revision)
     return new Reader(log, log.name, from, this.limits.watchLag)
+  }
+
+  /**
+   * A reader that comes back, after revision `since`, to a name its table
+   * has left since (renamed or dropped; the last GONE_KEPT names): it is
+   * given what it missed and then the end, as if it had never gone. A
+   * renamed table's events up to the rename come from its log (under the
+   * new name); a dropped table's are gone with it, so such a reader gets
+   * `dropped` at once. Undefined for a name the hub does not remember, or
+   * for a `since` past the end.
+   */
+  readGone (table: string, since: number): Reader | undefined {
+    const gone = this.gone.get(table)
+    // A revision past the end is not of this table's stream.
+    if (gone === undefined || since > gone.end.rev) return undefined
+    const { end, log } = gone
+    if (log === undefined) {
+      // Only the end is left: a log of nothing but that end, under the name the table went to.
+      const ended = new TableLog(end.type === 'renamed' ? end.name : table, end.rev, this.limits, { bytes: 0 })
+      ended.end(table, end)
+      return new Reader(ended, table, end.rev, this.limits.watchLag, 0)
+    }
+    resumable(log, since, end.rev)
+    return new Reader(log, table, since, this.limits.watchLag, gone.index)
+  }
+
+  /** How the stream of a name no table has now ended, if the hub remembers. */
+  endOf (table: string): TableEnd | undefined {
+    return this.gone.get(table)?.end
   }
 
   /** Readers waiting on the table's changes now (none once they all stopped, however they stopped). */
@@ -515,24 +574,37 @@ export class ChangeHub {
     return this.logs.get(table)?.waiting ?? 0
   }
 
-  /** Ends the streams of `from` with `renamed`; the log follows the table to its new name. */
+  /** Ends the streams of `from` with `renamed` (called once the table has its new name); the log follows the table. */
   renamed (from: string, to: string): void {
-    const log = this.logs.get(from)
-    if (log === undefined) return
+    const log = this.log(from, this.revisionOf(to))
     this.logs.delete(from)
-    log.end(from, { type: 'renamed', rev: log.revision, name: to })
+    const end: TableEnd = { type: 'renamed', rev: log.revision, name: to }
+    log.end(from, end)
     log.name = to
     this.logs.set(to, log)
+    this.gone.delete(to)
+    this.remember(from, { end, log, index: log.ends.length - 1 })
   }
 
-  /** Ends the table's streams with `dropped` and forgets its log. */
+  /** Ends the table's streams with `dropped` and forgets its log (called while the table is still there to tell its revision). */
   dropped (table: string): void {
     const log = this.logs.get(table)
-    if (log === undefined) return
-    this.logs.delete(table)
-    log.end(table, { type: 'dropped', rev: log.revision })
-    // No longer counted: its readers still finish reading it, and then it is garbage.
-    log.detach()
+    const end: TableEnd = { type: 'dropped', rev: log?.revision ?? this.revisionOf(table) }
+    if (log !== undefined) {
+      this.logs.delete(table)
+      log.end(table, end)
+      // No longer counted: its readers still finish reading it, and then it is garbage.
+      log.detach()
+      // Earlier names of the table keep their ends, not the log. O(GONE_KEPT), once a drop.
+      for (const gone of this.gone.values()) if (gone.log === log) gone.log = undefined
+    }
+    this.remember(table, { end, log: undefined, index: 0 })
+  }
+
+  private remember (table: string, gone: Gone): void {
+    this.gone.delete(table)
+    this.gone.set(table, gone)
+    if (this.gone.size > GONE_KEPT) this.gone.delete(this.gone.keys().next().value!)
   }
 
   private log (table: string, revision: number): TableLog {

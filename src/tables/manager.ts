@@ -294,8 +294,9 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
     await this.stopHandler(name)
     await store?.idle()
     if (this.ctx.tables.owns(name)) {
-      this.ctx.tables.delete(name)
+      // Before the delete, in the same turn: the table is still there to tell its revision.
       if (dropped) this.options.events.dropped(name)
+      this.ctx.tables.delete(name)
     }
   }
 

@@ -190,8 +190,19 @@ export class TableService {
   /**
    * A reader of the table's changes after revision `since` (default: from
    * now on); `history_compacted` when the history no longer reaches back.
+   * A reader that resumes on the name of a table renamed or dropped since
+   * it left is given what it missed, then the end (ChangeHub.readGone); one
+   * that does not resume is told in the 404 where the table went.
    */
   watch (name: string, since: number | undefined): Reader {
+    if (!this.catalog.has(name)) {
+      const reader = since === undefined ? undefined : this.changes.readGone(name, since)
+      if (reader !== undefined) return reader
+      const end = this.changes.endOf(name)
+      if (end !== undefined) {
+        throw new HeirloomError('table_not_found', `no table ${name}: it was ${end.type === 'renamed' ? `renamed to ${end.name}` : 'dropped'} at revision ${end.rev}`)
+      }
+    }
     this.table(name)
     return this.changes.read(name, since)
   }

@@ -1,0 +1,132 @@
+/**
+ * A reader that comes back to a table's name after the table left it
+ * (renamed or dropped while the reader was away: a long-poll between two
+ * polls, an SSE client reconnecting with Last-Event-ID) is given what it
+ * missed and then the end, as if it had never gone; before, it got 404 and
+ * could not learn where the table went. Without a revision to resume from,
+ * the 404 says where the table went.
+ */
+import t from 'tap'
+import { EventSource } from 'eventsource'
+import { HeirloomError } from '../../src/errors.js'
+import { ChangeHub, GONE_KEPT, type Next, type StreamReader } from '../../src/tables/changes.js'
+import type { TableService } from '../../src/tables/service.js'
+import { call } from '../http/client.js'
+import { listen, startService, tempDir } from '../helpers.js'
+
+/** Everything a reader has now: `rev` of each event, then its end if any. */
+function drain (reader: StreamReader): Array<number | object> {
+  const out: Array<number | object> = []
+  for (let next: Next = reader.next(); next !== undefined; next = reader.next()) {
+    out.push('event' in next ? next.event.id : next.end)
+  }
+  return out
+}
+
+/** The error `watch` throws, as `code: detail`. */
+function refusal (service: TableService, table: string, since: number | undefined): string {
+  try {
+    service.watch(table, since)
+  } catch (error) {
+    if (error instanceof HeirloomError) return `${error.code}: ${error.message}`
+    throw error
+  }
+  return 'no error'
+}
+
+async function writes (service: TableService, table: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await service.write(table, 'insert', { objects: [{ key: i, value: i }] })
+}
+
+t.test('a_reader_back_after_a_rename_gets_what_it_missed_then_renamed', async t => {
+  const service = await startService(t)
+  await service.create('t', 'set')
+  await writes(service, 't', 3)
+  await service.rename('t', 'u')
+  await writes(service, 'u', 2)
+  t.same(drain(service.watch('t', 1)), [2, 3, { type: 'renamed', rev: 3, name: 'u' }], 'the events up to the rename, then the end')
+  t.same(drain(service.watch('t', 3)), [{ type: 'renamed', rev: 3, name: 'u' }], 'up to date: the end alone')
+  t.equal(refusal(service, 't', 4), 'table_not_found: no table t: it was renamed to u at revision 3', 'a revision past the end is not this stream')
+  t.equal(refusal(service, 't', undefined), 'table_not_found: no table t: it was renamed to u at revision 3', 'without since: where it went')
+  await service.rename('u', 'v')
+  t.same(drain(service.watch('t', 2)), [3, { type: 'renamed', rev: 3, name: 'v' }], 'renamed again: the name it has now')
+  t.same(drain(service.watch('u', 4)), [5, { type: 'renamed', rev: 5, name: 'v' }])
+})
+
+t.test('a_reader_back_after_a_drop_gets_dropped', async t => {
+  const service = await startService(t)
+  await service.create('t', 'set', 'disk')
+  await writes(service, 't', 3)
+  await service.drop('t')
+  t.same(drain(service.watch('t', 1)), [{ type: 'dropped', rev: 3 }], "the table's events went with it: the end at once")
+  t.equal(refusal(service, 't', undefined), 'table_not_found: no table t: it was dropped at revision 3')
+  await service.create('other', 'set')
+  await service.rename('other', 'renamed')
+  await service.drop('renamed')
+  t.same(drain(service.watch('other', 0)), [{ type: 'renamed', rev: 0, name: 'renamed' }], 'a table never written has its end too')
+  t.same(drain(service.watch('renamed', 0)), [{ type: 'dropped', rev: 0 }])
+})
+
+t.test('a_durable_table_never_written_since_its_load_is_dropped_at_its_revision', async t => {
+  const dataDir = await tempDir(t)
+  const service = await startService(t, { dataDir })
+  await service.create('t', 'set', 'disk')
+  await writes(service, 't', 2)
+  await service.stop()
+  const again = await startService(t, { dataDir })
+  await again.storage.of('t')!.whenLoaded()
+  t.equal(again.revision('t'), 2, 'loaded at its revision')
+  await again.drop('t')
+  t.same(drain(again.watch('t', 2)), [{ type: 'dropped', rev: 2 }])
+})
+
+t.test('a_name_taken_again_is_the_new_table_and_a_drop_of_the_renamed_table_keeps_the_old_names_end', async t => {
+  const service = await startService(t)
+  await service.create('t', 'set')
+  await writes(service, 't', 2)
+  await service.rename('t', 'u')
+  await service.create('t', 'set')
+  t.same(drain(service.watch('t', 0)), [], 'the new t, at its revision 0')
+  await service.drop('u')
+  t.same(drain(service.watch('u', 1)), [{ type: 'dropped', rev: 2 }])
+  await service.drop('t')
+  t.same(drain(service.watch('t', 0)), [{ type: 'dropped', rev: 0 }], 'the new t dropped: its own end')
+})
+
+t.test('the_hub_remembers_the_last_names_only', async t => {
+  const hub = new ChangeHub({ historyEvents: 10, historyBytes: 1e6, historyTotalBytes: 1e6, watchLag: 10, watchInterval: 0, watchRate: 0 }, () => 0)
+  for (let i = 0; i <= GONE_KEPT; i++) hub.dropped(`t${i}`)
+  t.equal(hub.readGone('t0', 0), undefined, 'the oldest name is forgotten')
+  t.same(drain(hub.readGone('t1', 0)!), [{ type: 'dropped', rev: 0 }])
+  t.same(drain(hub.readGone(`t${GONE_KEPT}`, 0)!), [{ type: 'dropped', rev: 0 }])
+})
+
+t.test('over_http_a_long_poll_and_an_eventsource_come_back_to_a_renamed_table', async t => {
+  const { url } = await listen(t)
+  t.equal((await call(url, 'POST', '/v1/tables', { name: 'users', type: 'set' })).status, 201)
+  for (let i = 1; i <= 3; i++) await call(url, 'PUT', `/v1/tables/users/objects/k${i}`, { value: i })
+  t.equal((await call(url, 'POST', '/v1/tables/users/rename', { name: 'people' })).status, 200)
+  const poll = await call(url, 'GET', '/v1/tables/users/changes?since=2')
+  t.equal(poll.status, 200)
+  t.same(poll.body.events.map((event: { rev: number }) => event.rev), [3])
+  t.same(poll.body.end, { type: 'renamed', rev: 3, name: 'people' })
+  const lost = await call(url, 'GET', '/v1/tables/users/changes')
+  t.equal(lost.status, 404)
+  t.match(lost.body.detail, 'it was renamed to people at revision 3')
+  // An EventSource that lost its connection after revision 1 reconnects with Last-Event-ID: 1.
+  const source = new EventSource(`${url}/v1/tables/users/changes`, {
+    fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, 'last-event-id': '1' } }),
+  })
+  t.teardown(() => source.close())
+  const seen: string[] = []
+  await new Promise<void>((resolve, reject) => {
+    source.addEventListener('change', event => seen.push(event.lastEventId))
+    source.addEventListener('renamed', event => {
+      seen.push(`renamed ${JSON.parse(event.data).name}`)
+      source.close()
+      resolve()
+    })
+    source.onerror = () => reject(new Error('the stream failed'))
+  })
+  t.same(seen, ['2', '3', 'renamed people'])
+})
