@@ -4,6 +4,7 @@
  * the server's JSON answer, or one JSON document), and the one or two
  * requests it makes.
  */
+import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import type { ParseArgsConfig } from 'node:util'
 import type { z } from 'zod'
@@ -176,6 +177,17 @@ export const COMMANDS: Record<string, Command> = {
     run: (context, [name]) => dump(context.client, name, context),
   },
 
+  watch: {
+    args: '<table> [--since REV] [--count N]',
+    summary: 'the table\'s changes as they come, one JSON event a line ({"rev","changes"}): from now on, or after --since; follows a rename, ends at a drop or after --count events (--json changes nothing)',
+    arity: [1, 1],
+    options: { since: { type: 'string' }, count: { type: 'string' } },
+    run: (context, [name], options) => watch(context, name, {
+      since: options.since === undefined ? undefined : count(options.since as string, '--since', 0),
+      count: options.count === undefined ? Infinity : count(options.count as string, '--count', 1),
+    }),
+  },
+
   load: {
     args: '<table> [file | -]',
     summary: 'insert NDJSON ({"key","value"} a line, as dump writes) from a file or stdin, streamed, in atomic chunks',
@@ -204,4 +216,54 @@ async function select (client: Client, name: string, spec: object): Promise<{ re
     continuation = answer.continuation
   } while (continuation !== undefined)
   return { results }
+}
+
+/** A whole number of at least `min`, written as digits. */
+function count (text: string, flag: string, min: number): number {
+  const n = /^\d{1,15}$/.test(text) ? Number(text) : NaN
+  if (!(n >= min)) throw new UsageError(`${flag} takes a whole number of at least ${min}, not ${JSON.stringify(text)}`)
+  return n
+}
+
+/** How long each long-poll of `watch` waits for a change, seconds (the server's most). */
+const WATCH_WAIT = 60
+
+interface ChangesPage { rev: number; events: Array<{ rev: number }>; end?: { type: 'renamed' | 'dropped' | 'overflow'; rev: number; name?: string } }
+
+/**
+ * Long-polls the table's changes and prints each event as the server sent
+ * it, one a line. A rename is followed (the stream goes on under the new
+ * name from the same revision; the server gives a poll that comes back to
+ * the old name what it missed and the end); a drop ends it (exit 0); an
+ * overflow resumes from the revision it names.
+ */
+async function watch (context: Context, name: string, { since, count }: { since: number | undefined; count: number }): Promise<void> {
+  let current = name
+  let after = since
+  let printed = 0
+  for (;;) {
+    const query = `wait=${WATCH_WAIT}&limit=${Math.min(1000, count - printed)}${after === undefined ? '' : `&since=${after}`}`
+    const { answer } = await context.client.json<ChangesPage>('GET', `${table(current)}/changes?${query}`)
+    if (answer.events.length > 0) {
+      // A reader slower than the table is waited for: the next poll goes out once it has read these.
+      if (!context.stdout.write(answer.events.map(event => JSON.stringify(event) + '\n').join(''))) await once(context.stdout, 'drain')
+      printed += answer.events.length
+      after = answer.events[answer.events.length - 1].rev
+      if (printed >= count) return
+    } else {
+      // Waited with nothing new: now is the revision the answer names.
+      after ??= answer.rev
+    }
+    const end = answer.end
+    if (end === undefined) continue
+    after = end.rev
+    if (end.type === 'dropped') {
+      writeLines(context.stderr, [`${current} was dropped at revision ${end.rev}`])
+      return
+    }
+    if (end.type === 'renamed' && end.name !== undefined) {
+      writeLines(context.stderr, [`${current} was renamed to ${end.name} at revision ${end.rev}: following it`])
+      current = end.name
+    }
+  }
 }

@@ -8,9 +8,11 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import t from 'tap'
 import { freePort } from '../cli.js'
 import { listen, tempDir } from '../helpers.js'
+import { call } from '../http/client.js'
 
 const BIN = new URL('../../bin/heirloom.js', import.meta.url).pathname
 
@@ -179,6 +181,41 @@ t.test('select_into_a_reader_that_stops_early_ends_quietly', async t => {
     }))
     t.equal(run.stderr, '', `select ${json.join(' ')} | head: no stack trace`)
     t.equal(run.stdout.length, 10)
+  }
+})
+
+t.test('watch_prints_each_change_follows_a_rename_and_ends_at_a_drop', async t => {
+  const { url } = await listen(t)
+  t.equal((await heirloom(url, ['create', 'users'])).code, 0)
+  t.equal((await heirloom(url, ['put', 'users', 'a', '1'])).code, 0)
+  const child = start(['watch', 'users', '--since', '0'], { HEIRLOOM_URL: url })
+  t.teardown(() => child.kill())
+  const exit = finished(child)
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
+  const next = async (): Promise<unknown> => JSON.parse((await lines.next()).value as string)
+  t.same(await next(), { rev: 1, changes: [{ key: 'a', values: [1] }] }, 'from --since')
+  t.equal((await heirloom(url, ['put', 'users', 'b', '2'])).code, 0)
+  t.same(await next(), { rev: 2, changes: [{ key: 'b', values: [2] }] }, 'as it comes')
+  t.equal((await call(url, 'POST', '/v1/tables/users/rename', { name: 'people' })).status, 200)
+  t.equal((await heirloom(url, ['put', 'people', 'c', '3'])).code, 0)
+  t.same(await next(), { rev: 3, changes: [{ key: 'c', values: [3] }] }, 'under the new name')
+  t.equal((await heirloom(url, ['drop', 'people'])).code, 0)
+  const run = await exit
+  t.equal(run.code, 0, 'a drop ends it')
+  t.equal(run.stderr, 'users was renamed to people at revision 2: following it\npeople was dropped at revision 3\n')
+
+  const late = await heirloom(url, ['watch', 'people', '--since', '2'])
+  t.same([late.code, late.stdout, late.stderr], [0, '', 'people was dropped at revision 3\n'], 'a watch that comes after the drop is told it')
+  const none = await heirloom(url, ['watch', 'nobody'])
+  t.same([none.code, none.stderr], [1, 'heirloom: no table nobody (table_not_found)\n'])
+  t.equal((await heirloom(url, ['create', 'again'])).code, 0)
+  for (let i = 0; i < 3; i++) t.equal((await heirloom(url, ['put', 'again', `k${i}`, String(i)])).code, 0)
+  const two = await heirloom(url, ['watch', 'again', '--since', '0', '--count', '2', '--json'])
+  t.equal(two.code, 0)
+  t.same(two.stdout.trim().split('\n').map(line => (JSON.parse(line) as { rev: number }).rev), [1, 2], '--count')
+  for (const bad of [['--since', 'x'], ['--since', '-1'], ['--count', '0'], ['--count', '1e3']]) {
+    const run = await heirloom(url, ['watch', 'again', ...bad])
+    t.equal(run.code, 2, `watch ${bad.join(' ')} is a usage error`)
   }
 })
 
