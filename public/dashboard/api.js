@@ -61,24 +61,73 @@ export async function api (method, path, body) {
 export const tablePath = name => `/tables/${encodeURIComponent(name)}`
 
 /**
+ * Which run of the server a view's snapshot was read from. A restarted
+ * server's memory tables come back empty with their revisions from 0, so
+ * a table's `since` can name a revision the new run has reached, and the
+ * table's stream alone cannot tell. The node stream can: its ids start
+ * past the server's start time in µs, so every later run refuses an id of
+ * an earlier one (410 history_compacted). `mark()` notes the node's last id;
+ * `restarted()` asks whether the server that answers now refuses it. It
+ * answers true too when more than 1,000 node events came since the mark:
+ * that costs a reload, never a page drawn on rows that are gone.
+ */
+export function serverRun () {
+  let mark
+  return {
+    mark: async () => { mark = (await api('GET', '/changes')).rev },
+    restarted: async () => {
+      try {
+        // The same run: its last id now is as good a mark, and keeps the mark within the 1,000 events kept.
+        mark = (await api('GET', `/changes?since=${mark}&limit=1`)).rev
+        return false
+      } catch (error) {
+        if (error instanceof Problem && error.code === 'history_compacted') return true
+        throw error
+      }
+    },
+  }
+}
+
+/** The server is another run than the one the view was read from (see serverRun). */
+class ServerRestarted extends Error {}
+
+/**
+ * Throws ServerRestarted when `restarted()` says so, closing the stream's
+ * `response` whenever it throws. Asked after connecting, not before: the
+ * run that answers is the stream's or a later one, so no restart goes unseen.
+ */
+async function sameRun (response, restarted) {
+  try {
+    if (await restarted()) throw new ServerRestarted()
+  } catch (error) {
+    response.body.cancel().catch(() => {})
+    throw error
+  }
+}
+
+/**
  * Reads Server-Sent Events from `path` until `signal` aborts, calling
  * `onEvent({ id, event, data })` for each (data parsed as JSON). Reconnects
  * after a dropped connection from the last id seen (or `since`), as EventSource would,
  * and tells `onState('live' | 'reconnecting' | 'ended')`. When the history
  * no longer reaches back to that id (410 `history_compacted`: a compaction,
- * or a server that restarted and numbers from 1 again), `onCompacted(problem)`
+ * or, for the node stream, a restarted server), `onCompacted(problem)`
  * reloads the view and answers the id to read after (undefined: from now);
- * without it the stream ends. Resolves when the stream ends for good.
+ * without it the stream ends. `restarted()`, given with `onCompacted`, is
+ * asked on every connect before any event is read: true (the server is not
+ * the run the view was read from) reloads the view as a 410 does, with no
+ * problem. Resolves when the stream ends for good.
  */
-export async function stream (path, { since, signal, onEvent, onState = () => {}, onCompacted }) {
+export async function stream (path, { since, signal, onEvent, onState = () => {}, onCompacted, restarted }) {
   let lastId = since
-  let compacted = false
+  let resynced = false
   while (!signal.aborted) {
     try {
       const url = lastId === undefined ? path : `${path}${path.includes('?') ? '&' : '?'}since=${lastId}`
       const response = await request('GET', url, { signal, accept: 'text/event-stream' })
+      if (restarted !== undefined) await sameRun(response, restarted)
       onState('live')
-      compacted = false
+      resynced = false
       const ended = await readFrames(response.body, signal, frame => {
         if (frame.id !== undefined) lastId = frame.id
         if (frame.event === 'overflow') lastId = frame.data.rev
@@ -86,7 +135,7 @@ export async function stream (path, { since, signal, onEvent, onState = () => {}
       })
       if (ended) { onState('ended'); return }
     } catch (error) {
-      const resync = onCompacted !== undefined && error instanceof Problem && error.code === 'history_compacted'
+      const resync = onCompacted !== undefined && (error instanceof ServerRestarted || (error instanceof Problem && error.code === 'history_compacted'))
       if (resync && !signal.aborted) {
         try {
           lastId = await onCompacted(error.problem)
@@ -95,7 +144,7 @@ export async function stream (path, { since, signal, onEvent, onState = () => {}
           return
         }
         // At once the first time; a second refusal in a row waits as a reconnect does.
-        if (!compacted) { compacted = true; continue }
+        if (!resynced) { resynced = true; continue }
       } else if (signal.aborted || error instanceof Unauthorized || error instanceof Problem) { onState('ended'); return }
     }
     onState('reconnecting')

@@ -16,7 +16,7 @@ export function useLifecycle (onEvent, path = '/changes') {
       signal: stop.signal,
       onState: setState,
       onEvent: frame => handler.current(frame.data, frame),
-      // A restarted server (ids from 1 again): what the view shows is reloaded, and followed from now.
+      // A restarted server (its ids start past ours) or more events than it keeps: what the view shows is reloaded, and followed from now.
       onCompacted: () => { handler.current(); return undefined },
     })
     return () => stop.abort()
@@ -37,6 +37,16 @@ export function Message ({ message }) {
     ? html`<p class="message error" role="alert">Error: ${message.text}</p>`
     : html`<p class="message" role="status">${message.text}</p>`
 }
+
+/**
+ * A background refresh that failed: shown as an error until a later one
+ * succeeds. It tells how the server is now, unlike an action's outcome,
+ * which stays until the next action.
+ */
+export const refreshFailed = error => ({ text: error.message, error: true, refresh: true })
+
+/** For `setMessage` after a refresh succeeded: a refresh's error goes, an action's outcome stays. */
+export const refreshed = message => message?.refresh ? null : message
 
 /** Runs an async action, reporting its outcome through `setMessage`. */
 export async function attempt (setMessage, action, done) {

@@ -3,7 +3,7 @@
 // and the timeline of crashes, restarts and transfers beside it.
 import { html, useEffect, useRef, useState } from './vendor/preact-htm.js'
 import { api, Problem, stream } from './api.js'
-import { attempt, count, LiveBadge, Message, time } from './common.js'
+import { attempt, count, LiveBadge, Message, refreshed, refreshFailed, time } from './common.js'
 
 const TIMELINE_LENGTH = 200
 
@@ -80,20 +80,25 @@ export function ProcessesView () {
   const pending = useRef(undefined)
 
   const load = async () => {
-    const [processes, tables] = await Promise.all([api('GET', '/processes'), api('GET', '/tables')])
-    setTree(processes)
-    setSizes(Object.fromEntries(tables.tables.map(t => [t.name, t.size])))
+    try {
+      const [processes, tables] = await Promise.all([api('GET', '/processes'), api('GET', '/tables')])
+      setTree(processes)
+      setSizes(Object.fromEntries(tables.tables.map(t => [t.name, t.size])))
+      setMessage(refreshed)
+    } catch (error) {
+      setMessage(refreshFailed(error))
+    }
   }
   // Lifecycle events come in bursts (a crash is exit, transfer, restart, start, transfer): one redraw per burst.
   const loadSoon = () => {
     clearTimeout(pending.current)
-    pending.current = setTimeout(() => load().catch(error => setMessage({ text: error.message, error: true })), 50)
+    pending.current = setTimeout(load, 50)
   }
 
   useEffect(() => {
     const stop = new AbortController()
     faultsEnabled().then(setFaults)
-    load().catch(error => setMessage({ text: error.message, error: true }))
+    load()
     // From the oldest event kept: the timeline starts with the node's history.
     stream('/changes', {
       since: 0,

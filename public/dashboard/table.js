@@ -2,8 +2,9 @@
 // continuation under a filter), kept live by the table's change stream;
 // edit, add and delete objects; bulk delete by match spec; export, import.
 import { html, useEffect, useRef, useState } from './vendor/preact-htm.js'
-import { api, Problem, request, stream, tablePath } from './api.js'
-import { attempt, bytes, count, json, LiveBadge, Message } from './common.js'
+import { api, Problem, request, serverRun, stream, tablePath } from './api.js'
+import { attempt, bytes, count, json, LiveBadge, Message, refreshed, refreshFailed } from './common.js'
+import { compareTerms } from './order.js'
 import { counting, SpecFilter, typed } from './spec.js'
 
 const PAGE_SIZES = [25, 100, 500]
@@ -21,19 +22,60 @@ async function fetchPage (name, filter, limit, position) {
   return { objects, next: answer.continuation }
 }
 
-/** The page with a change event applied: the keys it names get their values after the write, in place. */
-function applyChange (objects, change) {
+/**
+ * Where a key the page does not show goes among its `rows`: a row index,
+ * or -1 when it belongs elsewhere or the page cannot tell (it is counted
+ * then, with a Reload). An ordered_set's page is a key range: a key
+ * between its first and last key (open ends on the first and on the last
+ * page, within a prefix's range) goes in its place; a key before the first
+ * shown may be the previous page's, so it is counted. The other types page
+ * in insertion order, where a new key comes last, but a key not shown on a
+ * last page after others may as well be an old one of an earlier page: it
+ * is drawn only when the page is the whole table. A match spec's page
+ * would need the spec run.
+ */
+function placeNewKey ({ positions, next, filter }, type) {
+  const first = positions.length === 1
+  const last = next === undefined
+  if (filter !== null && filter.range === undefined) return () => -1
+  if (type !== 'ordered_set') return rows => first && last ? rows.length : -1
+  return (rows, key) => {
+    if (rows.length === 0 && !(first && last)) return -1
+    const lower = first ? filter?.range?.from : rows[0].key
+    const upper = last ? filter?.range?.to : rows[rows.length - 1].key
+    if ((lower !== undefined && compareTerms(key, lower) < 0) || (upper !== undefined && compareTerms(key, upper) > 0)) return -1
+    const after = rows.findIndex(row => compareTerms(key, row.key) < 0)
+    return after < 0 ? rows.length : after
+  }
+}
+
+/**
+ * The page with a change event applied: the keys it names get their values
+ * after the write, in place, and new keys that belong in the page are
+ * drawn (`place`, from placeNewKey); the others are counted as outside.
+ */
+function applyChange (objects, change, place) {
   let outside = 0
   let rows = objects
   for (const { key, values } of change.changes) {
     const id = json(key)
-    const at = rows.findIndex(o => 'key' in o && json(o.key) === id)
+    const shown = rows.findIndex(o => 'key' in o && json(o.key) === id)
+    const at = shown >= 0 || values.length === 0 ? shown : place(rows, key)
     if (at < 0) { outside++; continue }
     const kept = rows.filter(o => !('key' in o) || json(o.key) !== id)
     kept.splice(at, 0, ...values.map(value => ({ key, value, changed: true })))
     rows = kept
   }
   return { rows, outside }
+}
+
+/** Why the page stopped following its table: its stream's final `renamed` (with the new name) or `dropped`. */
+function Ended ({ name, end }) {
+  if (end.type === 'renamed') {
+    const link = html`<a href=${`#/tables/${encodeURIComponent(end.name)}`}>${end.name}</a>`
+    return html`<p id="table-ended" class="notice" role="alert">Table ${name} was renamed to ${link}: this page no longer follows it.</p>`
+  }
+  return html`<p id="table-ended" class="notice" role="alert">Table ${name} was dropped: its objects are gone. <a href="#/tables">All tables</a></p>`
 }
 
 function ObjectRow ({ object, type, name, setMessage }) {
@@ -133,51 +175,58 @@ export function TableView ({ name }) {
   const [info, setInfo] = useState(null)
   const [filter, setFilter] = useState(null)
   const [limit, setLimit] = useState(100)
-  const [page, setPage] = useState({ objects: null, next: undefined, positions: [undefined] })
+  const [page, setPage] = useState({ objects: null, next: undefined, positions: [undefined], filter: null })
+  // The page as it is now, ahead of the render: the events of one chunk all come before Preact draws the first.
+  const pageNow = useRef(page)
+  const putPage = next => { pageNow.current = next; setPage(next) }
   const [outside, setOutside] = useState(0)
   const [live, setLive] = useState('connecting')
+  const [end, setEnd] = useState(null)
   const [message, setMessage] = useState(null)
-  const loadInfo = () => api('GET', tablePath(name)).then(setInfo, error => setMessage({ text: error.message, error: true }))
+  const loadInfo = () => api('GET', tablePath(name)).then(answer => { setInfo(answer); setMessage(refreshed) }, error => setMessage(refreshFailed(error)))
 
   // positions: the cursor of every page up to this one (undefined: the first), for Previous.
   const show = async (positions, activeFilter = filter, size = limit) => {
     const result = await attempt(setMessage, () => fetchPage(name, activeFilter, size, positions[positions.length - 1]))
-    if (result) { setPage({ ...result, positions }); setOutside(0) }
+    if (result) { putPage({ ...result, positions, filter: activeFilter }); setOutside(0) }
   }
   const refresh = () => show(page.positions)
 
-  const pageRef = useRef(page)
-  pageRef.current = page
+  // The stream's callbacks outlive this render: they call show() and read the type as they are now.
+  const latest = useRef()
+  latest.current = { show, type: info?.type }
   useEffect(() => {
     const stop = new AbortController()
+    const run = serverRun()
     let infoTimer
-    api('GET', tablePath(name)).then(first => {
-      setInfo(first)
-      show([undefined])
-      stream(`${tablePath(name)}/changes`, {
-        since: first.revision,
-        signal: stop.signal,
-        onState: setLive,
-        // The history no longer reaches back (a compaction, a restarted server): reload, and follow from the table as it is now.
-        onCompacted: async () => {
-          const now = await api('GET', tablePath(name))
-          setInfo(now)
-          await show(pageRef.current.positions ?? [undefined])
-          return now.revision
-        },
-        onEvent: ({ event, data }) => {
-          if (event !== 'change') return
-          clearTimeout(infoTimer)
-          infoTimer = setTimeout(loadInfo, 200)
-          if (data.reset) { show([undefined]); return }
-          const current = pageRef.current
-          if (current.objects === null) return
-          const { rows, outside } = applyChange(current.objects, data)
-          setPage({ ...current, objects: rows })
-          if (outside > 0) setOutside(n => n + outside)
-        },
-      })
-    }, error => setMessage({ text: error.message, error: true }))
+    // The run is marked before anything is read, so that a restart at any point after is seen (serverRun).
+    const snapshot = async positions => {
+      await run.mark()
+      const now = await api('GET', tablePath(name))
+      setInfo(now)
+      await latest.current.show(positions)
+      return now.revision
+    }
+    snapshot([undefined]).then(revision => stream(`${tablePath(name)}/changes`, {
+      since: revision,
+      signal: stop.signal,
+      onState: setLive,
+      // The history no longer reaches back (a compaction), or is another run's (a restarted server): reload, and follow from the table as it is now.
+      onCompacted: () => snapshot(pageNow.current.positions),
+      restarted: run.restarted,
+      onEvent: ({ event, data }) => {
+        if (event === 'renamed' || event === 'dropped') { setEnd(data); return }
+        if (event !== 'change') return
+        clearTimeout(infoTimer)
+        infoTimer = setTimeout(loadInfo, 200)
+        if (data.reset) { latest.current.show([undefined]); return }
+        const page = pageNow.current
+        if (page.objects === null) return
+        const { rows, outside } = applyChange(page.objects, data, placeNewKey(page, latest.current.type))
+        putPage({ ...page, objects: rows })
+        if (outside > 0) setOutside(n => n + outside)
+      },
+    }), error => setMessage({ text: error.message, error: true }))
     return () => { stop.abort(); clearTimeout(infoTimer) }
   }, [name])
 
@@ -213,6 +262,7 @@ export function TableView ({ name }) {
           <div><dt>Heir</dt><dd>${info.heirName ?? info.heir ?? 'none'}</dd></div>
           <div><dt>Restarts</dt><dd>${info.restarts}</dd></div>
         </dl>`}
+      ${end && html`<${Ended} name=${name} end=${end} />`}
       <${Message} message=${message} />
       ${info && html`<${SpecFilter} orderedSet=${info.type === 'ordered_set'} onApply=${applyFilter} onClear=${clearFilter} onDelete=${bulkDelete} />`}
       <${AddObject} name=${name} setMessage=${setMessage} />

@@ -2,8 +2,9 @@
  * The dashboard in a real headless browser (Debian's chromium, driven by
  * puppeteer-core) against a real server on 127.0.0.1: tables created
  * through the UI, 10k objects paged, a match-spec filter, a bulk delete, a
- * handler crashed by its button (new pid, same object count), and with a
- * token nothing loading until it is given. Every wait is on a selector or a
+ * handler crashed by its button (new pid, same object count), a server
+ * restarted under the page, a table renamed or dropped under it, and with
+ * a token nothing loading until it is given. Every wait is on a selector or a
  * condition in the page, bounded by the test's timeout; screenshots of
  * each screen go to .scratch/screenshots (printed).
  */
@@ -11,9 +12,9 @@ import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import puppeteer, { type Browser, type Page } from 'puppeteer-core'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { App } from '../../src/server.js'
-import { listen } from '../helpers.js'
+import { build, listen, tempDir } from '../helpers.js'
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const SHOTS = join(process.cwd(), '.scratch', 'screenshots')
@@ -53,6 +54,18 @@ if (!existsSync(CHROMIUM)) {
       })
       await app.tables.write(name, 'insert', { objects })
     }
+  }
+  const keysShown = async (page: Page): Promise<string[]> => await page.$$eval('#objects tbody th', cells => cells.map(c => c.textContent ?? ''))
+  /**
+   * The server again on the same data directory and port, as after a
+   * restart (the first one closed); `before` runs before it listens, so
+   * the page cannot reach it until then.
+   */
+  const restart = async (t: Test, dataDir: string, url: string, before: (app: App) => Promise<void>): Promise<App> => {
+    const app = await build(t, { dataDir })
+    await before(app)
+    await app.listen({ port: Number(new URL(url).port), host: '127.0.0.1' })
+    return app
   }
 
   t.test('tables: the root redirects, first paint, create through the form, sort, filter, drop', async t => {
@@ -202,6 +215,99 @@ if (!existsSync(CHROMIUM)) {
     await page.waitForSelector('#timeline li[data-type="table_created"]')
     await page.waitForFunction(() => document.querySelector('#timeline')?.textContent?.includes('after') === true, WAIT)
     t.match(await text(page, '.badge'), /live/, 'still live')
+  })
+
+  t.test('tables: an error of a refresh goes away once a later refresh succeeds', async t => {
+    const dataDir = await tempDir(t)
+    const { app, url } = await listen(t, { dataDir })
+    await app.tables.create('kept', 'set')
+    const page = await open()
+    t.teardown(() => page.close())
+    await page.goto(`${url}/dashboard/#/tables`)
+    await page.waitForSelector('#tables tr[data-table="kept"]')
+    await app.close()
+    await waitText(page, '.message', /Failed to fetch/) // the next 2 s refresh
+    await restart(t, dataDir, url, async again => { await again.tables.create('later', 'set') })
+    await page.waitForSelector('#tables tr[data-table="later"]') // a refresh succeeded
+    t.equal(await page.$('.message.error'), null, 'the old error is gone')
+  })
+
+  t.test('a table: new keys that belong in the page shown are drawn, others counted', async t => {
+    const { app, url } = await listen(t)
+    await app.tables.create('empty', 'set')
+    const page = await open()
+    t.teardown(() => page.close())
+    await page.goto(`${url}/dashboard/#/tables/empty`)
+    await waitText(page, '#objects', /No objects/)
+    await waitText(page, '.badge', /live/)
+    await app.tables.write('empty', 'insert', { key: 'first', value: 1 })
+    await waitText(page, '[data-fact="revision"]', /^1$/) // the info is read again after the event is applied
+    t.same(await keysShown(page), ['"first"'], 'a new key on an empty table is drawn')
+    t.equal(await page.$('.notice'), null, 'and not counted as outside')
+
+    // An ordered_set of k00, k02 … k58 a page of 25: page 1 holds k00 … k48, k50 … k58 are on page 2.
+    await app.tables.create('sorted', 'ordered_set')
+    await app.tables.write('sorted', 'insert', { objects: Array.from({ length: 30 }, (_, i) => ({ key: `k${String(2 * i).padStart(2, '0')}`, value: i })) })
+    await page.evaluate(() => { window.location.hash = '#/tables/sorted' })
+    await page.select('select[name="limit"]', '25')
+    await page.waitForFunction(() => document.querySelectorAll('#objects tbody th').length === 25)
+    await waitText(page, '.badge', /live/)
+    await app.tables.write('sorted', 'insert', { key: 'k03', value: 'in this page' })
+    await app.tables.write('sorted', 'insert', { key: 'k51', value: 'on the next page' })
+    await waitText(page, '[data-fact="revision"]', /^3$/)
+    const keys = await keysShown(page)
+    t.same(keys.slice(0, 4), ['"k00"', '"k02"', '"k03"', '"k04"'], 'k03 drawn in its place')
+    t.equal(keys.length, 26)
+    t.notOk(keys.includes('"k51"'), 'k51 not drawn')
+    t.match(await text(page, '.notice'), /^1 change\(s\) to keys outside this page/, 'k51 counted')
+  })
+
+  t.test('a table renamed or dropped: the page says so, a rename with a link to the new name', async t => {
+    const { app, url } = await listen(t)
+    await app.tables.create('before', 'set')
+    await app.tables.create('doomed', 'set')
+    const page = await open()
+    t.teardown(() => page.close())
+    await page.goto(`${url}/dashboard/#/tables/before`)
+    await waitText(page, '.badge', /live/)
+    await app.tables.rename('before', 'after')
+    await waitText(page, '.badge', /stopped/)
+    t.match(await text(page, '#table-ended'), /renamed to after/)
+    await shot(page, '7-table-renamed')
+    await page.click('#table-ended a')
+    await waitText(page, '#table-heading', /^Table after$/)
+    await waitText(page, '.badge', /live/)
+    t.equal(await page.$('#table-ended'), null, 'the new name\'s page is live')
+
+    await page.evaluate(() => { window.location.hash = '#/tables/doomed' })
+    await waitText(page, '#table-heading', /^Table doomed$/)
+    await waitText(page, '.badge', /live/)
+    await app.tables.drop('doomed')
+    await waitText(page, '.badge', /stopped/)
+    t.match(await text(page, '#table-ended'), /was dropped/)
+  })
+
+  t.test('a table page after a server restart: reloaded, not events drawn on rows that are gone', async t => {
+    const dataDir = await tempDir(t)
+    const { app, url } = await listen(t, { dataDir })
+    await app.tables.create('memo', 'set')
+    for (const key of ['gone1', 'gone2', 'gone3']) await app.tables.write('memo', 'insert', { key, value: 'before' })
+    const page = await open()
+    t.teardown(() => page.close())
+    await page.goto(`${url}/dashboard/#/tables/memo`)
+    await page.waitForFunction(() => document.querySelectorAll('#objects tbody th').length === 3)
+    await waitText(page, '.badge', /live/)
+    await app.close()
+    await waitText(page, '.badge', /reconnecting/)
+    // The memory table comes back empty, and is written past the page's revision (3) before the server listens:
+    // the page's reconnect with since=3 is accepted, and only new4's event comes after it.
+    await restart(t, dataDir, url, async again => {
+      for (const key of ['new1', 'new2', 'new3', 'new4']) await again.tables.write('memo', 'insert', { key, value: 'after' })
+    })
+    // Live again, and new4's write seen (the info is read again after an event, or by the reload before going live).
+    await waitText(page, '.badge', /live/)
+    await waitText(page, '[data-fact="revision"]', /^4$/)
+    t.same(await keysShown(page), ['"new1"', '"new2"', '"new3"', '"new4"'], 'the table as the new run has it')
   })
 
   t.test('with a token, nothing loads until it is given', async t => {
