@@ -156,14 +156,24 @@ export interface StreamReader {
 
 const NONE: readonly StreamEvent[] = []
 
+/** A log's ends kept (between half and all of them), for the readers of a table's earlier names. */
+export const ENDS_KEPT = 1000
+
 class TableLog {
   /** Kept events in revision order, from `head`: their ids are consecutive. */
   private events: ChangeEvent[] = []
   private head = 0
   private bytes = 0
   private readonly waiters: Waiters
-  /** The log's end for readers of an earlier name: a rename or the drop, at a revision. */
-  readonly ends: Array<{ name: string; end: StreamEnd }> = []
+  /**
+   * The log's ends for readers of an earlier name: each rename, and the
+   * drop, at a revision; the last ENDS_KEPT of them, so that a table
+   * renamed again and again holds bounded memory. `endCount` counts them
+   * all: ends are numbered from 0 in the order they came.
+   */
+  private ends: Array<{ name: string; end: StreamEnd }> = []
+  /** The number of the first end still kept. */
+  private endsFrom = 0
 
   constructor (
     public name: string,
@@ -246,7 +256,29 @@ class TableLog {
 
   end (name: string, end: StreamEnd): void {
     this.ends.push({ name, end })
+    if (this.ends.length > ENDS_KEPT) {
+      const forgotten = this.ends.length - ENDS_KEPT / 2
+      this.ends = this.ends.slice(forgotten)
+      this.endsFrom += forgotten
+    }
     this.wake()
+  }
+
+  /** Whether the end numbered `index` is still kept. */
+  keeps (index: number): boolean { return index >= this.endsFrom }
+
+  /** Ends recorded so far, kept or not. */
+  get endCount (): number { return this.endsFrom + this.ends.length }
+
+  /**
+   * The first end for `name` numbered `from` or later; `forgotten` when
+   * some of those ends are no longer kept (the reader cannot tell whether
+   * its own was among them).
+   */
+  endFor (name: string, from: number): StreamEnd | 'forgotten' | undefined {
+    if (from < this.endsFrom) return 'forgotten'
+    for (let i = from - this.endsFrom; i < this.ends.length; i++) if (this.ends[i].name === name) return this.ends[i].end
+    return undefined
   }
 
   /** Resolves at the next append or end (at most once a turn), when `signal` aborts, or when the stop given to `started` is called. */
@@ -402,8 +434,8 @@ export class Reader implements StreamReader {
     /** The last revision given to this reader. */
     public delivered: number,
     private readonly maxLag: number,
-    /** Where in the log's ends this reader's may be: by default, only those recorded from now on. */
-    endsFrom = log.ends.length
+    /** The number of the first of the log's ends that may be this reader's: by default, only those recorded from now on. */
+    endsFrom = log.endCount
   ) {
     this.endsBefore = endsFrom
     this.readAt = log.revision
@@ -449,7 +481,7 @@ export class Reader implements StreamReader {
 
   /** The end of this reader's stream, if recorded. Called once per event for every reader: no closure made while the log has no end for it. */
   private end (): StreamEnd | undefined {
-    return this.log.ends.length > this.endsBefore ? this.endOfMine() : undefined
+    return this.log.endCount > this.endsBefore ? this.endOfMine() : undefined
   }
 
   /** The last revision of this reader's stream: its end's, or the log's while it has none. */
@@ -457,11 +489,15 @@ export class Reader implements StreamReader {
     return end === undefined ? this.log.revision : end.rev
   }
 
-  /** The end recorded for this reader's name since it came, if any. */
+  /**
+   * The end recorded for this reader's name since it came, if any. When the
+   * log no longer keeps every end since then (its table was renamed more
+   * than ENDS_KEPT / 2 times since), the reader is ended with `overflow`:
+   * resuming from it finds where the table went (ChangeHub.readGone).
+   */
   private endOfMine (): StreamEnd | undefined {
-    const ends = this.log.ends
-    for (let i = this.endsBefore; i < ends.length; i++) if (ends[i].name === this.name) return ends[i].end
-    return undefined
+    const end = this.log.endFor(this.name, this.endsBefore)
+    return end === 'forgotten' ? { type: 'overflow', rev: this.delivered } : end
   }
 
   /**
@@ -554,8 +590,8 @@ export class ChangeHub {
     // A revision past the end is not of this table's stream.
     if (gone === undefined || since > gone.end.rev) return undefined
     const { end, log } = gone
-    if (log === undefined) {
-      // Only the end is left: a log of nothing but that end, under the name the table went to.
+    if (log === undefined || !log.keeps(gone.index)) {
+      // Only the end is left (the log was dropped, or forgot that end): a log of nothing but the end, under the name the table went to.
       const ended = new TableLog(end.type === 'renamed' ? end.name : table, end.rev, this.limits, { bytes: 0 })
       ended.end(table, end)
       return new Reader(ended, table, end.rev, this.limits.watchLag, 0)
@@ -583,7 +619,7 @@ export class ChangeHub {
     log.name = to
     this.logs.set(to, log)
     this.gone.delete(to)
-    this.remember(from, { end, log, index: log.ends.length - 1 })
+    this.remember(from, { end, log, index: log.endCount - 1 })
   }
 
   /** Ends the table's streams with `dropped` and forgets its log (called while the table is still there to tell its revision). */

@@ -9,7 +9,7 @@
 import t from 'tap'
 import { EventSource } from 'eventsource'
 import { HeirloomError } from '../../src/errors.js'
-import { ChangeHub, GONE_KEPT, type Next, type StreamReader } from '../../src/tables/changes.js'
+import { ChangeHub, ENDS_KEPT, GONE_KEPT, type Next, type StreamReader } from '../../src/tables/changes.js'
 import type { TableService } from '../../src/tables/service.js'
 import { call } from '../http/client.js'
 import { listen, startService, tempDir } from '../helpers.js'
@@ -99,6 +99,19 @@ t.test('the_hub_remembers_the_last_names_only', async t => {
   t.equal(hub.readGone('t0', 0), undefined, 'the oldest name is forgotten')
   t.same(drain(hub.readGone('t1', 0)!), [{ type: 'dropped', rev: 0 }])
   t.same(drain(hub.readGone(`t${GONE_KEPT}`, 0)!), [{ type: 'dropped', rev: 0 }])
+})
+
+t.test('a_table_renamed_again_and_again_keeps_its_last_ends_and_an_older_reader_is_ended_with_overflow', async t => {
+  const hub = new ChangeHub({ historyEvents: 10, historyBytes: 1e6, historyTotalBytes: 1e6, watchLag: 10, watchInterval: 0, watchRate: 0 }, () => 0)
+  hub.publish('a', { revision: 1, reset: false, changes: [{ key: 'k', values: [1] }], bytes: 10 })
+  const early = hub.read('a', 0)
+  const renames = ENDS_KEPT + 1
+  for (let i = 0; i < renames; i++) hub.renamed(i % 2 === 0 ? 'a' : 'b', i % 2 === 0 ? 'b' : 'a')
+  t.same(drain(early), [{ type: 'overflow', rev: 0 }], 'its own end is no longer kept: overflow, to resume from')
+  t.same(drain(hub.readGone('a', 0)!), [1, { type: 'renamed', rev: 1, name: 'b' }], 'resuming finds what it missed and where the table went')
+  const late = hub.read('b', 1)
+  hub.renamed('b', 'c')
+  t.same(drain(late), [{ type: 'renamed', rev: 1, name: 'c' }], 'a reader from after the trim gets its end')
 })
 
 t.test('over_http_a_long_poll_and_an_eventsource_come_back_to_a_renamed_table', async t => {
