@@ -264,9 +264,6 @@ class TableLog {
     this.wake()
   }
 
-  /** Whether the end numbered `index` is still kept. */
-  keeps (index: number): boolean { return index >= this.endsFrom }
-
   /** Ends recorded so far, kept or not. */
   get endCount (): number { return this.endsFrom + this.ends.length }
 
@@ -434,15 +431,15 @@ export class Reader implements StreamReader {
     /** The last revision given to this reader. */
     public delivered: number,
     private readonly maxLag: number,
-    /** The number of the first of the log's ends that may be this reader's: by default, only those recorded from now on. */
-    endsFrom = log.endCount
+    /** Its end when it is known already: a reader that comes back to a name its table left (ChangeHub.readGone). */
+    private readonly knownEnd?: StreamEnd
   ) {
-    this.endsBefore = endsFrom
+    this.endsBefore = log.endCount
     this.readAt = log.revision
   }
 
-  /** The table's revision now. */
-  get revision (): number { return this.log.revision }
+  /** The stream's revision now: the table's, or its end's once it has one. */
+  get revision (): number { return this.upTo(this.end()) }
 
   /**
    * The next thing to send: the event after the last one delivered; the
@@ -464,7 +461,7 @@ export class Reader implements StreamReader {
     }
     if (end === undefined) return undefined
     // Renamed again since: name the table as it is called now, so the reader can follow it.
-    return this.finish(end.type === 'renamed' ? { ...end, name: this.log.name } : end)
+    return this.finish(end.type === 'renamed' && end !== this.knownEnd ? { ...end, name: this.log.name } : end)
   }
 
   take (max: number, maxChars: number): readonly StreamEvent[] {
@@ -481,6 +478,7 @@ export class Reader implements StreamReader {
 
   /** The end of this reader's stream, if recorded. Called once per event for every reader: no closure made while the log has no end for it. */
   private end (): StreamEnd | undefined {
+    if (this.knownEnd !== undefined) return this.knownEnd
     return this.log.endCount > this.endsBefore ? this.endOfMine() : undefined
   }
 
@@ -543,10 +541,10 @@ export const GONE_KEPT = 1000
 
 /**
  * What the hub remembers of a name a table left: how its stream ended and,
- * for a rename, the log that goes on under the new name and where the end
- * is in it (until that log is dropped too).
+ * for a rename, the log that goes on under the new name (until that log is
+ * dropped too).
  */
-interface Gone { end: TableEnd; log: TableLog | undefined; index: number }
+interface Gone { end: TableEnd; log: TableLog | undefined }
 
 /** How a table's own stream ends (overflow is a reader's). */
 export type TableEnd = Extract<StreamEnd, { type: 'renamed' | 'dropped' }>
@@ -590,14 +588,17 @@ export class ChangeHub {
     // A revision past the end is not of this table's stream.
     if (gone === undefined || since > gone.end.rev) return undefined
     const { end, log } = gone
-    if (log === undefined || !log.keeps(gone.index)) {
-      // Only the end is left (the log was dropped, or forgot that end): a log of nothing but the end, under the name the table went to.
-      const ended = new TableLog(end.type === 'renamed' ? end.name : table, end.rev, this.limits, { bytes: 0 })
-      ended.end(table, end)
-      return new Reader(ended, table, end.rev, this.limits.watchLag, 0)
-    }
+    // A renamed table's log goes on under the name it has now (the end names that name).
+    const named = (): StreamEnd => end.type === 'renamed' && log !== undefined ? { ...end, name: log.name } : end
+    // Up to date (nothing to miss), or the log went with a drop: the end alone.
+    if (since === end.rev || log === undefined) return new Reader(new TableLog(table, end.rev, this.limits, { bytes: 0 }), table, end.rev, this.limits.watchLag, named())
     resumable(log, since, end.rev)
-    return new Reader(log, table, since, this.limits.watchLag, gone.index)
+    return new Reader(log, table, since, this.limits.watchLag, named())
+  }
+
+  /** A table took the name: what the hub remembered of the name's earlier table is forgotten. */
+  created (table: string): void {
+    this.gone.delete(table)
   }
 
   /** How the stream of a name no table has now ended, if the hub remembers. */
@@ -619,7 +620,7 @@ export class ChangeHub {
     log.name = to
     this.logs.set(to, log)
     this.gone.delete(to)
-    this.remember(from, { end, log, index: log.endCount - 1 })
+    this.remember(from, { end, log })
   }
 
   /** Ends the table's streams with `dropped` and forgets its log (called while the table is still there to tell its revision). */
@@ -634,7 +635,7 @@ export class ChangeHub {
       // Earlier names of the table keep their ends, not the log. O(GONE_KEPT), once a drop.
       for (const gone of this.gone.values()) if (gone.log === log) gone.log = undefined
     }
-    this.remember(table, { end, log: undefined, index: 0 })
+    this.remember(table, { end, log: undefined })
   }
 
   private remember (table: string, gone: Gone): void {

@@ -59,7 +59,6 @@ export type Step = CreateStep | 'drop_catalogued' | 'rename_catalogued'
  */
 export interface TableEvents {
   created (record: TableRecord): void
-  /** Also for a table whose create was cut short before its catalog record, when the reconcile removes it. */
   dropped (name: string): void
   renamed (from: string, to: string): void
 }
@@ -70,6 +69,14 @@ export interface ManagerOptions {
   /** Called after each step (tests crash processes here). */
   afterStep?: (step: Step, table: string) => void
   events: TableEvents
+  /**
+   * Names a drop or a rename is taking away, from just before its catalog
+   * write until the end is told: shared by every manager (and read by the
+   * service, whose readers of such a name wait for the end). A reconcile
+   * tells a drop only for a name in it: a table without a record and not
+   * in it is a create cut short, which nobody saw.
+   */
+  leaving: Set<string>
   /** Durable tables' objects; also tells every acknowledged commit to the change streams. */
   storage: Storage
 }
@@ -111,9 +118,12 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
   private async reconcile (): Promise<void> {
     await this.watchTableSup()
     for (const record of this.catalog.all()) await this.finishRename(record)
+    const { leaving } = this.options
     for (const name of this.ctx.tables.names()) {
-      if (!this.catalog.has(name)) await this.discard(name, this.options.storage.detached(name))
+      if (!this.catalog.has(name)) await this.discard(name, this.options.storage.detached(name), leaving.has(name))
     }
+    // A drop or rename whose catalog write did not land: the name stays.
+    for (const name of leaving) if (this.catalog.has(name)) leaving.delete(name)
     await this.options.storage.sweep()
     await this.materializeAll()
     this.reconciled = true
@@ -219,10 +229,26 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
     const { storageId } = record
     const { storage } = this.options
     const store = storage.of(name)
-    await this.catalogWrite(name, () => this.catalog.del(name, storageId === undefined ? [] : storage.dropOps(storageId)))
+    await this.leave(name, () => this.catalog.del(name, storageId === undefined ? [] : storage.dropOps(storageId)))
     this.step('drop_catalogued', name)
-    await this.discard(name, store)
+    await this.discard(name, store, true)
     if (storageId !== undefined) await storage.destroy(storageId)
+  }
+
+  /**
+   * The catalog write of a drop or rename of `name`, with the name marked
+   * leaving first: should this manager die before the end is told, the
+   * next one's reconcile knows to tell it. A write that fails unmarks it.
+   */
+  private async leave (name: string, write: () => Promise<void>): Promise<void> {
+    // A manager already dead writes nothing (catalogWrite) and marks nothing.
+    if (this.ctx.alive) this.options.leaving.add(name)
+    try {
+      await this.catalogWrite(name, write)
+    } catch (error) {
+      if (this.ctx.alive) this.options.leaving.delete(name)
+      throw error
+    }
   }
 
   /** A catalog write, refused for a manager that has already exited (a zombie must not write). */
@@ -246,7 +272,7 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
     if (!record) throw new HeirloomError('table_not_found', `no table ${from}`)
     if (this.catalog.has(to) || this.ctx.tables.get(to)) throw new HeirloomError('table_exists', `table ${to} exists`)
     const renamed: TableRecord = { ...record, name: to, renamedFrom: from }
-    await this.catalogWrite(from, () => this.catalog.rename(from, renamed))
+    await this.leave(from, () => this.catalog.rename(from, renamed))
     this.step('rename_catalogued', from)
     await this.finishRename(renamed)
     return renamed
@@ -267,8 +293,10 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
     await store?.idle()
     if (this.ctx.tables.owns(from)) {
       this.ctx.tables.rename(from, record.name)
+      store?.renamed(record.name)
       // In the same turn: a crash before it leaves the table under its old name, for the next reconcile.
       this.options.events.renamed(from, record.name)
+      this.options.leaving.delete(from)
     }
     await this.materialize(record)
   }
@@ -290,12 +318,13 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
    * before that leaves the table to the next reconcile). A create undone
    * is not told: nobody saw the table.
    */
-  private async discard (name: string, store: TableStore | undefined, dropped = true): Promise<void> {
+  private async discard (name: string, store: TableStore | undefined, dropped: boolean): Promise<void> {
     await this.stopHandler(name)
     await store?.idle()
     if (this.ctx.tables.owns(name)) {
       // Before the delete, in the same turn: the table is still there to tell its revision.
       if (dropped) this.options.events.dropped(name)
+      this.options.leaving.delete(name)
       this.ctx.tables.delete(name)
     }
   }

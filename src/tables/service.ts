@@ -78,6 +78,8 @@ export class TableService {
   readonly storage: Storage
   /** The node's recent lifecycle events, for the lifecycle stream. */
   readonly lifecycle = new LifecycleLog()
+  /** Names a drop or rename is taking away, until the end is told (ManagerOptions.leaving). */
+  private readonly leaving = new Set<string>()
 
   private constructor (
     readonly node: Node<Table>,
@@ -106,7 +108,7 @@ export class TableService {
     const { maxTables, afterStep, restartIntensity } = options
     const root = supervisor<Table>(restartIntensity?.root ?? RESTART_INTENSITY.root, [
       { id: TABLE_SUP, name: TABLE_SUP, start: supervisor(restartIntensity?.tableSup ?? RESTART_INTENSITY.tableSup), trapExit: true, shutdown: 30_000 },
-      { id: MANAGER, name: MANAGER, start: manager({ catalog, maxTables, afterStep, storage: service.storage, events: service.tableEvents() }) },
+      { id: MANAGER, name: MANAGER, start: manager({ catalog, maxTables, afterStep, storage: service.storage, events: service.tableEvents(), leaving: service.leaving }) },
     ])
     try {
       service.root = await service.node.start(root, { name: ROOT, trapExit: true })
@@ -175,7 +177,10 @@ export class TableService {
    */
   private tableEvents (): TableEvents {
     return {
-      created: record => { this.lifecycle.table({ type: 'table_created', table: record.name, tableType: record.type }) },
+      created: record => {
+        this.changes.created(record.name)
+        this.lifecycle.table({ type: 'table_created', table: record.name, tableType: record.type })
+      },
       dropped: name => {
         this.changes.dropped(name)
         this.lifecycle.table({ type: 'table_dropped', table: name })
@@ -192,10 +197,13 @@ export class TableService {
    * now on); `history_compacted` when the history no longer reaches back.
    * A reader that resumes on the name of a table renamed or dropped since
    * it left is given what it missed, then the end (ChangeHub.readGone); one
-   * that does not resume is told in the 404 where the table went.
+   * that does not resume is told in the 404 where the table went; one that
+   * comes while the drop or rename is under way waits for its end.
    */
   watch (name: string, since: number | undefined): Reader {
     if (!this.catalog.has(name)) {
+      // A drop or rename under way: its catalog record went first, and the end comes when it is told.
+      if (this.leaving.has(name) && this.node.tables.get(name) !== undefined) return this.changes.read(name, since)
       const reader = since === undefined ? undefined : this.changes.readGone(name, since)
       if (reader !== undefined) return reader
       const end = this.changes.endOf(name)

@@ -126,10 +126,11 @@ export class Storage {
     return id === undefined ? undefined : this.stores.get(id)
   }
 
-  /** The store last used under `name` whose table the catalog no longer holds (a drop cut short). O(stores). */
+  /** The store of the table last called `name` that no catalog record names (a drop cut short). O(stores + tables). */
   detached (name: string): TableStore | undefined {
+    const known = new Set(this.catalog.all().map(record => record.storageId))
     for (const store of this.stores.values()) {
-      if (store.name === name && this.catalog.get(name)?.storageId !== store.storageId) return store
+      if (store.name === name && !known.has(store.storageId)) return store
     }
     return undefined
   }
@@ -256,8 +257,11 @@ export class TableStore {
     private readonly table: Table
   ) {}
 
-  /** The name its table was last written or loaded under. */
+  /** The name its table was last written, loaded or renamed under. */
   get name (): string { return this.current }
+
+  /** Its table has a new name (a rename, which moves no data). */
+  renamed (name: string): void { this.current = name }
 
   /** Resolves once the table is loaded (or found damaged). */
   whenLoaded (): Promise<void> { return this.loaded }

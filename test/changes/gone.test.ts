@@ -114,6 +114,23 @@ t.test('a_table_renamed_again_and_again_keeps_its_last_ends_and_an_older_reader_
   t.same(drain(late), [{ type: 'renamed', rev: 1, name: 'c' }], 'a reader from after the trim gets its end')
 })
 
+t.test('a_reader_back_at_the_end_needs_no_history_and_one_behind_it_needs_what_it_missed', async t => {
+  const service = await startService(t, { historyEvents: 5 })
+  await service.create('t', 'set')
+  await writes(service, 't', 3)
+  await service.rename('t', 'u')
+  await writes(service, 'u', 10)
+  t.same(drain(service.watch('t', 3)), [{ type: 'renamed', rev: 3, name: 'u' }], 'up to date at the rename: the end, though u has moved on')
+  t.equal(refusal(service, 't', 2).split(':')[0], 'history_compacted', 'revision 3 is no longer kept: refused, not skipped')
+})
+
+t.test('a_reader_back_after_more_renames_than_ends_kept_still_gets_what_it_missed', async t => {
+  const hub = new ChangeHub({ historyEvents: 10, historyBytes: 1e6, historyTotalBytes: 1e6, watchLag: 10, watchInterval: 0, watchRate: 0 }, () => 0)
+  for (let rev = 1; rev <= 3; rev++) hub.publish('n0', { revision: rev, reset: false, changes: [{ key: 'k', values: [rev] }], bytes: 10 })
+  for (let i = 0; i <= ENDS_KEPT; i++) hub.renamed(`n${i}`, `n${i + 1}`)
+  t.same(drain(hub.readGone('n1', 1)!), [2, 3, { type: 'renamed', rev: 3, name: `n${ENDS_KEPT + 1}` }], 'no gap: the events are kept, the end is known')
+})
+
 t.test('over_http_a_long_poll_and_an_eventsource_come_back_to_a_renamed_table', async t => {
   const { url } = await listen(t)
   t.equal((await call(url, 'POST', '/v1/tables', { name: 'users', type: 'set' })).status, 201)

@@ -94,3 +94,58 @@ t.test('a_drop_and_a_rename_not_cut_short_tell_the_streams_once', async t => {
   t.same(drain(renamed), [1, { type: 'dropped', rev: 1 }])
   t.same(tableEvents(life), ['table_renamed t u', 'table_dropped u'])
 })
+
+t.test('a_reader_that_comes_in_the_window_of_a_drop_or_rename_waits_for_its_end', async t => {
+  // The catalog record goes first: a reader that comes after it, before the end is told, got 404.
+  const seen: Record<string, Array<number | object>> = {}
+  let window: (() => void) | undefined
+  const service: TableService = await startService(t, { afterStep: step => { if (step !== 'table_created') window?.() } })
+  await service.create('t', 'set', 'disk')
+  for (let key = 1; key <= 3; key++) await service.write('t', 'insert', { objects: [{ key, value: key }] })
+  const readers: Array<[string, StreamReader]> = []
+  window = () => { readers.push(['rename', service.watch('t', 1)]) }
+  await service.rename('t', 'u')
+  window = () => { readers.push(['drop', service.watch('u', 2)]) }
+  await service.drop('u')
+  window = undefined
+  for (const [what, reader] of readers) seen[what] = drain(reader)
+  t.same(seen, {
+    rename: [2, 3, { type: 'renamed', rev: 3, name: 'u' }],
+    drop: [3, { type: 'dropped', rev: 3 }],
+  })
+})
+
+t.test('a_create_cut_short_is_not_told_as_a_drop', async t => {
+  let armed = false
+  const service: TableService = await startService(t, {
+    afterStep: (step, table) => {
+      if (!armed || step !== 'given_away' || table !== 't') return
+      armed = false
+      service.node.exit(service.node.whereis(MANAGER)!, new Crash(new Error('crash after given_away')))
+    },
+  })
+  await service.create('t', 'set')
+  await service.write('t', 'insert', { objects: [{ key: 1, value: 1 }] })
+  await service.rename('t', 'x')
+  const life = service.lifecycle.read(undefined)
+  armed = true
+  t.equal(await outcome(service.create('t', 'set')), 'unavailable')
+  await service.create('probe', 'set')
+  t.notOk(service.catalog.has('t'), 'the create left nothing')
+  t.same(tableEvents(life), ['table_created probe'], 'no table_dropped for a table nobody saw')
+  t.same(drain(service.watch('t', 0)), [1, { type: 'renamed', rev: 1, name: 'x' }], 'what the name left before is still told')
+})
+
+t.test('the_store_of_a_drop_cut_short_is_found_by_the_name_its_table_had_last', async t => {
+  const service = await startService(t)
+  await service.create('t', 'set', 'disk')
+  await service.write('t', 'insert', { objects: [{ key: 1, value: 1 }] })
+  await service.rename('t', 'u')
+  await service.create('t', 'set', 'disk')
+  await service.write('t', 'insert', { objects: [{ key: 2, value: 2 }] })
+  const store = service.storage.of('t')
+  // The record of t gone, as a drop's catalog write leaves it: the reconcile looks for its store.
+  await service.catalog.del('t')
+  t.equal(service.storage.detached('t'), store, "the new t's store, not u's (which was t's until the rename)")
+  t.equal(service.storage.detached('u'), undefined, "u's store is catalogued")
+})
