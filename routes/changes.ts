@@ -62,7 +62,7 @@ const Change = z.object({
 }).meta({ id: 'ChangeEvent' })
 
 const LongPoll = z.object({
-  rev: z.number().int().describe('The table\'s revision now'),
+  rev: z.number().int().describe('The table\'s revision now; once the stream has an end, the end\'s revision'),
   events: z.array(Change),
   end: End.optional().describe('The stream ended after these events'),
 }).meta({ id: 'ChangesPage' })

@@ -1146,7 +1146,7 @@ export interface components {
             reset?: true;
         };
         ChangesPage: {
-            /** @description The table's revision now */
+            /** @description The table's revision now; once the stream has an end, the end's revision */
             rev: number;
             events: components["schemas"]["ChangeEvent"][];
             /** @description The stream ended after these events */
