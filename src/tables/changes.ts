@@ -461,7 +461,7 @@ export class Reader implements StreamReader {
     }
     if (end === undefined) return undefined
     // Renamed again since: name the table as it is called now, so the reader can follow it.
-    return this.finish(end.type === 'renamed' && end !== this.knownEnd ? { ...end, name: this.log.name } : end)
+    return this.finish(end.type === 'renamed' ? { ...end, name: this.log.name } : end)
   }
 
   take (max: number, maxChars: number): readonly StreamEvent[] {
@@ -588,12 +588,14 @@ export class ChangeHub {
     // A revision past the end is not of this table's stream.
     if (gone === undefined || since > gone.end.rev) return undefined
     const { end, log } = gone
-    // A renamed table's log goes on under the name it has now (the end names that name).
-    const named = (): StreamEnd => end.type === 'renamed' && log !== undefined ? { ...end, name: log.name } : end
-    // Up to date (nothing to miss), or the log went with a drop: the end alone.
-    if (since === end.rev || log === undefined) return new Reader(new TableLog(table, end.rev, this.limits, { bytes: 0 }), table, end.rev, this.limits.watchLag, named())
+    // Up to date (nothing to miss), or the log went with a drop: the end alone, from a log of
+    // nothing but it, under the name the table has now (next() names a renamed table by its log).
+    if (since === end.rev || log === undefined) {
+      const now = end.type === 'renamed' ? log?.name ?? end.name : table
+      return new Reader(new TableLog(now, end.rev, this.limits, { bytes: 0 }), table, end.rev, this.limits.watchLag, end)
+    }
     resumable(log, since, end.rev)
-    return new Reader(log, table, since, this.limits.watchLag, named())
+    return new Reader(log, table, since, this.limits.watchLag, end)
   }
 
   /** A table took the name: what the hub remembered of the name's earlier table is forgotten. */
@@ -603,7 +605,9 @@ export class ChangeHub {
 
   /** How the stream of a name no table has now ended, if the hub remembers. */
   endOf (table: string): TableEnd | undefined {
-    return this.gone.get(table)?.end
+    const gone = this.gone.get(table)
+    // Renamed again since: the name the table has now.
+    return gone?.end.type === 'renamed' && gone.log !== undefined ? { ...gone.end, name: gone.log.name } : gone?.end
   }
 
   /** Readers waiting on the table's changes now (none once they all stopped, however they stopped). */

@@ -227,7 +227,9 @@ export class TableService {
    * in its history yet (and may yet be undone).
    */
   private acknowledged (name: string): number {
-    return this.storage.of(name)?.revision ?? this.node.tables.get(name)?.table.revision ?? 0
+    // A table whose record is gone (a drop or rename under way) still has its store, under the name.
+    const store = this.catalog.has(name) ? this.storage.of(name) : this.storage.named(name)
+    return store?.revision ?? this.node.tables.get(name)?.table.revision ?? 0
   }
 
   async list (): Promise<TableInfo[]> {

@@ -126,6 +126,12 @@ export class Storage {
     return id === undefined ? undefined : this.stores.get(id)
   }
 
+  /** The store whose table is called `name` now, catalogued or not (a drop or rename under way). O(stores). */
+  named (name: string): TableStore | undefined {
+    for (const store of this.stores.values()) if (store.name === name) return store
+    return undefined
+  }
+
   /** The store of the table last called `name` that no catalog record names (a drop cut short). O(stores + tables). */
   detached (name: string): TableStore | undefined {
     const known = new Set(this.catalog.all().map(record => record.storageId))

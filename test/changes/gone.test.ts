@@ -53,6 +53,44 @@ t.test('a_reader_back_after_a_rename_gets_what_it_missed_then_renamed', async t 
   t.same(drain(service.watch('u', 4)), [5, { type: 'renamed', rev: 5, name: 'v' }])
 })
 
+t.test('a_reader_back_after_a_rename_is_told_the_name_the_table_has_when_it_reads_the_end', async t => {
+  const service = await startService(t)
+  await service.create('t', 'set')
+  await writes(service, 't', 3)
+  await service.rename('t', 'u')
+  const back = service.watch('t', 1)
+  await service.rename('u', 'v')
+  await service.create('u', 'set')
+  t.same(drain(back), [2, 3, { type: 'renamed', rev: 3, name: 'v' }], 'renamed again while it read: v, not the new u')
+  t.equal(refusal(service, 't', undefined), 'table_not_found: no table t: it was renamed to v at revision 3')
+})
+
+t.test('a_reader_that_comes_while_a_durable_table_is_dropped_starts_from_what_the_disk_has', async t => {
+  let held!: () => void
+  const batchHeld = new Promise<void>(resolve => { held = resolve })
+  let release!: () => void
+  const gate = new Promise<void>(resolve => { release = resolve })
+  let hold = false
+  let attached!: (reader: StreamReader) => void
+  const inWindow = new Promise<StreamReader>(resolve => { attached = resolve })
+  const service: TableService = await startService(t, {
+    storage: { beforeBatch: async () => { if (!hold) return; hold = false; held(); await gate } },
+    afterStep: (step, table) => { if (step === 'drop_catalogued' && table === 't') attached(service.watch('t', undefined)) },
+  })
+  await service.create('t', 'set', 'disk')
+  hold = true
+  const write = service.write('t', 'insert', { objects: [{ key: 1, value: 1 }] })
+  await batchHeld
+  const drop = service.drop('t')
+  const reader = await inWindow
+  t.equal(reader.delivered, 0, 'the write in memory is not on disk yet: the reader starts before it')
+  release()
+  // Answered before its handler is stopped, or told the table is gone: the drop's race, either way applied.
+  t.match(await write.then(() => 'acknowledged', (error: { code: string }) => error.code), /^(acknowledged|table_not_found)$/)
+  await drop
+  t.same(drain(reader), [1, { type: 'dropped', rev: 1 }], 'then the write, which reached the disk, then the drop')
+})
+
 t.test('a_reader_back_after_a_drop_gets_dropped', async t => {
   const service = await startService(t)
   await service.create('t', 'set', 'disk')
