@@ -61,35 +61,58 @@ export async function api (method, path, body) {
 export const tablePath = name => `/tables/${encodeURIComponent(name)}`
 
 /**
- * Which run of the server a view's snapshot was read from. A restarted
- * server's memory tables come back empty with their revisions from 0, so
- * a table's `since` can name a revision the new run has reached, and the
- * table's stream alone cannot tell. The node stream can: its ids start
- * past the server's start time in µs, so every later run refuses an id of
- * an earlier one (410 history_compacted). `mark()` notes the node's last id;
- * `restarted()` asks whether the server that answers now refuses it. It
- * answers true too when more than 1,000 node events came since the mark:
- * that costs a reload, never a page drawn on rows that are gone.
+ * Which run of the server, and which table of a name, a view's snapshot
+ * was read from. A restarted server's memory tables come back empty with
+ * their revisions from 0, and a table dropped and created again under its
+ * name starts from 0 too, so a table's `since` can name a revision the new
+ * one has reached: its stream alone cannot tell (the server reads the
+ * `since` as the new table's). The node stream can. Its ids start past the
+ * server's start time in µs, so every later run refuses an id of an earlier
+ * one (410 history_compacted); and within a run, its events since the mark
+ * tell whether another table took the view's name.
+ *
+ * `mark()` reads the node's last id and answers a function that makes it
+ * the mark: call it once the snapshot is read, so that a snapshot that
+ * failed leaves the old mark, and the next `restarted()` still tells.
+ * `restarted()` answers what the server that answers now says of the mark:
+ * 'restarted' (it refuses it: another run, or more than the 1,000 node
+ * events kept came since, which costs a reload, never a page drawn on rows
+ * that are gone), 'replaced' (`table` was created, or another table renamed
+ * to its name, since: the old one left while the view was away), or false.
+ * A rename of the view's own table away is not a reason: the table's
+ * stream tells it, with its final `renamed`.
  */
-export function serverRun () {
+export function serverRun (table) {
   let mark
+  const takesName = event => (event.type === 'table_created' && event.table === table) || (event.type === 'table_renamed' && event.name === table)
   return {
-    mark: async () => { mark = (await api('GET', '/changes')).rev },
+    mark: async () => {
+      const next = (await api('GET', '/changes')).rev
+      return () => { mark = next }
+    },
     restarted: async () => {
       try {
-        // The same run: its last id now is as good a mark, and keeps the mark within the 1,000 events kept.
-        mark = (await api('GET', `/changes?since=${mark}&limit=1`)).rev
+        // Answered at once, with every event since the mark: no more than the 1,000 kept, the default limit.
+        const { rev, events } = await api('GET', `/changes?since=${mark}`)
+        if (events.some(takesName)) return 'replaced'
+        // The same run and table: its last id now is as good a mark, and keeps the mark within the 1,000 events kept.
+        mark = rev
         return false
       } catch (error) {
-        if (error instanceof Problem && error.code === 'history_compacted') return true
+        if (error instanceof Problem && error.code === 'history_compacted') return 'restarted'
         throw error
       }
     },
   }
 }
 
-/** The server is another run than the one the view was read from (see serverRun). */
-class ServerRestarted extends Error {}
+/** The server is another run, or the name another table's, than the view was read from (see serverRun): `why` is restarted()'s answer. */
+class ServerRestarted extends Error {
+  constructor (why) {
+    super(why)
+    this.why = why
+  }
+}
 
 /**
  * Throws ServerRestarted when `restarted()` says so, closing the stream's
@@ -98,7 +121,8 @@ class ServerRestarted extends Error {}
  */
 async function sameRun (response, restarted) {
   try {
-    if (await restarted()) throw new ServerRestarted()
+    const why = await restarted()
+    if (why) throw new ServerRestarted(why)
   } catch (error) {
     response.body.cancel().catch(() => {})
     throw error
@@ -114,9 +138,12 @@ async function sameRun (response, restarted) {
  * or, for the node stream, a restarted server), `onCompacted(problem)`
  * reloads the view and answers the id to read after (undefined: from now);
  * without it the stream ends. `restarted()`, given with `onCompacted`, is
- * asked on every connect before any event is read: true (the server is not
- * the run the view was read from) reloads the view as a 410 does, with no
- * problem. Resolves when the stream ends for good.
+ * asked on every connect before any event is read: a reason (see
+ * serverRun) reloads the view as a 410 does, with no problem; it is asked
+ * after a 410 too, and its reason is `onCompacted`'s second argument. A reload that fails for the network (the server down
+ * again) is tried again as a reconnect is: the stream connects from where it
+ * was, so the same refusal comes again; one that the server refuses (an
+ * error answer) ends the stream. Resolves when the stream ends for good.
  */
 export async function stream (path, { since, signal, onEvent, onState = () => {}, onCompacted, restarted }) {
   let lastId = since
@@ -135,17 +162,22 @@ export async function stream (path, { since, signal, onEvent, onState = () => {}
       })
       if (ended) { onState('ended'); return }
     } catch (error) {
+      let failure = error
       const resync = onCompacted !== undefined && (error instanceof ServerRestarted || (error instanceof Problem && error.code === 'history_compacted'))
       if (resync && !signal.aborted) {
         try {
-          lastId = await onCompacted(error.problem)
-        } catch {
-          onState('ended')
-          return
+          // A 410 may as well come of another table under the name (its revisions from 0, behind the since): restarted() tells.
+          const why = error instanceof ServerRestarted ? error.why : await restarted?.()
+          lastId = await onCompacted(error.problem, why)
+          // At once the first time; a second refusal in a row waits as a reconnect does.
+          if (!resynced) { resynced = true; continue }
+          failure = undefined
+        } catch (reloadFailure) {
+          // Judged as a connect's failure: the network is tried again (from the same id: the same refusal, the same reload), an error answer ends.
+          failure = reloadFailure
         }
-        // At once the first time; a second refusal in a row waits as a reconnect does.
-        if (!resynced) { resynced = true; continue }
-      } else if (signal.aborted || error instanceof Unauthorized || error instanceof Problem) { onState('ended'); return }
+      }
+      if (signal.aborted || failure instanceof Unauthorized || failure instanceof Problem) { onState('ended'); return }
     }
     onState('reconnecting')
     await new Promise(resolve => { setTimeout(resolve, 1000); signal.addEventListener('abort', resolve, { once: true }) })

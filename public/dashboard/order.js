@@ -22,15 +22,25 @@ export function compareTerms (a, b) {
   return 0
 }
 
-/** By code point (Erlang compares UTF-8 bytes): an astral character sorts after U+E000…U+FFFF, not before as UTF-16 units would. */
+/**
+ * As the server's compareStrings, exactly: by UTF-16 code unit, except that
+ * where two units from U+D800 up differ, a surrogate sorts after U+E000…U+FFFF.
+ * For well-formed strings that is code point order (Erlang compares UTF-8
+ * bytes); a lone surrogate is one unit, ordered as the server orders it
+ * (by code point it would be U+D800…U+DFFF, before U+E000).
+ */
 function compareStrings (a, b) {
-  const x = Array.from(a)
-  const y = Array.from(b)
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    if (x[i] !== y[i]) return x[i].codePointAt(0) - y[i].codePointAt(0)
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x === y) continue
+    return x >= 0xd800 && y >= 0xd800 ? surrogatesLast(x) - surrogatesLast(y) : x - y
   }
-  return x.length - y.length
+  return a.length - b.length
 }
+
+// U+D800…U+DFFF moved above U+FFFF, U+E000…U+FFFF down into their place.
+const surrogatesLast = unit => unit >= 0xe000 ? unit - 0x800 : unit + 0x2000
 
 function compareLists (a, b) {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {

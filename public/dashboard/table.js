@@ -22,52 +22,82 @@ async function fetchPage (name, filter, limit, position) {
   return { objects, next: answer.continuation }
 }
 
+const NOWHERE = { at: -1 }
+
 /**
- * Where a key the page does not show goes among its `rows`: a row index,
- * or -1 when it belongs elsewhere or the page cannot tell (it is counted
- * then, with a Reload). An ordered_set's page is a key range: a key
- * between its first and last key (open ends on the first and on the last
- * page, within a prefix's range) goes in its place; a key before the first
- * shown may be the previous page's, so it is counted. The other types page
- * in insertion order, where a new key comes last, but a key not shown on a
- * last page after others may as well be an old one of an earlier page: it
- * is drawn only when the page is the whole table. A match spec's page
- * would need the spec run.
+ * Where a key the page does not show goes among its `rows`: `{ at }`, a row
+ * index, or -1 when it belongs elsewhere or the page cannot tell (it is
+ * counted then, with a Reload); `open` when that place is an open end of
+ * the page, which takes keys only while the page has room (applyChange).
+ * An ordered_set's page is a key range: a key between its first and last
+ * key goes in its place; before the first on the first page, or after the
+ * last on the last page (within a prefix's range), it is at an open end;
+ * before the first elsewhere it may be the previous page's, so it is
+ * counted. The other types page in insertion order, where a new key comes
+ * last, but a key not shown on a last page after others may as well be an
+ * old one of an earlier page: it is placed only when the page is the whole
+ * table (an open end). A match spec's page would need the spec run.
+ * O(log rows) comparisons a key.
  */
 function placeNewKey ({ positions, next, filter }, type) {
   const first = positions.length === 1
   const last = next === undefined
-  if (filter !== null && filter.range === undefined) return () => -1
-  if (type !== 'ordered_set') return rows => first && last ? rows.length : -1
+  if (filter !== null && filter.range === undefined) return () => NOWHERE
+  if (type !== 'ordered_set') return rows => first && last ? { at: rows.length, open: true } : NOWHERE
+  const { from, to } = filter?.range ?? {}
   return (rows, key) => {
-    if (rows.length === 0 && !(first && last)) return -1
-    const lower = first ? filter?.range?.from : rows[0].key
-    const upper = last ? filter?.range?.to : rows[rows.length - 1].key
-    if ((lower !== undefined && compareTerms(key, lower) < 0) || (upper !== undefined && compareTerms(key, upper) > 0)) return -1
-    const after = rows.findIndex(row => compareTerms(key, row.key) < 0)
-    return after < 0 ? rows.length : after
+    if ((from !== undefined && compareTerms(key, from) < 0) || (to !== undefined && compareTerms(key, to) > 0)) return NOWHERE
+    if (rows.length === 0) return first && last ? { at: 0, open: true } : NOWHERE
+    const at = insertionPoint(rows, key)
+    if (at > 0 && at < rows.length) return { at }
+    return (at === 0 ? first : last) ? { at, open: true } : NOWHERE
   }
 }
 
-/**
- * The page with a change event applied: the keys it names get their values
- * after the write, in place, and new keys that belong in the page are
- * drawn (`place`, from placeNewKey); the others are counted as outside.
- */
-function applyChange (objects, change, place) {
-  let outside = 0
-  let rows = objects
-  for (const { key, values } of change.changes) {
-    const id = json(key)
-    const shown = rows.findIndex(o => 'key' in o && json(o.key) === id)
-    const at = shown >= 0 || values.length === 0 ? shown : place(rows, key)
-    if (at < 0) { outside++; continue }
-    const kept = rows.filter(o => !('key' in o) || json(o.key) !== id)
-    kept.splice(at, 0, ...values.map(value => ({ key, value, changed: true })))
-    rows = kept
+/** The index of the first row whose key sorts after `key` (rows in term order); a binary search. */
+function insertionPoint (rows, key) {
+  let low = 0
+  let high = rows.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (compareTerms(key, rows[middle].key) < 0) high = middle
+    else low = middle + 1
   }
-  return { rows, outside }
+  return low
 }
+
+/**
+ * The page with a change event applied: the keys it shows get their values
+ * after the write, in place (one pass over the rows); new keys that belong
+ * in the page are drawn (placeNewKey), the others counted in `outside`. An
+ * open end takes new keys only while the page has fewer rows than its size:
+ * a page that is the whole table would otherwise grow with the table. Once
+ * one was refused (`full`), a later key there could come after it, unseen,
+ * so none are drawn there until the page is read again. O(rows) an event,
+ * then O(log rows) a new key, plus a splice when it is drawn.
+ */
+function applyChange (page, change, type) {
+  const updates = new Map(change.changes.map(({ key, values }) => [json(key), { key, values, shown: false }]))
+  const rows = []
+  for (const row of page.objects) {
+    const update = 'key' in row ? updates.get(json(row.key)) : undefined
+    if (update === undefined) rows.push(row)
+    // A bag's key has a row per value: all are replaced where the first was.
+    else if (!update.shown) { update.shown = true; rows.push(...rowsOf(update)) }
+  }
+  const place = placeNewKey(page, type)
+  let { outside, full } = page
+  for (const update of updates.values()) {
+    if (update.shown) continue
+    const { at, open } = update.values.length === 0 ? NOWHERE : place(rows, update.key)
+    if (open && rows.length >= page.limit) full = true
+    if (at < 0 || (open && full)) outside++
+    else rows.splice(at, 0, ...rowsOf(update))
+  }
+  return { ...page, objects: rows, outside, full }
+}
+
+const rowsOf = ({ key, values }) => values.map(value => ({ key, value, changed: true }))
 
 /** Why the page stopped following its table: its stream's final `renamed` (with the new name) or `dropped`. */
 function Ended ({ name, end }) {
@@ -175,56 +205,66 @@ export function TableView ({ name }) {
   const [info, setInfo] = useState(null)
   const [filter, setFilter] = useState(null)
   const [limit, setLimit] = useState(100)
-  const [page, setPage] = useState({ objects: null, next: undefined, positions: [undefined], filter: null })
+  // outside: changes counted since the page was read; full: an open end of it refused a key (applyChange).
+  const [page, setPage] = useState({ objects: null, next: undefined, positions: [undefined], filter: null, outside: 0 })
   // The page as it is now, ahead of the render: the events of one chunk all come before Preact draws the first.
   const pageNow = useRef(page)
   const putPage = next => { pageNow.current = next; setPage(next) }
-  const [outside, setOutside] = useState(0)
   const [live, setLive] = useState('connecting')
   const [end, setEnd] = useState(null)
   const [message, setMessage] = useState(null)
-  const loadInfo = () => api('GET', tablePath(name)).then(answer => { setInfo(answer); setMessage(refreshed) }, error => setMessage(refreshFailed(error)))
+  // `current()` false: the answer came too late to be told (the stream ended since, and the name is no longer this table's).
+  const loadInfo = (current = () => true) => api('GET', tablePath(name)).then(
+    answer => { if (current()) { setInfo(answer); setMessage(refreshed) } },
+    error => { if (current()) setMessage(refreshFailed(error)) })
 
   // positions: the cursor of every page up to this one (undefined: the first), for Previous.
-  const show = async (positions, activeFilter = filter, size = limit) => {
-    const result = await attempt(setMessage, () => fetchPage(name, activeFilter, size, positions[positions.length - 1]))
-    if (result) { putPage({ ...result, positions, filter: activeFilter }); setOutside(0) }
+  const load = async (positions, activeFilter = filter, size = limit) => {
+    const result = await fetchPage(name, activeFilter, size, positions[positions.length - 1])
+    putPage({ ...result, positions, filter: activeFilter, limit: size, outside: 0, full: false })
   }
+  const show = (...args) => attempt(setMessage, () => load(...args))
   const refresh = () => show(page.positions)
 
-  // The stream's callbacks outlive this render: they call show() and read the type as they are now.
+  // The stream's callbacks outlive this render: they call show() and load() and read the type as they are now.
   const latest = useRef()
-  latest.current = { show, type: info?.type }
+  latest.current = { show, load, type: info?.type }
   useEffect(() => {
     const stop = new AbortController()
-    const run = serverRun()
+    const run = serverRun(name)
     let infoTimer
-    // The run is marked before anything is read, so that a restart at any point after is seen (serverRun).
-    const snapshot = async positions => {
-      await run.mark()
+    let ended = false
+    // The run is marked before anything is read, so that a restart at any point after is seen, and
+    // the mark kept only once all is read, so that a snapshot that failed is taken again (serverRun).
+    const snapshot = async (positions, why) => {
+      const keepMark = await run.mark()
       const now = await api('GET', tablePath(name))
+      await latest.current.load(positions)
       setInfo(now)
-      await latest.current.show(positions)
+      keepMark()
+      setMessage(why === 'replaced' ? { text: `Table ${name} was dropped or renamed, and another table took its name, while this page was away: this is the new one` } : refreshed)
       return now.revision
     }
     snapshot([undefined]).then(revision => stream(`${tablePath(name)}/changes`, {
       since: revision,
       signal: stop.signal,
       onState: setLive,
-      // The history no longer reaches back (a compaction), or is another run's (a restarted server): reload, and follow from the table as it is now.
-      onCompacted: () => snapshot(pageNow.current.positions),
+      // The history no longer reaches back (a compaction), is another run's (a restarted server) or
+      // another table's (the name's table replaced): reload, and follow from the table as it is now.
+      // A failure is said, and the stream tries again or ends (stream()).
+      onCompacted: (problem, why) => snapshot(why === 'replaced' ? [undefined] : pageNow.current.positions, why)
+        .catch(error => { setMessage(refreshFailed(error)); throw error }),
       restarted: run.restarted,
       onEvent: ({ event, data }) => {
-        if (event === 'renamed' || event === 'dropped') { setEnd(data); return }
+        // The last event: an info refresh due (or under way) would read a name that is no longer this table's.
+        if (event === 'renamed' || event === 'dropped') { ended = true; clearTimeout(infoTimer); setEnd(data); return }
         if (event !== 'change') return
         clearTimeout(infoTimer)
-        infoTimer = setTimeout(loadInfo, 200)
+        infoTimer = setTimeout(() => loadInfo(() => !ended), 200)
         if (data.reset) { latest.current.show([undefined]); return }
         const page = pageNow.current
         if (page.objects === null) return
-        const { rows, outside } = applyChange(page.objects, data, placeNewKey(page, latest.current.type))
-        putPage({ ...page, objects: rows })
-        if (outside > 0) setOutside(n => n + outside)
+        putPage(applyChange(page, data, latest.current.type))
       },
     }), error => setMessage({ text: error.message, error: true }))
     return () => { stop.abort(); clearTimeout(infoTimer) }
@@ -278,7 +318,7 @@ export function TableView ({ name }) {
         </select></label>
         <button onClick=${refresh}>Reload</button>
       </nav>
-      ${outside > 0 && html`<p role="status" class="notice">${outside} change(s) to keys outside this page. <button onClick=${refresh}>Reload page</button></p>`}
+      ${page.outside > 0 && html`<p role="status" class="notice">${page.outside} change(s) to keys outside this page. <button onClick=${refresh}>Reload page</button></p>`}
       ${page.objects === null
         ? html`<p role="status">Loading objects…</p>`
         : html`

@@ -3,8 +3,10 @@
  * puppeteer-core) against a real server on 127.0.0.1: tables created
  * through the UI, 10k objects paged, a match-spec filter, a bulk delete, a
  * handler crashed by its button (new pid, same object count), a server
- * restarted under the page, a table renamed or dropped under it, and with
- * a token nothing loading until it is given. Every wait is on a selector or a
+ * restarted under the page (a reload that fails once tried again), a table
+ * renamed or dropped under it, or dropped and created again while the page
+ * was away, new keys drawn up to a page's size, and with a token nothing
+ * loading until it is given. Every wait is on a selector or a
  * condition in the page, bounded by the test's timeout; screenshots of
  * each screen go to .scratch/screenshots (printed).
  */
@@ -36,6 +38,12 @@ if (!existsSync(CHROMIUM)) {
     const page = await browser.newPage()
     await page.setViewport({ width: 1280, height: 900 })
     page.setDefaultTimeout(WAIT.timeout)
+    await page.evaluateOnNewDocument(() => {
+      const w = window as any
+      w.badges = []
+      new MutationObserver(() => { const b = document.querySelector('.badge')?.textContent; if (b !== undefined && b !== w.badges[w.badges.length - 1]?.split('@')[0]) w.badges.push(`${b}@${Math.round(performance.now())}`) })
+        .observe(document, { subtree: true, childList: true, characterData: true })
+    })
     return page
   }
   const shot = async (page: Page, name: string): Promise<void> => {
@@ -43,7 +51,10 @@ if (!existsSync(CHROMIUM)) {
   }
   const text = async (page: Page, selector: string): Promise<string> => await page.$eval(selector, e => e.textContent ?? '')
   const waitText = async (page: Page, selector: string, pattern: RegExp): Promise<void> => {
-    await page.waitForFunction((s, source) => new RegExp(source).test(document.querySelector(s)?.textContent ?? ''), WAIT, selector, pattern.source)
+    await page.waitForFunction((s, source) => new RegExp(source).test(document.querySelector(s)?.textContent ?? ''), WAIT, selector, pattern.source).catch(async (error: Error) => {
+      const now = await page.evaluate(() => [document.querySelector('.badge')?.textContent, document.querySelector('.message')?.textContent, document.querySelector('#objects')?.textContent, document.visibilityState, String((window as any).badges)])
+      throw new Error(`DEBUG waiting for ${selector} ${pattern.source}: ${JSON.stringify(now)}: ${error.message}`)
+    })
   }
   const seed = async (app: App, name: string, n: number): Promise<void> => {
     await app.tables.create(name, 'set')
@@ -66,6 +77,26 @@ if (!existsSync(CHROMIUM)) {
     await before(app)
     await app.listen({ port: Number(new URL(url).port), host: '127.0.0.1' })
     return app
+  }
+  /**
+   * The page away while `meanwhile` runs: its connections cut and the
+   * browser offline, so that every reconnect fails until it is back (then
+   * the page's next retry, within 1 s, connects).
+   */
+  const whileAway = async (page: Page, app: App, meanwhile: () => Promise<void>): Promise<void> => {
+    await page.setOfflineMode(true)
+    app.server.closeAllConnections()
+    await waitText(page, '.badge', /reconnecting/)
+    await meanwhile()
+    await page.setOfflineMode(false)
+  }
+  /** Fails the page's requests that `fails` picks (a network error, as when the server is unreachable). */
+  const failRequests = async (page: Page, fails: (method: string, path: string) => boolean): Promise<void> => {
+    await page.setRequestInterception(true)
+    page.on('request', request => {
+      if (fails(request.method(), new URL(request.url()).pathname)) void request.abort('connectionreset')
+      else void request.continue()
+    })
   }
 
   t.test('tables: the root redirects, first paint, create through the form, sort, filter, drop', async t => {
@@ -287,6 +318,76 @@ if (!existsSync(CHROMIUM)) {
     t.match(await text(page, '#table-ended'), /was dropped/)
   })
 
+  t.test('a page that is the whole table draws new keys up to its page size, then counts them', async t => {
+    const { app, url } = await listen(t)
+    await app.tables.create('bulk', 'set')
+    const page = await open()
+    t.teardown(() => page.close())
+    // 100 a page (the default): a size chosen in the page would race its reload with the writes.
+    await page.goto(`${url}/dashboard/#/tables/bulk`)
+    await waitText(page, '#objects', /No objects/)
+    await waitText(page, '.badge', /live/)
+    const key = (i: number): string => `k${String(i).padStart(4, '0')}`
+    await app.tables.write('bulk', 'insert', { objects: Array.from({ length: 2000 }, (_, i) => ({ key: key(i), value: i })) })
+    await waitText(page, '[data-fact="revision"]', /^1$/)
+    t.same(await keysShown(page), Array.from({ length: 100 }, (_, i) => `"${key(i)}"`), 'the first 100, as the page would be read')
+    t.match(await text(page, '.notice'), /^1900 change\(s\) to keys outside this page/, 'the others counted')
+    // Room again, but a key counted before would come first: none drawn until a reload.
+    await app.tables.write('bulk', 'delete', { key: key(0) })
+    await app.tables.write('bulk', 'insert', { key: 'later', value: 0 })
+    await waitText(page, '[data-fact="revision"]', /^3$/)
+    t.equal((await keysShown(page)).length, 99, 'a deleted row goes, a later key is not drawn in its room')
+    t.match(await text(page, '.notice'), /^1901 change\(s\)/)
+
+    // An ordered_set page that is the whole table, one row short of full: its open ends take one key more.
+    await app.tables.create('sorted', 'ordered_set')
+    await app.tables.write('sorted', 'insert', { objects: Array.from({ length: 99 }, (_, i) => ({ key: key(i + 1), value: i })) })
+    await page.evaluate(() => { window.location.hash = '#/tables/sorted' })
+    await page.waitForFunction(() => document.querySelectorAll('#objects tbody th').length === 99)
+    await waitText(page, '.badge', /live/)
+    await app.tables.write('sorted', 'insert', { key: key(0), value: 'first' })
+    await app.tables.write('sorted', 'insert', { key: key(100), value: 'last' })
+    await waitText(page, '[data-fact="revision"]', /^3$/)
+    const keys = await keysShown(page)
+    t.same([keys.length, keys[0], keys[99]], [100, `"${key(0)}"`, `"${key(99)}"`], 'the key before the first drawn, in its place')
+    t.match(await text(page, '.notice'), /^1 change\(s\)/, 'the key after the last counted: the page was full')
+  })
+
+  t.test('a table renamed while the page was away: the notice, and no refresh of the old name after it', async t => {
+    const { app, url } = await listen(t)
+    await app.tables.create('away', 'set')
+    await app.tables.write('away', 'insert', { key: 'a', value: 1 })
+    const page = await open()
+    t.teardown(() => page.close())
+    // Every fetch the page makes, and whether the end was shown when it was made.
+    await page.evaluateOnNewDocument(() => {
+      const calls: Array<{ method: string; url: string; ended: boolean }> = []
+      const fetch = window.fetch.bind(window)
+      Object.assign(window, { calls })
+      window.fetch = async (input, init) => {
+        calls.push({ method: init?.method ?? 'GET', url: String(input), ended: document.querySelector('#table-ended') !== null })
+        return await fetch(input, init)
+      }
+    })
+    await page.goto(`${url}/dashboard/#/tables/away`)
+    await page.waitForFunction(() => document.querySelectorAll('#objects tbody th').length === 1)
+    await waitText(page, '.badge', /live/)
+    await whileAway(page, app, async () => {
+      await app.tables.write('away', 'insert', { key: 'a', value: 2 })
+      await app.tables.rename('away', 'elsewhere')
+    })
+    // Back: the missed write, then `renamed`, read together: the write's info refresh was due 200 ms after it.
+    await waitText(page, '#table-ended', /renamed to elsewhere/)
+    t.match(await text(page, '#objects tbody tr'), /"a"\s*2/, 'the missed write drawn')
+    // A timer set now for 200 ms runs after the page's, set for 200 ms before the end was read (timers run in deadline order).
+    const after = await page.evaluate(async () => {
+      await new Promise(resolve => setTimeout(resolve, 200))
+      return (window as unknown as { calls: Array<{ method: string; url: string; ended: boolean }> }).calls.filter(call => call.ended)
+    })
+    t.same(after, [], 'nothing read after the end (the old name is not this table\'s)')
+    t.equal(await page.$('.message.error'), null, 'no error beside the notice')
+  })
+
   t.test('a table page after a server restart: reloaded, not events drawn on rows that are gone', async t => {
     const dataDir = await tempDir(t)
     const { app, url } = await listen(t, { dataDir })
@@ -308,6 +409,98 @@ if (!existsSync(CHROMIUM)) {
     await waitText(page, '.badge', /live/)
     await waitText(page, '[data-fact="revision"]', /^4$/)
     t.same(await keysShown(page), ['"new1"', '"new2"', '"new3"', '"new4"'], 'the table as the new run has it')
+  })
+
+  t.test('a table page after a restart: the error of an info refresh that failed while the server was away goes', async t => {
+    const dataDir = await tempDir(t)
+    const { app, url } = await listen(t, { dataDir })
+    await app.tables.create('idle', 'set')
+    const page = await open()
+    t.teardown(() => page.close())
+    let infoFails = false
+    await failRequests(page, (method, path) => infoFails && method === 'GET' && path === '/v1/tables/idle')
+    await page.goto(`${url}/dashboard/#/tables/idle`)
+    await waitText(page, '#objects', /No objects/)
+    await waitText(page, '.badge', /live/)
+    infoFails = true
+    await app.tables.write('idle', 'insert', { key: 'x', value: 1 })
+    await waitText(page, '.message.error', /Failed to fetch/) // the info refresh after the event
+    infoFails = false
+    await app.close()
+    await waitText(page, '.badge', /reconnecting/)
+    await restart(t, dataDir, url, async () => {})
+    // The memory table came back empty: the page reloads it (its info too), then goes live.
+    await waitText(page, '#objects', /No objects/)
+    await waitText(page, '.badge', /live/)
+    t.equal(await page.$('.message.error'), null, 'the refresh\'s error went with the reload')
+  })
+
+  t.test('a table page whose reload after a restart fails once: tried again, then the new run\'s rows followed', async t => {
+    const dataDir = await tempDir(t)
+    const { app, url } = await listen(t, { dataDir })
+    await app.tables.create('memo', 'set')
+    for (const key of ['gone1', 'gone2']) await app.tables.write('memo', 'insert', { key, value: 'before' })
+    const page = await open()
+    t.teardown(() => page.close())
+    let failNext = false
+    await failRequests(page, (method, path) => {
+      if (!failNext || method !== 'GET' || path !== '/v1/tables/memo') return false
+      failNext = false
+      return true
+    })
+    await page.goto(`${url}/dashboard/#/tables/memo`)
+    await page.waitForFunction(() => document.querySelectorAll('#objects tbody th').length === 2)
+    await waitText(page, '.badge', /live/)
+    await app.close()
+    await waitText(page, '.badge', /reconnecting/)
+    // The reload's first read of the table's info fails, after it read the new run's node id.
+    const again = await restart(t, dataDir, url, async again => {
+      for (const key of ['new1', 'new2', 'new3']) await again.tables.write('memo', 'insert', { key, value: 'after' })
+      failNext = true
+    })
+    await waitText(page, '.badge', /live|stopped/)
+    t.match(await text(page, '.badge'), /live/, 'not stopped by one failed request')
+    t.notOk(failNext, 'a request did fail')
+    t.same(await keysShown(page), ['"new1"', '"new2"', '"new3"'], 'the new run\'s rows, not events on the old ones')
+    t.equal(await page.$('.message.error'), null, 'the failure\'s message went with the reload')
+    await again.tables.write('memo', 'insert', { key: 'new4', value: 'after' })
+    await page.waitForFunction(() => document.querySelectorAll('#objects tbody th').length === 4)
+    t.same(await keysShown(page), ['"new1"', '"new2"', '"new3"', '"new4"'], 'and followed')
+  })
+
+  t.test('a table dropped and created again while the page was away: reloaded, and said', async t => {
+    const { app, url } = await listen(t)
+    await app.tables.create('again', 'set')
+    for (const key of ['gone1', 'gone2', 'gone3']) await app.tables.write('again', 'insert', { key, value: 'old table' })
+    const page = await open()
+    t.teardown(() => page.close())
+    await page.goto(`${url}/dashboard/#/tables/again`)
+    await page.waitForFunction(() => document.querySelectorAll('#objects tbody th').length === 3)
+    await waitText(page, '.badge', /live/)
+    // The new table written past the page's revision (3): the page's since=3 is read as the new table's.
+    await whileAway(page, app, async () => {
+      await app.tables.drop('again')
+      await app.tables.create('again', 'set')
+      for (const key of ['new1', 'new2', 'new3', 'new4']) await app.tables.write('again', 'insert', { key, value: 'new table' })
+    })
+    await waitText(page, '.badge', /live/)
+    await waitText(page, '[data-fact="revision"]', /^4$/)
+    t.same(await keysShown(page), ['"new1"', '"new2"', '"new3"', '"new4"'], 'the new table\'s rows, not the old ones\'')
+    t.match(await text(page, '.message'), /another table took its name/, 'said on the page')
+
+    // Again, the new table not written: the page's since (5) is past its revision, a 410 rather than events.
+    await page.type('input[name="new-key"]', 'mine')
+    await page.type('input[name="new-value"]', '1')
+    await page.click('form.inline button[type="submit"]')
+    await waitText(page, '.message', /^Inserted mine$/)
+    await waitText(page, '[data-fact="revision"]', /^5$/)
+    await whileAway(page, app, async () => {
+      await app.tables.drop('again')
+      await app.tables.create('again', 'set')
+    })
+    await waitText(page, '#objects', /No objects/)
+    await waitText(page, '.badge', /live/)
+    t.match(await text(page, '.message'), /another table took its name/, 'said after a 410 too')
   })
 
   t.test('with a token, nothing loads until it is given', async t => {

@@ -2,7 +2,10 @@
  * The dashboard's term order (public/dashboard/order.js, which places a new
  * key among an ordered_set page's rows) against the server's own
  * (src/ets/term.ts): the same sign for random terms, drawn from a few
- * characters, numbers and names so that near-equal terms are common.
+ * characters, numbers and names so that near-equal terms are common. The
+ * characters meet where UTF-16 and code point order part (U+E000…U+FFFF
+ * against an astral one), and include lone surrogates, which the server
+ * orders as units (a client may send "\ud800" in JSON).
  */
 import fc from 'fast-check'
 import t from 'tap'
@@ -11,7 +14,7 @@ import { compareTerms, type Term } from '../../src/ets/term.js'
 // A browser module without type declarations: imported by URL, typed here.
 const dashboard = await import(new URL('../../public/dashboard/order.js', import.meta.url).href) as { compareTerms: (a: Term, b: Term) => number }
 
-const text = fc.string({ unit: fc.constantFrom('a', 'b', 'é', '\uFFFF', '\u{10000}'), maxLength: 3 })
+const text = fc.string({ unit: fc.constantFrom('a', 'b', 'é', '\uE000', '\uFFFF', '\u{10000}', '\uD800', '\uDC00'), maxLength: 3 })
 const term: fc.Arbitrary<Term> = fc.letrec<{ term: Term }>(tie => ({
   term: fc.oneof(
     { depthSize: 'small' },
