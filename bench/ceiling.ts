@@ -1,10 +1,11 @@
 /**
  * The ceiling: what Heirloom's object routes could serve if the table layer
  * cost nothing. A bare Fastify app with Heirloom's HTTP contract — the same
- * routes, the same zod schemas through fastify-type-provider-zod's
- * validatorCompiler, the same JSON body parser and the same JSON.stringify
- * serializer as src/app.ts sets up in production, the same answers (with
- * the revision header) — over a plain `Map`.
+ * routes, the same zod schemas through src/app.ts's validatorCompiler
+ * (fastify-type-provider-zod's, with the schemas' fast paths), the same
+ * JSON body parser and the same JSON.stringify serializer as src/app.ts
+ * sets up in production, the same answers (with the revision header) —
+ * over a plain `Map`.
  *
  * Left out on purpose, so that the ratio heirloom/ceiling measures them:
  * the processes and mailboxes (src/runtime), the service's admission checks
@@ -17,9 +18,9 @@
  * `turned` targets), to show what of Heirloom's ratio it makes.
  */
 import Fastify, { type FastifyInstance } from 'fastify'
-import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { jsonParser, parseJson } from '../src/app.js'
+import { jsonParser, parseJson, validatorCompiler } from '../src/app.js'
 import { EndOfTurn } from '../src/end-of-turn.js'
 import { HeirloomError } from '../src/errors.js'
 import type { Term } from '../src/ets/term.js'

@@ -46,11 +46,11 @@
  * README and the issue, checked against its goals.
  */
 import { execFile, fork, spawn } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, resolve as resolvePath } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon, { type Request } from 'autocannon'
 import { DURABILITIES, type Durability } from '../src/tables/storage.js'
@@ -60,12 +60,15 @@ import { exitOnHelp, integers } from './options.js'
 import { median } from './stats.js'
 import { BENCH_TABLE } from './workload.js'
 
-const USAGE = `usage: npx tsx bench/durable.ts [--duration S] [--warmup S] [--rounds N] [--objects N] [--webdis-threads N] [--tsx]
+const USAGE = `usage: npx tsx bench/durable.ts [--duration S] [--warmup S] [--rounds N] [--objects N] [--webdis-threads N] [--profile DIR] [--tsx]
   --duration        seconds measured per target and round (default 10)
   --warmup          seconds of discarded load before each measurement (default 2)
   --rounds          rounds over all targets; figures are medians (default 3)
   --objects         small objects in the table reloaded (default 1000000)
   --webdis-threads  Webdis worker threads (default 1)
+  --profile         write a CPU profile of each Heirloom PUT server's serving
+                    (its last round) to DIR/<durability>.cpuprofile; compare
+                    with: npx tsx bench/profile.ts DIR/relaxed.cpuprofile --vs DIR/memory.cpuprofile
   --tsx             run the Heirloom servers under tsx, skipping the compile
                     (faster to start, slower to serve than production)`
 
@@ -95,6 +98,7 @@ interface Settings {
   objects: number
   webdisThreads: number
   tsx: boolean
+  profile: string | undefined
 }
 
 function parseSettings (): Settings {
@@ -106,13 +110,14 @@ function parseSettings (): Settings {
       objects: { type: 'string', default: '1000000' },
       'webdis-threads': { type: 'string', default: '1' },
       tsx: { type: 'boolean', default: false },
+      profile: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
   exitOnHelp(values.help, USAGE)
   const { duration, warmup, rounds, objects } = values
   const { 'webdis-threads': webdisThreads, ...numbers } = integers({ duration, warmup, rounds, objects, 'webdis-threads': values['webdis-threads'] }, USAGE, ['warmup'])
-  return { ...numbers, webdisThreads, tsx: values.tsx === true }
+  return { ...numbers, webdisThreads, tsx: values.tsx === true, profile: values.profile === undefined ? undefined : resolvePath(values.profile) }
 }
 
 // --- Temp dirs, commands, ports ----------------------------------------------------
@@ -206,12 +211,15 @@ async function cannon (url: string, requests: Request[], expect: number, setting
 }
 
 async function heirloomPut (durability: Durability, serve: ServeCommand, settings: Settings): Promise<Measurement> {
-  const server = await startServer(serve, 'heirloom', { keys: 0, durability })
+  const profile = settings.profile === undefined ? undefined : join(settings.profile, `${durability}.cpuprofile`)
+  if (settings.profile !== undefined) mkdirSync(settings.profile, { recursive: true })
+  const server = await startServer(serve, 'heirloom', { keys: 0, durability, profile })
   try {
     const path = (key: string): string => `/v1/tables/${BENCH_TABLE}/objects/${key}`
     return await cannon(server.url, puts(path, value => JSON.stringify({ value })), 204, settings)
   } finally {
-    await stopChild(server.child, GRACE)
+    // Writing a profile (source positions mapped) takes a while.
+    await stopChild(server.child, profile === undefined ? GRACE : 60_000)
   }
 }
 

@@ -1,5 +1,5 @@
 import { badarg } from './errors.js'
-import { copyObject, isTermObject, putMember, type Term } from './term.js'
+import { copyObject, hasOwn, isTermObject, putMember, type Term } from './term.js'
 
 /**
  * One step of update_counter: add `incr` to the counter, which is the value
@@ -70,6 +70,6 @@ export function applyCounterOps (value: Term, ops: readonly CounterOp[]): { valu
 
 function memberOf (value: Term, name: string): Term | undefined {
   if (!isTermObject(value)) throw badarg(`path ${JSON.stringify(name)} needs an object value`)
-  if (!Object.hasOwn(value, name)) throw badarg(`the value has no member ${JSON.stringify(name)} to count in`)
+  if (!hasOwn(value, name)) throw badarg(`the value has no member ${JSON.stringify(name)} to count in`)
   return value[name]
 }

@@ -6,7 +6,7 @@
 // there is badarg, as a position past the tuple's size is in ETS: neither
 // operation adds members.
 import { badarg } from './errors.js'
-import { copyObject, isTermObject, putMember, type Term } from './term.js'
+import { copyObject, hasOwn, isTermObject, putMember, type Term } from './term.js'
 
 /** One update_element step: the member `path` of the value (or the value itself) becomes `value`. */
 export interface ElementUpdate {
@@ -19,7 +19,7 @@ export function elementOf (value: Term, path: string | undefined): Term {
   if (path === undefined) return value
   if (typeof path !== 'string') throw badarg('path must be a member name')
   if (!isTermObject(value)) throw badarg(`path ${JSON.stringify(path)} needs an object value`)
-  if (!Object.hasOwn(value, path)) throw badarg(`the value has no member ${JSON.stringify(path)}`)
+  if (!hasOwn(value, path)) throw badarg(`the value has no member ${JSON.stringify(path)}`)
   return value[path]
 }
 
@@ -49,7 +49,7 @@ export function withElements (value: Term, updates: readonly ElementUpdate[]): T
 export function checkElementUpdates (updates: readonly ElementUpdate[]): void {
   if (!Array.isArray(updates) || updates.length === 0) throw badarg('update_element needs at least one {"path"?, "value"}')
   for (const update of updates) {
-    if (typeof update !== 'object' || update === null || !Object.hasOwn(update, 'value')) throw badarg('an element update is {"path"?, "value"}')
+    if (typeof update !== 'object' || update === null || !hasOwn(update, 'value')) throw badarg('an element update is {"path"?, "value"}')
     if (update.path !== undefined && typeof update.path !== 'string') throw badarg('path must be a member name')
   }
 }

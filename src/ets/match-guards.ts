@@ -14,7 +14,7 @@
 // 'EXIT' (term.ts's EXIT) and evaluation carries on with it: is_atom of it
 // is true, it compares as an atom, any arithmetic on it raises again.
 import { childPath, compileReference, isSpecialString, specError, type Expr, type MatchContext, type Scope } from './match-scope.js'
-import { compareTerms, EXIT, isTermObject, putMember, termEquals, type Term, type TermObject } from './term.js'
+import { compareTerms, EXIT, hasOwn, isTermObject, putMember, termEquals, type Term, type TermObject } from './term.js'
 
 /** Thrown by a guard that raises; caught per clause. A constant: raising is common and must be cheap. */
 export const GUARD_RAISED: unique symbol = Symbol('guard raised')
@@ -112,12 +112,12 @@ const FUNCTIONS: Record<string, GuardFunction> = {
   }),
   map_get: fixed(2, ([name, m]) => {
     const obj = map(m)
-    return typeof name === 'string' && Object.hasOwn(obj, name) ? obj[name] : raise()
+    return typeof name === 'string' && hasOwn(obj, name) ? obj[name] : raise()
   }),
   // The map is checked first: is_map_key(K, NotAMap) raises, whatever K is.
   is_map_key: fixed(2, ([name, m]) => {
     const obj = map(m)
-    return typeof name === 'string' && Object.hasOwn(obj, name)
+    return typeof name === 'string' && hasOwn(obj, name)
   }),
   map_size: fixed(1, ([m]) => Object.keys(map(m)).length),
   length: fixed(1, ([l]) => list(l).length),
@@ -159,7 +159,7 @@ export function compileExpression (x: Term, path: string, scope: Scope, place: E
     if (args.length === 0) throw specError(path, `${op} needs an argument`)
     call = shortCircuit(op === 'orelse', args)
   } else {
-    const fn = Object.hasOwn(FUNCTIONS, op) ? FUNCTIONS[op] : undefined
+    const fn = hasOwn(FUNCTIONS, op) ? FUNCTIONS[op] : undefined
     if (fn === undefined) throw specError(childPath(path, 0), `unknown function ${JSON.stringify(op)}`)
     if (args.length < fn.min || args.length > fn.max) throw specError(path, `${op} takes ${fn.min === fn.max ? fn.min : `${fn.min} to ${fn.max}`} arguments`)
     call = ctx => fn.apply(args.map(arg => arg(ctx)))

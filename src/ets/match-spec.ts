@@ -17,7 +17,7 @@ import { compileExpression, GUARD_RAISED, isCall } from './match-guards.js'
 import { EtsError } from './errors.js'
 import { hullOf, keyRangeOf, type KeyRange } from './key-range.js'
 import { childPath, isLiteral, Scope, specError, variableNumber, type Expr, type MatchContext } from './match-scope.js'
-import { distinctTerms, EXIT, isTermObject, termEquals, type Term } from './term.js'
+import { distinctTerms, EXIT, hasOwn, isTermObject, termEquals, type Term } from './term.js'
 
 export const NO_MATCH: unique symbol = Symbol('no match')
 /**
@@ -160,9 +160,9 @@ function compileClause (clause: Term, path: string): Clause {
   for (const name of Object.keys(clause)) {
     if (!CLAUSE_MEMBERS.has(name)) throw specError(childPath(path, name), 'unknown clause member')
   }
-  if (!Object.hasOwn(clause, 'head')) throw specError(childPath(path, 'head'), 'a clause needs a head')
-  if (!Object.hasOwn(clause, 'result')) throw specError(childPath(path, 'result'), 'a clause needs a result')
-  const guards = Object.hasOwn(clause, 'guards') ? clause.guards : []
+  if (!hasOwn(clause, 'head')) throw specError(childPath(path, 'head'), 'a clause needs a head')
+  if (!hasOwn(clause, 'result')) throw specError(childPath(path, 'result'), 'a clause needs a result')
+  const guards = hasOwn(clause, 'guards') ? clause.guards : []
   if (!Array.isArray(guards)) throw specError(childPath(path, 'guards'), 'guards is a list')
   const scope = new Scope()
   const { head, literalKey, keyRange } = compileHead(clause.head, childPath(path, 'head'), scope)
@@ -186,9 +186,9 @@ function compileClause (clause: Term, path: string): Clause {
  */
 function keepsKey (head: Term, result: Term): boolean {
   if (result === '$_') return true
-  if (!isTermObject(head) || !Object.hasOwn(head, 'key') || !keyPatternKeepable(head.key)) return false
+  if (!isTermObject(head) || !hasOwn(head, 'key') || !keyPatternKeepable(head.key)) return false
   if (Object.keys(head).some(name => name !== 'key' && name !== 'value')) return false
-  if (!isTermObject(result) || Object.keys(result).length !== 2 || !Object.hasOwn(result, 'key') || !Object.hasOwn(result, 'value')) return false
+  if (!isTermObject(result) || Object.keys(result).length !== 2 || !hasOwn(result, 'key') || !hasOwn(result, 'value')) return false
   return buildsPattern(result.key, head.key)
 }
 
@@ -218,7 +218,7 @@ function compileHead (head: Term, path: string, scope: Scope): { head: HeadMatch
   }
   const members = Object.keys(head).map(name => ({ name, match: compilePattern(head[name], childPath(path, name), scope) }))
   if (members.some(m => m.name !== 'key' && m.name !== 'value')) return { head: () => false, literalKey: NEVER }
-  const keyPattern = Object.hasOwn(head, 'key') ? head.key : '_'
+  const keyPattern = hasOwn(head, 'key') ? head.key : '_'
   return {
     head: (key, value, vars) => members.every(m => m.match(m.name === 'key' ? key : value, vars)),
     // As in ETS, a key pattern with no variable and no "_" is looked up when
@@ -237,7 +237,7 @@ function compilePattern (pattern: Term, path: string, scope: Scope): Matcher {
   }
   if (isTermObject(pattern)) {
     const members = Object.keys(pattern).map(name => ({ name, match: compilePattern(pattern[name], childPath(path, name), scope) }))
-    return (t, vars) => isTermObject(t) && members.every(m => Object.hasOwn(t, m.name) && m.match(t[m.name], vars))
+    return (t, vars) => isTermObject(t) && members.every(m => hasOwn(t, m.name) && m.match(t[m.name], vars))
   }
   return t => t === pattern // numbers, booleans, null; -0 === 0 as the term order says
 }

@@ -1,4 +1,4 @@
-import { copyObject, isTermObject, putMember, type Term } from './term.js'
+import { copyObject, hasOwn, isTermObject, putMember, type Term } from './term.js'
 
 /**
  * RFC 7396 JSON merge patch: a `null` member removes, an object merges
@@ -12,7 +12,7 @@ export function applyMergePatch (target: Term, patch: Term): Term {
   for (const name of Object.keys(patch)) {
     const change = patch[name]
     if (change === null) delete out[name]
-    else putMember(out, name, applyMergePatch(Object.hasOwn(out, name) ? out[name] : null, change))
+    else putMember(out, name, applyMergePatch(hasOwn(out, name) ? out[name] : null, change))
   }
   return out
 }

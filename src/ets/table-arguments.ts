@@ -3,7 +3,7 @@
 import { UNBOUNDED, type WriteBudget } from './budget.js'
 import { badarg, EtsError } from './errors.js'
 import type { EtsObject, SelectContinuation } from './table-types.js'
-import { isTermObject, termBytes, termEquals, type Term } from './term.js'
+import { hasOwn, isTermObject, termBytes, termEquals, type Term } from './term.js'
 
 /** Fixed cost per object on top of its key and value (the pair, the slot). */
 export const OBJECT_OVERHEAD = 32
@@ -26,7 +26,7 @@ export function checkObjects (objects: readonly EtsObject[], budget: WriteBudget
 }
 
 export function checkObject (object: EtsObject, budget: WriteBudget = UNBOUNDED): number {
-  if (typeof object !== 'object' || object === null || !Object.hasOwn(object, 'key') || !Object.hasOwn(object, 'value')) {
+  if (typeof object !== 'object' || object === null || !hasOwn(object, 'key') || !hasOwn(object, 'value')) {
     throw badarg('an object is {"key": …, "value": …}')
   }
   return objectBytes(object.key, object.value, budget)

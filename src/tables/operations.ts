@@ -31,7 +31,7 @@ import { type CompiledMatchSpec, compileMatchSpec, matchPatternSpec } from '../e
 import type { EtsObject, SelectContinuation, Table } from '../ets/table.js'
 import { termBytes, termKey, type Term } from '../ets/term.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
-import { EtsObjectSchema, Json, Lookup } from './schemas.js'
+import { EtsObjectSchema, Json, Lookup, withFastPath } from './schemas.js'
 
 /** Most keys or objects named by one list argument. */
 export const MAX_LIST = 10_000
@@ -154,7 +154,7 @@ const always = (): true => true
 // ── argument schemas ─────────────────────────────────────────────────────
 
 const ObjectList = z.array(EtsObjectSchema).max(MAX_LIST)
-const Objects = z.strictObject({
+const Objects = withFastPath(z.strictObject({
   objects: ObjectList.optional().describe('Objects inserted in one turn, in list order'),
   key: Json.optional().describe('Or one object: its key…'),
   value: Json.optional().describe('…and its value'),
@@ -164,8 +164,35 @@ const Objects = z.strictObject({
   else if (body.objects === undefined && (body.key === undefined || body.value === undefined)) {
     ctx.addIssue({ code: 'custom', message: 'give "objects": [{"key", "value"}…], or one "key" and "value"' })
   }
-}).meta({ id: 'Objects' })
+}).meta({ id: 'Objects' }), isObjectList)
 type ObjectsArgs = z.infer<typeof Objects>
+
+/**
+ * The fast path of Objects (schemas.ts): `{"objects": [{"key", "value"}…]}`,
+ * nothing more, at most MAX_LIST objects, each with both members and no
+ * other. O(objects), no allocation.
+ */
+function isObjectList (body: unknown): boolean {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false
+  let objects: unknown
+  for (const name in body) {
+    if (name !== 'objects') return false
+    objects = (body as { objects: unknown }).objects
+  }
+  if (!Array.isArray(objects) || objects.length > MAX_LIST) return false
+  for (let i = 0; i < objects.length; i++) {
+    const object: unknown = objects[i]
+    if (typeof object !== 'object' || object === null || Array.isArray(object)) return false
+    let members = 0
+    for (const name in object) {
+      if (name !== 'key' && name !== 'value') return false
+      members++
+    }
+    const { key, value } = object as { key?: unknown; value?: unknown }
+    if (members !== 2 || key === undefined || value === undefined) return false
+  }
+  return true
+}
 const KeyBody = z.strictObject({ key: Json })
 const NoBody = z.object({}).strict().nullish().describe('No arguments')
 type NoArgs = z.infer<typeof NoBody>
