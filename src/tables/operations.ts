@@ -164,39 +164,45 @@ const Objects = withFastPath(z.strictObject({
   else if (body.objects === undefined && (body.key === undefined || body.value === undefined)) {
     ctx.addIssue({ code: 'custom', message: 'give "objects": [{"key", "value"}…], or one "key" and "value"' })
   }
-}).meta({ id: 'Objects' }), isObjectList)
+}).meta({ id: 'Objects' }), body => isListBody(body, 'objects', isEtsObject))
 type ObjectsArgs = z.infer<typeof Objects>
 
 /**
- * The fast path of Objects (schemas.ts): `{"objects": [{"key", "value"}…]}`,
- * nothing more, at most MAX_LIST objects, each with both members and no
- * other. O(objects), no allocation.
+ * Whether `body` is `{name: [...]}` and nothing more, with at most MAX_LIST
+ * elements, each passing `element`: the shape of the fast paths of the
+ * schemas below (schemas.ts). O(elements), no allocation.
  */
-function isObjectList (body: unknown): boolean {
+function isListBody (body: unknown, name: string, element: (item: unknown) => boolean): boolean {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false
-  let objects: unknown
-  for (const name in body) {
-    if (name !== 'objects') return false
-    objects = (body as { objects: unknown }).objects
+  let list: unknown
+  for (const member in body) {
+    if (member !== name) return false
+    list = (body as Record<string, unknown>)[member]
   }
-  if (!Array.isArray(objects) || objects.length > MAX_LIST) return false
-  for (let i = 0; i < objects.length; i++) {
-    const object: unknown = objects[i]
-    if (typeof object !== 'object' || object === null || Array.isArray(object)) return false
-    let members = 0
-    for (const name in object) {
-      if (name !== 'key' && name !== 'value') return false
-      members++
-    }
-    const { key, value } = object as { key?: unknown; value?: unknown }
-    if (members !== 2 || key === undefined || value === undefined) return false
-  }
+  if (!Array.isArray(list) || list.length > MAX_LIST) return false
+  for (let i = 0; i < list.length; i++) if (!element(list[i])) return false
   return true
 }
+
+/** An element of Objects' list as EtsObjectSchema takes it unchanged: both members, no other. */
+function isEtsObject (item: unknown): boolean {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return false
+  let members = 0
+  for (const name in item) {
+    if (name !== 'key' && name !== 'value') return false
+    members++
+  }
+  const { key, value } = item as { key?: unknown; value?: unknown }
+  return members === 2 && key !== undefined && value !== undefined
+}
+
+const isJson = (item: unknown): boolean => item !== undefined
+
 const KeyBody = z.strictObject({ key: Json })
 const NoBody = z.object({}).strict().nullish().describe('No arguments')
 type NoArgs = z.infer<typeof NoBody>
-const Keys = z.union([KeyBody, z.strictObject({ keys: z.array(Json).max(MAX_LIST) })]).meta({ id: 'Keys' })
+const Keys = withFastPath(z.union([KeyBody, z.strictObject({ keys: z.array(Json).max(MAX_LIST) })]).meta({ id: 'Keys' }),
+  body => isListBody(body, 'keys', isJson))
 // Integers, as ETS wants; checked by the engine, so that a float is ETS's badarg.
 const CounterStep = z.strictObject({
   incr: z.number(),
