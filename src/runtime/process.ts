@@ -70,25 +70,31 @@ export interface Behaviour<Call = unknown, Cast = unknown, Info = unknown, Reply
 /** The caller of a `call`: answer it once, with a value or an error. */
 export class From {
   settled = false
-  /** Told once, when the caller is answered (the process forgets a deferred caller). */
-  onSettled: (() => void) | undefined
+  /**
+   * The deferred callers of the process that put this one off: it leaves
+   * them when answered. A set, not a closure per deferred call: a durable
+   * table defers every write.
+   */
+  deferredIn: Set<From> | undefined
   constructor (
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: Error) => void
   ) {}
 
   reply (value: unknown): void {
-    if (this.settled) return
-    this.settled = true
-    this.onSettled?.()
-    this.resolve(value)
+    if (this.settle()) this.resolve(value)
   }
 
   fail (error: Error): void {
-    if (this.settled) return
+    if (this.settle()) this.reject(error)
+  }
+
+  /** Whether this is the answer (the first): then it is settled. */
+  private settle (): boolean {
+    if (this.settled) return false
     this.settled = true
-    this.onSettled?.()
-    this.reject(error)
+    this.deferredIn?.delete(this)
+    return true
   }
 }
 
@@ -229,7 +235,7 @@ export class Process {
   private defer (from: From): void {
     if (from.settled) return // answered already, inside handleCall
     this.deferred.add(from)
-    from.onSettled = () => { this.deferred.delete(from) }
+    from.deferredIn = this.deferred
   }
 
   private dispatch (envelope: Envelope): unknown {

@@ -90,7 +90,7 @@ class TableHandler implements Behaviour<HandlerCall, HandlerCast, typeof LOADED,
       if (written.commit !== undefined) this.storage.options.onCommit(this.table, written.commit)
       return answer
     }
-    store.submit(this.table, written.commit, () => from.reply(answer), error => from.fail(error))
+    store.submit(this.table, written.commit, from, answer)
     return NOREPLY
   }
 
