@@ -258,7 +258,8 @@ export class TableStore {
   private generation = 0
   private pending: Pending[] = []
   private flushing: Promise<void> | undefined
-  private scheduled = false
+  /** Set while a batch is about to start (at the end of this poll phase): resolves when it has. */
+  private scheduled: Promise<void> | undefined
   private loaded: Promise<void> = Promise.resolve()
   private current = ''
 
@@ -311,7 +312,7 @@ export class TableStore {
   async idle (): Promise<void> {
     for (;;) {
       if (this.flushing !== undefined) await this.flushing
-      else if (this.scheduled) await Promise.resolve() // the batch starts at the next microtask
+      else if (this.scheduled !== undefined) await this.scheduled
       else return
     }
   }
@@ -355,13 +356,20 @@ export class TableStore {
 
   // ── group commit ─────────────────────────────────────────────────────
 
-  /** The next batch starts when the handler's current run of messages ends (a microtask), unless one is being written. */
+  /**
+   * The next batch starts once this poll phase's requests have been
+   * handled (setImmediate), so that the writes that came in together go to
+   * disk together, unless one is being written (then the next starts when
+   * it ends).
+   */
   private schedule (): void {
-    if (this.scheduled || this.flushing !== undefined) return
-    this.scheduled = true
-    queueMicrotask(() => {
-      this.scheduled = false
-      if (this.flushing === undefined) this.flushing = this.flush()
+    if (this.scheduled !== undefined || this.flushing !== undefined) return
+    this.scheduled = new Promise(resolve => {
+      setImmediate(() => {
+        this.scheduled = undefined
+        if (this.flushing === undefined) this.flushing = this.flush()
+        resolve()
+      })
     })
   }
 

@@ -219,3 +219,18 @@ t.test('handler_and_manager_crashes_write_nothing_and_lose_nothing', async t => 
   t.equal(revision, 2, 'revisions go on')
   t.equal(db.writes, before + 1, 'one write for one write')
 })
+
+t.test('idle_waits_for_a_batch_about_to_start', async t => {
+  const db = new FlakyLevel()
+  const { service } = await start(t, db)
+  await service.create('d', 'set', 'disk')
+  const store = service.storage.of('d')!
+  const write = service.write('d', 'insert', { key: 'k', value: 1 })
+  // The write is queued for the next batch once the handler has run (microtasks away); the batch is not started yet.
+  for (let turns = 0; store.describe().queued === 0 && turns < 1000; turns++) await Promise.resolve()
+  t.equal(store.describe().queued, 1, 'the write waits for its batch')
+  t.equal(store.revision, 0, 'nothing on disk yet')
+  await store.idle()
+  t.equal(store.revision, 1, 'idle came back once the batch about to start was on disk')
+  t.equal((await write).revision, 1)
+})
