@@ -67,7 +67,14 @@ t.test('waits_that_time_out_or_abort_leave_nothing_held', async t => {
     await wait
   }
   t.equal(waiters.size, 0, 'aborted waits left the set')
-  await Promise.all(Array.from({ length: 1000 }, () => waiters.wait(AbortSignal.timeout(1))))
+  // Timers of our own: AbortSignal.timeout's do not hold the event loop, and nothing else here does,
+  // so the test could end (unfinished) before they fire.
+  const timeout = (ms: number): AbortSignal => {
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), ms)
+    return controller.signal
+  }
+  await Promise.all(Array.from({ length: 1000 }, () => waiters.wait(timeout(1))))
   t.equal(waiters.size, 0, 'timed-out waits left the set')
   const stopped = waiters.wait(undefined, stop => stop())
   await stopped
