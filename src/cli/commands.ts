@@ -6,10 +6,11 @@
  */
 import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { ParseArgsConfig } from 'node:util'
 import type { z } from 'zod'
 import type { Lookup, TableInfo } from '../tables/schemas.js'
-import { ApiError, type Client, segment } from './client.js'
+import { ApiError, type Client, ConnectError, segment } from './client.js'
 import { UsageError } from './errors.js'
 import { columns, writeLines } from './output.js'
 import { dump, load, type Streams } from './transfer.js'
@@ -179,7 +180,7 @@ export const COMMANDS: Record<string, Command> = {
 
   watch: {
     args: '<table> [--since REV] [--count N]',
-    summary: 'the table\'s changes as they come, one JSON event a line ({"rev","changes"}): from now on, or after --since; follows a rename, ends at a drop or after --count events (--json changes nothing)',
+    summary: 'the table\'s changes as they come, one JSON event a line ({"rev","changes"}): from now on, or after --since; follows a rename, rides out a server restart, ends at a drop or after --count events (--json changes nothing)',
     arity: [1, 1],
     options: { since: { type: 'string' }, count: { type: 'string' } },
     run: (context, [name], options) => watch(context, name, {
@@ -228,6 +229,24 @@ function count (text: string, flag: string, min: number): number {
 /** How long each long-poll of `watch` waits for a change, seconds (the server's most). */
 const WATCH_WAIT = 60
 
+/** Seconds `watch` waits before it asks again a server that was unavailable: doubled each time up to the last. */
+const WATCH_RETRY = { first: 1, most: 16 }
+
+/** Errors of a socket the server closed while a request was on it (a restart, a kill). */
+const LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
+
+/**
+ * Why a poll failed if a later one may succeed: the server is restarting
+ * or down (unreachable, the connection lost, 503), or undefined for an
+ * answer that stands (404, 410…) or an error of the CLI's own.
+ */
+function unavailable (error: unknown): string | undefined {
+  if (error instanceof ApiError) return error.status === 503 ? `${error.message} (${error.problem.code ?? 503})` : undefined
+  if (error instanceof ConnectError) return error.message
+  const code = (error as { cause?: { code?: string } })?.cause?.code
+  return code !== undefined && LOST_CODES.has(code) ? `the connection was lost (${code})` : undefined
+}
+
 interface ChangesPage { rev: number; events: Array<{ rev: number }>; end?: { type: 'renamed' | 'dropped' | 'overflow'; rev: number; name?: string } }
 
 /**
@@ -235,15 +254,33 @@ interface ChangesPage { rev: number; events: Array<{ rev: number }>; end?: { typ
  * it, one a line. A rename is followed (the stream goes on under the new
  * name from the same revision; the server gives a poll that comes back to
  * the old name what it missed and the end); a drop ends it (exit 0); an
- * overflow resumes from the revision it names.
+ * overflow resumes from the revision it names. Once it has had an answer,
+ * a server that goes away (a restart, a 503) is asked again, after 1, 2,
+ * 4… up to 16 s, from the revision last printed, with a line on stderr
+ * each time: so a watch rides out a restart and misses nothing, or ends
+ * with the server's reason (410 when the history no longer reaches back).
  */
 async function watch (context: Context, name: string, { since, count }: { since: number | undefined; count: number }): Promise<void> {
   let current = name
   let after = since
   let printed = 0
+  let answered = false
+  let retry = WATCH_RETRY.first
   for (;;) {
     const query = `wait=${WATCH_WAIT}&limit=${Math.min(1000, count - printed)}${after === undefined ? '' : `&since=${after}`}`
-    const { answer } = await context.client.json<ChangesPage>('GET', `${table(current)}/changes?${query}`)
+    let answer: ChangesPage
+    try {
+      ({ answer } = await context.client.json<ChangesPage>('GET', `${table(current)}/changes?${query}`))
+    } catch (error) {
+      const reason = answered ? unavailable(error) : undefined
+      if (reason === undefined) throw error
+      writeLines(context.stderr, [`${reason}: asking again in ${retry} s${after === undefined ? '' : ` from revision ${after}`}`])
+      await sleep(retry * 1000)
+      retry = Math.min(retry * 2, WATCH_RETRY.most)
+      continue
+    }
+    answered = true
+    retry = WATCH_RETRY.first
     if (answer.events.length > 0) {
       // A reader slower than the table is waited for: the next poll goes out once it has read these.
       if (!context.stdout.write(answer.events.map(event => JSON.stringify(event) + '\n').join(''))) await once(context.stdout, 'drain')

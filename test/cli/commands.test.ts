@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import t from 'tap'
 import { freePort } from '../cli.js'
-import { listen, tempDir } from '../helpers.js'
+import { build, listen, tempDir } from '../helpers.js'
 import { call } from '../http/client.js'
 
 const BIN = new URL('../../bin/heirloom.js', import.meta.url).pathname
@@ -217,6 +217,37 @@ t.test('watch_prints_each_change_follows_a_rename_and_ends_at_a_drop', async t =
     const run = await heirloom(url, ['watch', 'again', ...bad])
     t.equal(run.code, 2, `watch ${bad.join(' ')} is a usage error`)
   }
+})
+
+t.test('watch_rides_out_a_server_restart_from_the_revision_it_printed', async t => {
+  const dataDir = await tempDir(t)
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const serve = async (): Promise<Awaited<ReturnType<typeof build>>> => {
+    const app = await build(t, { dataDir })
+    await app.listen({ port, host: '127.0.0.1' })
+    return app
+  }
+  const first = await serve()
+  t.equal((await heirloom(url, ['create', 'feed', '--durability', 'disk'])).code, 0)
+  t.equal((await heirloom(url, ['put', 'feed', 'a', '1'])).code, 0)
+  const child = start(['watch', 'feed', '--since', '0'], { HEIRLOOM_URL: url })
+  t.teardown(() => child.kill())
+  const exit = finished(child)
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
+  const notes = createInterface({ input: child.stderr! })[Symbol.asyncIterator]()
+  const next = async (): Promise<unknown> => JSON.parse((await lines.next()).value as string)
+  t.same(await next(), { rev: 1, changes: [{ key: 'a', values: [1] }] })
+  await first.close()
+  t.match((await notes.next()).value, /^cannot connect to .*: asking again in 1 s from revision 1$/, 'told on stderr, and waits')
+  await serve()
+  t.equal((await heirloom(url, ['put', 'feed', 'b', '2'])).code, 0)
+  t.same(await next(), { rev: 2, changes: [{ key: 'b', values: [2] }] }, 'the next change, after the restart: nothing missed, nothing twice')
+  child.kill()
+  t.equal((await exit).code, null, 'a watch runs until stopped')
+
+  const unknown = await heirloom(`http://127.0.0.1:${await freePort()}`, ['watch', 'feed'])
+  t.equal(unknown.code, 3, 'a server never reached is not waited for')
 })
 
 t.test('dump_piped_into_load_copies_100k_objects', async t => {
