@@ -34,8 +34,10 @@ if (!existsSync(CHROMIUM)) {
   })
   t.teardown(() => browser.close())
 
-  const open = async (): Promise<Page> => {
+  /** A new page, closed when `t` ends (unless closed before). */
+  const open = async (t: Test): Promise<Page> => {
     const page = await browser.newPage()
+    t.teardown(async () => { if (!page.isClosed()) await page.close() })
     await page.setViewport({ width: 1280, height: 900 })
     page.setDefaultTimeout(WAIT.timeout)
     await page.evaluateOnNewDocument(() => {
@@ -102,13 +104,12 @@ if (!existsSync(CHROMIUM)) {
   t.test('tables: the root redirects, first paint, create through the form, sort, filter, drop', async t => {
     const { app, url } = await listen(t, { faults: true })
     await seed(app, 'big', 50)
-    const page = await open()
-    t.teardown(() => page.close())
+    const page = await open(t)
     await page.goto(`${url}/`)
     t.equal(new URL(page.url()).pathname, '/dashboard/', 'the root redirects to the dashboard')
     await page.waitForSelector('#tables tr[data-table="big"]')
     // First paint as a user sees it: a browser already running (the first page above paid its start), no HTTP cache.
-    const fresh = await open()
+    const fresh = await open(t)
     await fresh.setCacheEnabled(false)
     await fresh.goto(`${url}/`)
     await fresh.waitForSelector('#tables tr[data-table="big"]')
@@ -147,8 +148,7 @@ if (!existsSync(CHROMIUM)) {
   t.test('a table: 10k objects paged, a live change, a match-spec filter, bulk delete', async t => {
     const { app, url } = await listen(t, { faults: true })
     await seed(app, 'big', 10_000)
-    const page = await open()
-    t.teardown(() => page.close())
+    const page = await open(t)
     await page.goto(`${url}/dashboard/#/tables/big`)
     await page.waitForSelector('#objects tbody tr')
     await waitText(page, '.badge', /live/)
@@ -205,8 +205,7 @@ if (!existsSync(CHROMIUM)) {
   t.test('processes: crash a handler with its button; a new pid, the same object count, the timeline', async t => {
     const { app, url } = await listen(t, { faults: true })
     await seed(app, 'big', 2000)
-    const page = await open()
-    t.teardown(() => page.close())
+    const page = await open(t)
     await page.goto(`${url}/dashboard/#/processes`)
     const handler = 'li[data-process="table_handler:big"]'
     await page.waitForSelector(`${handler} button[aria-label="Crash table_handler:big"]`)
@@ -237,8 +236,7 @@ if (!existsSync(CHROMIUM)) {
       await app.tables.create(`t${i}`, 'set')
       await app.tables.drop(`t${i}`)
     }
-    const page = await open()
-    t.teardown(() => page.close())
+    const page = await open(t)
     await page.goto(`${url}/dashboard/#/processes`)
     await waitText(page, '.badge', /live/) // since=0 is older than what is kept: 410, then from the oldest kept
     await page.waitForSelector('#timeline li[data-type="table_dropped"]')
@@ -252,8 +250,7 @@ if (!existsSync(CHROMIUM)) {
     const dataDir = await tempDir(t)
     const { app, url } = await listen(t, { dataDir })
     await app.tables.create('kept', 'set')
-    const page = await open()
-    t.teardown(() => page.close())
+    const page = await open(t)
     await page.goto(`${url}/dashboard/#/tables`)
     await page.waitForSelector('#tables tr[data-table="kept"]')
     await app.close()
@@ -266,8 +263,7 @@ if (!existsSync(CHROMIUM)) {
   t.test('a table: new keys that belong in the page shown are drawn, others counted', async t => {
     const { app, url } = await listen(t)
     await app.tables.create('empty', 'set')
-    const page = await open()
-    t.teardown(() => page.close())
+    const page = await open(t)
     await page.goto(`${url}/dashboard/#/tables/empty`)
     await waitText(page, '#objects', /No objects/)
     await waitText(page, '.badge', /live/)
@@ -297,8 +293,7 @@ if (!existsSync(CHROMIUM)) {
     const { app, url } = await listen(t)
     await app.tables.create('before', 'set')
     await app.tables.create('doomed', 'set')
-    const page = await open()
-    t.teardown(() => page.close())
+    const page = await open(t)
     await page.goto(`${url}/dashboard/#/tables/before`)
     await waitText(page, '.badge', /live/)
     await app.tables.rename('before', 'after')
@@ -321,8 +316,7 @@ if (!existsSync(CHROMIUM)) {
   t.test('a page that is the whole table draws new keys up to its page size, then counts them', async t => {
     const { app, url } = await listen(t)
     await app.tables.create('bulk', 'set')
-    const page = await open()
-    t.teardown(() => page.close())
+    const page = await open(t)
     // 100 a page (the default): a size chosen in the page would race its reload with the writes.
     await page.goto(`${url}/dashboard/#/tables/bulk`)
     await waitText(page, '#objects', /No objects/)
@@ -357,8 +351,7 @@ if (!existsSync(CHROMIUM)) {
     const { app, url } = await listen(t)
     await app.tables.create('away', 'set')
     await app.tables.write('away', 'insert', { key: 'a', value: 1 })
-    const page = await open()
-    t.teardown(() => page.close())
+    const page = await open(t)
     // Every fetch the page makes, and whether the end was shown when it was made.
     await page.evaluateOnNewDocument(() => {
       const calls: Array<{ method: string; url: string; ended: boolean }> = []
@@ -393,8 +386,7 @@ if (!existsSync(CHROMIUM)) {
     const { app, url } = await listen(t, { dataDir })
     await app.tables.create('memo', 'set')
     for (const key of ['gone1', 'gone2', 'gone3']) await app.tables.write('memo', 'insert', { key, value: 'before' })
-    const page = await open()
-    t.teardown(() => page.close())
+    const page = await open(t)
     await page.goto(`${url}/dashboard/#/tables/memo`)
     await page.waitForFunction(() => document.querySelectorAll('#objects tbody th').length === 3)
     await waitText(page, '.badge', /live/)
@@ -415,8 +407,7 @@ if (!existsSync(CHROMIUM)) {
     const dataDir = await tempDir(t)
     const { app, url } = await listen(t, { dataDir })
     await app.tables.create('idle', 'set')
-    const page = await open()
-    t.teardown(() => page.close())
+    const page = await open(t)
     let infoFails = false
     await failRequests(page, (method, path) => infoFails && method === 'GET' && path === '/v1/tables/idle')
     await page.goto(`${url}/dashboard/#/tables/idle`)
@@ -440,8 +431,7 @@ if (!existsSync(CHROMIUM)) {
     const { app, url } = await listen(t, { dataDir })
     await app.tables.create('memo', 'set')
     for (const key of ['gone1', 'gone2']) await app.tables.write('memo', 'insert', { key, value: 'before' })
-    const page = await open()
-    t.teardown(() => page.close())
+    const page = await open(t)
     let failNext = false
     await failRequests(page, (method, path) => {
       if (!failNext || method !== 'GET' || path !== '/v1/tables/memo') return false
@@ -472,8 +462,7 @@ if (!existsSync(CHROMIUM)) {
     const { app, url } = await listen(t)
     await app.tables.create('again', 'set')
     for (const key of ['gone1', 'gone2', 'gone3']) await app.tables.write('again', 'insert', { key, value: 'old table' })
-    const page = await open()
-    t.teardown(() => page.close())
+    const page = await open(t)
     await page.goto(`${url}/dashboard/#/tables/again`)
     await page.waitForFunction(() => document.querySelectorAll('#objects tbody th').length === 3)
     await waitText(page, '.badge', /live/)
@@ -505,8 +494,7 @@ if (!existsSync(CHROMIUM)) {
 
   t.test('with a token, nothing loads until it is given', async t => {
     const { url } = await listen(t, { token: 'sesame' })
-    const page = await open()
-    t.teardown(() => page.close())
+    const page = await open(t)
     const answers: Array<{ url: string; status: number }> = []
     page.on('response', response => { if (new URL(response.url()).pathname.startsWith('/v1/')) answers.push({ url: response.url(), status: response.status() }) })
     await page.goto(`${url}/`)
