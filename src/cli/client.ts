@@ -27,6 +27,18 @@ export type Body = { json: unknown } | { stream: Readable; type: string }
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 
+/** Codes of a socket the server closed while a request was on it (a restart, a kill). */
+const LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
+
+/** The system or undici code of a failed fetch, if it has one. */
+const causeCode = (error: unknown): string | undefined => (error as { cause?: { code?: string } } | undefined)?.cause?.code
+
+/** The code of a fetch that failed because the server closed the connection under it, else undefined. */
+export function connectionLost (error: unknown): string | undefined {
+  const code = causeCode(error)
+  return code !== undefined && LOST_CODES.has(code) ? code : undefined
+}
+
 export class Client {
   private constructor (readonly url: string, private readonly token: string) {}
 
@@ -74,8 +86,7 @@ export class Client {
   }
 
   private unreachable (error: unknown): unknown {
-    const cause = (error as { cause?: { code?: string } }).cause
-    const code = cause?.code ?? ''
+    const code = causeCode(error) ?? ''
     return CONNECT_CODES.has(code) ? new ConnectError(`cannot connect to ${this.url} (${code})`, { cause: error }) : error
   }
 }

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { ParseArgsConfig } from 'node:util'
 import type { z } from 'zod'
 import type { Lookup, TableInfo } from '../tables/schemas.js'
-import { ApiError, type Client, ConnectError, segment } from './client.js'
+import { ApiError, type Client, ConnectError, connectionLost, segment } from './client.js'
 import { UsageError } from './errors.js'
 import { columns, writeLines } from './output.js'
 import { dump, load, type Streams } from './transfer.js'
@@ -232,9 +232,6 @@ const WATCH_WAIT = 60
 /** Seconds `watch` waits before it asks again a server that was unavailable: doubled each time up to the last. */
 const WATCH_RETRY = { first: 1, most: 16 }
 
-/** Errors of a socket the server closed while a request was on it (a restart, a kill). */
-const LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
-
 /**
  * Why a poll failed if a later one may succeed: the server is restarting
  * or down (unreachable, the connection lost, 503), or undefined for an
@@ -243,8 +240,8 @@ const LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CL
 function unavailable (error: unknown): string | undefined {
   if (error instanceof ApiError) return error.status === 503 ? `${error.message} (${error.problem.code ?? 503})` : undefined
   if (error instanceof ConnectError) return error.message
-  const code = (error as { cause?: { code?: string } })?.cause?.code
-  return code !== undefined && LOST_CODES.has(code) ? `the connection was lost (${code})` : undefined
+  const lost = connectionLost(error)
+  return lost === undefined ? undefined : `the connection was lost (${lost})`
 }
 
 interface ChangesPage { rev: number; events: Array<{ rev: number }>; end?: { type: 'renamed' | 'dropped' | 'overflow'; rev: number; name?: string } }
