@@ -10,6 +10,7 @@ import type { Test } from 'tap'
 import { withDefaults } from '../src/config.js'
 import type { Table } from '../src/ets/table.js'
 import type { Term } from '../src/ets/term.js'
+import type { Next, StreamReader } from '../src/tables/changes.js'
 import { type App, buildServer, type ServerOptions } from '../src/server.js'
 import { type ServiceOptions, TableService } from '../src/tables/service.js'
 
@@ -57,4 +58,13 @@ export function engineTable (service: TableService, table: string): Table {
   const entry = service.node.tables.get(table)
   if (!entry) throw new Error(`no table ${table} in the registry`)
   return entry.table
+}
+
+/** Everything a change-stream reader has now: the id (revision) of each event, then its end if any. */
+export function drain (reader: StreamReader): Array<number | object> {
+  const out: Array<number | object> = []
+  for (let next: Next = reader.next(); next !== undefined; next = reader.next()) {
+    out.push('event' in next ? next.event.id : next.end)
+  }
+  return out
 }

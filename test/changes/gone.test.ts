@@ -9,19 +9,10 @@
 import t from 'tap'
 import { EventSource } from 'eventsource'
 import { HeirloomError } from '../../src/errors.js'
-import { ChangeHub, ENDS_KEPT, GONE_KEPT, type Next, type StreamReader } from '../../src/tables/changes.js'
+import { ChangeHub, ENDS_KEPT, GONE_KEPT, type StreamReader } from '../../src/tables/changes.js'
 import type { TableService } from '../../src/tables/service.js'
 import { call } from '../http/client.js'
-import { listen, startService, tempDir } from '../helpers.js'
-
-/** Everything a reader has now: `rev` of each event, then its end if any. */
-function drain (reader: StreamReader): Array<number | object> {
-  const out: Array<number | object> = []
-  for (let next: Next = reader.next(); next !== undefined; next = reader.next()) {
-    out.push('event' in next ? next.event.id : next.end)
-  }
-  return out
-}
+import { drain, listen, startService, tempDir } from '../helpers.js'
 
 /** The error `watch` throws, as `code: detail`. */
 function refusal (service: TableService, table: string, since: number | undefined): string {

@@ -13,16 +13,7 @@ import type { Step } from '../../src/tables/manager.js'
 import { MANAGER } from '../../src/tables/names.js'
 import type { TableService } from '../../src/tables/service.js'
 import type { Durability } from '../../src/tables/storage.js'
-import { startService } from '../helpers.js'
-
-/** Everything a reader has now: `rev` of each event, then its end if any. */
-function drain (reader: StreamReader): Array<number | object> {
-  const out: Array<number | object> = []
-  for (let next: Next = reader.next(); next !== undefined; next = reader.next()) {
-    out.push('event' in next ? next.event.id : next.end)
-  }
-  return out
-}
+import { drain, startService } from '../helpers.js'
 
 /** The table events (created, dropped, renamed) a lifecycle reader has now, as `type table [name]`. */
 function tableEvents (reader: StreamReader): string[] {
