@@ -30,10 +30,10 @@ export async function build (t: Test, options: TestOptions = {}): Promise<App> {
   return app
 }
 
-/** A real server listening on 127.0.0.1 (an ephemeral port); its base URL. Closed after the test. */
-export async function listen (t: Test, options: TestOptions = {}): Promise<{ app: App; url: string }> {
+/** A real server listening on 127.0.0.1 (on `port`, or an ephemeral one); its base URL. Closed after the test. */
+export async function listen (t: Test, options: TestOptions = {}, port = 0): Promise<{ app: App; url: string }> {
   const app = await build(t, options)
-  await app.listen({ port: 0, host: '127.0.0.1' })
+  await app.listen({ port, host: '127.0.0.1' })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('no port')
   return { app, url: `http://127.0.0.1:${address.port}` }

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import t from 'tap'
 import { freePort } from '../cli.js'
-import { build, listen, tempDir } from '../helpers.js'
+import { listen, tempDir } from '../helpers.js'
 import { call } from '../http/client.js'
 
 const BIN = new URL('../../bin/heirloom.js', import.meta.url).pathname
@@ -222,13 +222,7 @@ t.test('watch_prints_each_change_follows_a_rename_and_ends_at_a_drop', async t =
 t.test('watch_rides_out_a_server_restart_from_the_revision_it_printed', async t => {
   const dataDir = await tempDir(t)
   const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
-  const serve = async (): Promise<Awaited<ReturnType<typeof build>>> => {
-    const app = await build(t, { dataDir })
-    await app.listen({ port, host: '127.0.0.1' })
-    return app
-  }
-  const first = await serve()
+  const { app: first, url } = await listen(t, { dataDir }, port)
   t.equal((await heirloom(url, ['create', 'feed', '--durability', 'disk'])).code, 0)
   t.equal((await heirloom(url, ['put', 'feed', 'a', '1'])).code, 0)
   const child = start(['watch', 'feed', '--since', '0'], { HEIRLOOM_URL: url })
@@ -241,7 +235,7 @@ t.test('watch_rides_out_a_server_restart_from_the_revision_it_printed', async t 
   await first.close()
   // Refused, reset (a keep-alive socket the closing server cut) or 503 (shutting down), as the timing falls: said and waited out.
   t.match((await notes.next()).value, /^(cannot connect to .*|the connection was lost \(\w+\)|.* \(\w+\)): asking again in 1 s from revision 1$/, 'told on stderr, and waits')
-  await serve()
+  await listen(t, { dataDir }, port) // the same port and data dir: a restart
   t.equal((await heirloom(url, ['put', 'feed', 'b', '2'])).code, 0)
   t.same(await next(), { rev: 2, changes: [{ key: 'b', values: [2] }] }, 'the next change, after the restart: nothing missed, nothing twice')
   child.kill()
