@@ -3,7 +3,7 @@
  * writers, and how long a committed write takes to reach them.
  *
  *   npx tsx bench/changes.ts [--duration S] [--subscribers N] [--connections N] [--rounds N]
- *                            [--warmup S] [--keys N] [--inline] [--profile DIR] [--tsx]
+ *                            [--warmup S] [--keys N] [--inline] [--pin] [--profile DIR] [--tsx]
  *
  * Each round has two phases, each on a fresh Heirloom server (bench/serve.ts,
  * compiled by tsc as bench/load.ts does, in a child process): `alone`, the
@@ -11,13 +11,15 @@
  * --subscribers SSE streams open on the same table
  * (`GET /v1/tables/bench/changes`, `Accept: text/event-stream`); every other
  * round runs them in reverse order. The writers are --connections loops in
- * this process, each one PUT at a time over a node:http keep-alive agent,
+ * this process, each one PUT at a time on a keep-alive socket of its own (WriterConnection),
  * to keys cycling over --keys, each with a value of its own (so that every
  * write commits a revision).
  *
  * Delivery latency: a writer notes when its 2xx came, under the revision
  * its `heirloom-revision` header names; a subscriber notes when the frame
- * with that `id:` came (when the chunk completing it was read). Both clocks
+ * with that `id:` came (when the chunk completing it was read). The first
+ * subscriber parses every frame and counts those out of revision order;
+ * the others read only each chunk's last `id:` (Subscriber.skim). Both clocks
  * are process.hrtime (CLOCK_MONOTONIC: one clock for every process of the
  * machine), so the subscribers may live in another process: by default a
  * second child (this file, `--role subscribers`), so that parsing 100
@@ -32,9 +34,10 @@
  * busy machine. Everything listens on 127.0.0.1, every phase is bounded by
  * --duration, and a watchdog ends the benchmark if anything hangs.
  */
-import { type ChildProcess, fork } from 'node:child_process'
+import { type ChildProcess, execFileSync, fork } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
-import { Agent, get, request } from 'node:http'
+import { get } from 'node:http'
+import { connect, type Socket } from 'node:net'
 import { availableParallelism, loadavg } from 'node:os'
 import { join, resolve as resolvePath } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -48,17 +51,27 @@ import { median as medianOf } from './stats.js'
 import { BENCH_TABLE, benchKey } from './workload.js'
 
 const USAGE = `usage: npx tsx bench/changes.ts [--duration S] [--subscribers N] [--connections N] [--rounds N]
-                                 [--warmup S] [--keys N] [--inline] [--profile DIR] [--tsx]
+                                 [--warmup S] [--keys N] [--inline] [--pin] [--profile DIR] [--tsx]
   --duration     seconds of writes measured per phase (default 10)
   --warmup       seconds of writes before each measurement (default 1)
   --subscribers  SSE subscribers of the watched phase (default 100)
-  --connections  concurrent writer connections (default 50)
+  --connections  concurrent writer connections (default 100: see WRITERS)
   --rounds       rounds of both phases; figures are medians (default 1)
   --keys         keys the writes cycle through (pre-filled; default 1000)
   --inline       run the subscribers in this process, not in a child of their own
+  --pin          run the server on the first core and this bench (writers, subscribers) on the others
+                 (taskset), so that the load generators do not take the server's CPU
   --profile      write CPU profiles of the servers to DIR/<phase>-<round>.cpuprofile
                  (summarise with: npx tsx bench/profile.ts DIR/watched-1.cpuprofile)
   --tsx          run the servers under tsx, skipping the compile`
+
+/**
+ * Writer connections by default. The issue asks for writers at the highest
+ * rate the server sustains: with 50, the server idled 7 % of the watched
+ * phase (the subscribers' bursts, every wake, hold up the writers that
+ * share their core), with 100 it is busy (97 %) in both phases.
+ */
+const WRITERS = 100
 
 /** What the change-streams issue asks. */
 const GOAL = { ratio: 0.8, p99: 50 }
@@ -77,6 +90,7 @@ interface Settings {
   rounds: number
   keys: number
   inline: boolean
+  pin: boolean
   profile: string | undefined
   tsx: boolean
 }
@@ -90,10 +104,11 @@ function parseSettings (): Settings {
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '1' },
       subscribers: { type: 'string', default: '100' },
-      connections: { type: 'string', default: '50' },
+      connections: { type: 'string', default: String(WRITERS) },
       rounds: { type: 'string', default: '1' },
       keys: { type: 'string', default: '1000' },
       inline: { type: 'boolean', default: false },
+      pin: { type: 'boolean', default: false },
       profile: { type: 'string' },
       tsx: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
@@ -105,6 +120,7 @@ function parseSettings (): Settings {
   return {
     ...numbers,
     inline: values.inline === true,
+    pin: values.pin === true,
     profile: values.profile === undefined ? undefined : resolvePath(values.profile),
     tsx: values.tsx === true,
   }
@@ -192,6 +208,37 @@ const CHAR_0 = 0x30
 const CHAR_C = 0x63
 const CHAR_P = 0x70
 
+/** The end of an SSE frame, and the start of an `id:` line after the stream's first. */
+const FRAME_END = '\n\n'
+const ID_LINE = '\nid: '
+
+/**
+ * A growing array of times in pages: growing copies nothing, since 100
+ * subscribers copying their arrays at about the same revision stalled
+ * this process for tens of ms (and so delayed the frames it was reading).
+ */
+class Times {
+  private static readonly BITS = 14
+  private readonly pages: Float64Array[] = []
+
+  at (i: number): number {
+    return this.pages[i >> Times.BITS]?.[i & ((1 << Times.BITS) - 1)] ?? 0
+  }
+
+  /** Sets [from, to) to `time`. */
+  fill (time: number, from: number, to: number): void {
+    const size = 1 << Times.BITS
+    while (from < to) {
+      const page = from >> Times.BITS
+      const start = from & (size - 1)
+      const end = Math.min(size, start + to - from)
+      this.pages[page] ??= new Float64Array(size)
+      this.pages[page].fill(time, start, end)
+      from += end - start
+    }
+  }
+}
+
 class Subscriber {
   /** The revision the stream started after (its first progress frame). */
   base = -1
@@ -199,22 +246,29 @@ class Subscriber {
   last = -1
   gaps = 0
   ended: string | undefined
-  /** times[rev - base - 1]: when the frame of `rev` was read; 0 if it was not. */
-  times = new Float64Array(1 << 14)
+  /** When the frame of each revision after `base` was read (0: it was not); see `receivedAt`. */
+  private readonly times = new Times()
   private readonly request
   /** The start of a line that the last chunk cut, if any. */
   private carry: Buffer | undefined
   private id = -1
   private type = ''
 
-  constructor (url: URL, onReady: (subscriber: Subscriber) => void) {
+  /**
+   * `checked`: it parses every frame (`read`), counting gaps; otherwise,
+   * once streaming, it skims each chunk for its last id (`skim`).
+   */
+  constructor (url: URL, onReady: (subscriber: Subscriber) => void, private readonly checked: boolean) {
     this.request = get(new URL(`/v1/tables/${BENCH_TABLE}/changes`, url), { agent: false, headers: { accept: 'text/event-stream' } }, res => {
       if (res.statusCode !== 200) {
         this.end(`status ${res.statusCode}`)
         res.resume()
         return
       }
-      res.on('data', (chunk: Buffer) => this.read(chunk, now(), onReady))
+      res.on('data', (chunk: Buffer) => {
+        if (this.checked || this.base === -1) this.read(chunk, now(), onReady)
+        else this.skim(chunk, now())
+      })
       res.on('end', () => this.end('closed'))
       res.on('error', error => this.end(error.message))
     })
@@ -248,6 +302,41 @@ class Subscriber {
     this.carry = start === bytes.length ? undefined : bytes.subarray(start)
   }
 
+  /**
+   * What a subscriber that is not `checked` does with a chunk: the frames
+   * of a stream come in revision order, so every revision up to the last
+   * `id:` of the chunk's complete frames was received when the chunk was.
+   * Two searches from its end a chunk, whatever it holds: 99 streams of
+   * hundreds of frames a chunk would otherwise cost this process (on the
+   * same 2 cores as the server) more than the server spends writing them.
+   * An end frame (no `id:`, `event: overflow` …) ends the subscriber.
+   */
+  private skim (chunk: Buffer, time: number): void {
+    const bytes = this.carry === undefined ? chunk : Buffer.concat([this.carry, chunk])
+    const end = bytes.lastIndexOf(FRAME_END)
+    if (end === -1) {
+      this.carry = bytes
+      return
+    }
+    this.carry = end + 2 === bytes.length ? undefined : bytes.subarray(end + 2)
+    const frame = bytes.lastIndexOf(FRAME_END, end - 1) + 2 // 1 (from -1) when the chunk's first frame is its last
+    const start = frame === 1 ? 0 : frame
+    if (bytes[start] === CHAR_E) { // `event: type` with no id: the stream's end
+      const nl = bytes.indexOf(NEWLINE, start)
+      this.end(bytes.toString('latin1', start + 7, nl))
+    }
+    // Every byte before `bytes` began a frame: an id line at 0 has no newline before it.
+    const line = bytes.lastIndexOf(ID_LINE, end)
+    const at = line !== -1 ? line + 1 : bytes[0] === CHAR_I ? 0 : -1
+    if (at === -1) return
+    let id = 0
+    for (let i = at + 4; bytes[i] !== NEWLINE; i++) id = id * 10 + bytes[i] - CHAR_0
+    if (id <= this.last) return
+    const to = id - this.base
+    this.times.fill(time, this.last - this.base, to)
+    this.last = id
+  }
+
   private frame (time: number, onReady: (subscriber: Subscriber) => void): void {
     if (this.type === 'change') {
       if (this.base === -1) {
@@ -257,12 +346,7 @@ class Subscriber {
       if (this.id !== this.last + 1 && this.last !== -1) this.gaps++
       const at = this.id - this.base - 1
       if (at >= 0) {
-        while (at >= this.times.length) {
-          const grown = new Float64Array(this.times.length * 2)
-          grown.set(this.times)
-          this.times = grown
-        }
-        this.times[at] = time
+        this.times.fill(time, at, at + 1)
       }
       this.last = this.id
     } else if (this.type === 'progress') {
@@ -276,7 +360,7 @@ class Subscriber {
   /** When the frame of `rev` was read, or 0. */
   receivedAt (rev: number): number {
     const at = rev - this.base - 1
-    return at >= 0 && at < this.times.length ? this.times[at] : 0
+    return at >= 0 ? this.times.at(at) : 0
   }
 
   private end (why: string): void {
@@ -312,7 +396,7 @@ class SubscriberPool implements Subscribers {
       fail = reject
       if (count === 0) resolve()
       const onReady = (): void => { if (--pending === 0) resolve() }
-      for (let i = 0; i < count; i++) this.subscribers.push(new Subscriber(new URL(url), onReady))
+      for (let i = 0; i < count; i++) this.subscribers.push(new Subscriber(new URL(url), onReady, i === 0))
     })
     // A subscriber refused or cut before streaming would leave `ready` pending.
     const check = setInterval(() => {
@@ -463,12 +547,90 @@ interface Writes {
 }
 
 /**
+ * One writer connection: a keep-alive TCP socket that sends one PUT at a
+ * time, written and read by hand rather than through node:http. The
+ * writers share two cores with the server and the subscribers: node:http's
+ * client spent about 36 µs of CPU a request here (it was the busiest
+ * process of the `alone` phase, so the phase timed the load generator as
+ * much as the server); this one reads only what the bench needs (the
+ * status, `heirloom-revision`, `content-length`) from each answer's bytes.
+ */
+class WriterConnection {
+  private readonly socket: Socket
+  private buffered: Buffer | undefined
+  private waiting: ((answer: Answer | Error) => void) | undefined
+  private failure: Error | undefined
+
+  constructor (host: string, port: number) {
+    this.socket = connect({ host, port, noDelay: true })
+    this.socket.on('data', chunk => this.read(chunk))
+    this.socket.on('error', error => this.fail(error))
+    this.socket.on('close', () => this.fail(new Error('the server closed the connection')))
+    this.socket.setTimeout(WRITE_TIMEOUT, () => this.socket.destroy(new Error('timeout')))
+  }
+
+  /** Sends a request and resolves with its answer (or the connection's failure, after which it is unusable). */
+  send (request: string): Promise<Answer | Error> {
+    if (this.failure !== undefined) return Promise.resolve(this.failure)
+    return new Promise(resolve => {
+      this.waiting = resolve
+      this.socket.write(request, 'latin1')
+    })
+  }
+
+  private read (chunk: Buffer): void {
+    const bytes = this.buffered === undefined ? chunk : Buffer.concat([this.buffered, chunk])
+    const headEnd = bytes.indexOf('\r\n\r\n')
+    if (headEnd === -1) {
+      this.buffered = bytes
+      return
+    }
+    const head = bytes.toString('latin1', 0, headEnd).toLowerCase()
+    const length = headerNumber(head, 'content-length') ?? 0
+    if (head.includes('\r\ntransfer-encoding:')) return this.fail(new Error('a chunked answer: the bench writer reads content-length bodies only'))
+    const end = headEnd + 4 + length
+    if (bytes.length < end) {
+      this.buffered = bytes
+      return
+    }
+    if (bytes.length > end) return this.fail(new Error('bytes after the answer: one request at a time was sent'))
+    this.buffered = undefined
+    const waiting = this.waiting
+    this.waiting = undefined
+    waiting?.({ status: Number(head.slice(9, 12)), revision: headerNumber(head, 'heirloom-revision') })
+  }
+
+  private fail (error: Error): void {
+    this.failure ??= error
+    const waiting = this.waiting
+    this.waiting = undefined
+    waiting?.(this.failure)
+  }
+
+  close (): void {
+    this.socket.destroy()
+  }
+}
+
+interface Answer { status: number; revision: number | undefined }
+
+/** A header's value as a number, from a lower-cased head; undefined when absent. */
+function headerNumber (head: string, name: string): number | undefined {
+  const at = head.indexOf(`\r\n${name}:`)
+  if (at === -1) return undefined
+  const from = at + name.length + 3
+  const to = head.indexOf('\r\n', from)
+  return Number(head.slice(from, to === -1 ? head.length : to))
+}
+
+/**
  * --connections writers, each one PUT at a time, for warmup + duration
  * seconds; `onMeasure` is called when the warm-up ends.
  */
 async function write (server: Server, settings: Settings, onMeasure: () => void): Promise<Writes> {
   const url = new URL(server.url)
-  const agent = new Agent({ keepAlive: true, maxSockets: settings.connections })
+  const host = url.hostname
+  const port = Number(url.port)
   const meter = new LoadMeter()
   const ackedAt = new Map<number, number>()
   const latencies: number[] = []
@@ -485,43 +647,40 @@ async function write (server: Server, settings: Settings, onMeasure: () => void)
     onMeasure()
   }, settings.warmup * 1000)
 
-  const put = (): Promise<void> => new Promise(resolve => {
+  const put = async (connection: WriterConnection): Promise<boolean> => {
     const n = seq++
     const body = `{"value":{"n":${n}}}`
     const sent = now()
-    const req = request({
-      agent,
-      host: url.hostname,
-      port: url.port,
-      method: 'PUT',
-      path: `/v1/tables/${BENCH_TABLE}/objects/${benchKey(n % settings.keys)}`,
-      headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
-      timeout: WRITE_TIMEOUT,
-    }, res => {
-      const time = now()
-      const status = res.statusCode ?? 0
-      if (status >= 200 && status < 300) {
-        const rev = Number(res.headers['heirloom-revision'])
-        if (Number.isInteger(rev)) ackedAt.set(rev, time)
-        if (time >= from && time <= to) latencies.push(time - sent)
-      } else statuses.set(status, (statuses.get(status) ?? 0) + 1)
-      res.resume()
-      res.once('end', resolve)
-      res.once('error', () => { errors++; resolve() })
-    })
-    req.once('timeout', () => req.destroy(new Error('timeout')))
-    req.once('error', () => { errors++; resolve() })
-    req.end(body)
-  })
+    const answer = await connection.send(`PUT /v1/tables/${BENCH_TABLE}/objects/${benchKey(n % settings.keys)} HTTP/1.1\r\n` +
+      `host: ${host}:${port}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`)
+    if (answer instanceof Error) {
+      errors++
+      return false
+    }
+    const time = now()
+    const { status, revision } = answer
+    if (status >= 200 && status < 300) {
+      if (revision !== undefined && Number.isInteger(revision)) ackedAt.set(revision, time)
+      if (time >= from && time <= to) latencies.push(time - sent)
+    } else statuses.set(status, (statuses.get(status) ?? 0) + 1)
+    return true
+  }
+  // A connection that failed is replaced, as a keep-alive agent would.
   const writer = async (): Promise<void> => {
-    while (now() < to) await put()
+    let connection = new WriterConnection(host, port)
+    while (now() < to) {
+      if (!await put(connection)) {
+        connection.close()
+        connection = new WriterConnection(host, port)
+      }
+    }
+    connection.close()
   }
   await Promise.all(Array.from({ length: settings.connections }, writer))
   clearTimeout(warmup)
   const load = meter.stop()
   const after = await usage(server)
   const first = before === undefined ? after : await before
-  agent.destroy()
 
   let base = Infinity
   let last = 0
@@ -564,6 +723,7 @@ interface Phase {
 async function phase (name: PhaseName, round: number, serve: ServeCommand, settings: Settings, grace: number): Promise<Phase> {
   const profile = settings.profile === undefined ? undefined : join(settings.profile, `${name}-${round}.cpuprofile`)
   const server = await startServer(serve, 'heirloom', { keys: settings.keys, profile })
+  if (settings.pin) pin(server.child.pid!, SERVER_CORES)
   let subscribers: Subscribers | undefined
   try {
     if (name === 'watched') {
@@ -627,12 +787,13 @@ function report (phases: Phase[], settings: Settings, load: { before: number; af
   const rounds = settings.rounds === 1 ? '' : `, medians of ${settings.rounds} rounds (max: largest)`
   const statuses = phases.flatMap(p => [...p.writes.statuses].map(([code, count]) => `${p.name}-${p.round}: ${code}×${count}`))
   return [
-    `${settings.connections} writer connections (node:http keep-alive, one PUT at a time each, ${settings.keys} keys), ` +
+    `${settings.connections} writer connections (keep-alive sockets, one PUT at a time each, ${settings.keys} keys), ` +
       `${settings.duration} s per phase after ${settings.warmup} s warm-up${rounds}; a fresh server per phase ` +
       `(${settings.tsx ? 'under tsx' : 'compiled by tsc'}); subscribers ${settings.inline ? 'in the bench process' : 'in a child process'}; ` +
-      `node ${process.version}, ${availableParallelism()} cores`,
+      (settings.pin ? `server pinned to core ${SERVER_CORES}, the bench to ${BENCH_CORES}; ` : '') +
+      `node ${process.version}, ${CORES} cores`,
     `load average (1 min) ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after` +
-      (Math.max(load.before, load.after) > availableParallelism() / 2 ? ': other work was running, compare ratios only' : ''),
+      (Math.max(load.before, load.after) > CORES / 2 ? ': other work was running, compare ratios only' : ''),
     '',
     ...table(
       ['phase', 'writes/s', 'write p50 ms', 'write p99 ms', 'server µs/write', 'server CPU %', 'writers CPU %', 'writers lag p99/max ms',
@@ -662,10 +823,26 @@ function report (phases: Phase[], settings: Settings, load: { before: number; af
   ].join('\n')
 }
 
+// --- Cores -----------------------------------------------------------------------
+
+/** With --pin: the server's core, and the bench's (writers and subscribers). */
+/** The cores there are (read before this process is pinned, which narrows what it sees). */
+const CORES = availableParallelism()
+const SERVER_CORES = '0'
+const BENCH_CORES = `1-${Math.max(1, CORES - 1)}`
+
+/** Moves a process, every thread of it, to `cores` (a taskset list). */
+function pin (pid: number, cores: string): void {
+  if (CORES < 2) throw new Error('--pin needs at least 2 cores')
+  execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', cores, String(pid)], { stdio: 'ignore' })
+}
+
 // --- Main ------------------------------------------------------------------------
 
 async function main (): Promise<void> {
   const settings = parseSettings()
+  // Children forked from here (the subscribers') inherit the bench's cores; the servers are moved.
+  if (settings.pin) pin(process.pid, BENCH_CORES)
   if (settings.profile !== undefined) mkdirSync(settings.profile, { recursive: true })
   const grace = settings.profile === undefined ? 5000 : 60_000
   const compileTime = settings.tsx ? 0 : 300_000
