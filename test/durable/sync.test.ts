@@ -89,3 +89,29 @@ t.test('a_create_rename_and_drop_ask_the_disk_to_sync_their_catalog_batch', asyn
     t.equal(batch.sync, true, `${name}: its catalog batch asks LevelDB to fsync its log`)
   }
 })
+
+t.test('writes_queued_behind_a_batch_go_to_disk_with_those_that_its_answers_bring_in', async t => {
+  const db = new FaultyLevel()
+  const service = await start(t, db)
+  await service.create('d', 'set', 'disk')
+  const store = service.storage.of('d')!
+  const before = store.batches
+  let release!: () => void
+  db.gate = new Promise(resolve => { release = resolve })
+  const taken = db.nextBatch(holdsObjects)
+  // A's answer brings C in, as a client that writes again once answered does.
+  let third: Promise<unknown> | undefined
+  const first = service.write('d', 'insert', { key: 'a', value: 1 }).then(() => {
+    third = service.write('d', 'insert', { key: 'c', value: 3 })
+  })
+  await taken
+  const second = service.write('d', 'insert', { key: 'b', value: 2 })
+  for (let turns = 0; store.describe().queued === 0 && turns < 1000; turns++) await Promise.resolve()
+  t.equal(store.describe().queued, 1, 'B waits behind the batch of A')
+  db.gate = undefined
+  release()
+  await Promise.all([first, second])
+  await third
+  t.equal(store.batches - before, 2, 'two batches: A, then B and C together')
+  t.equal(store.revision, 3)
+})
