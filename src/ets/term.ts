@@ -217,6 +217,18 @@ export function termBytes (t: Term, cap = Infinity): number {
 }
 
 /**
+ * Whether a term's JSON is longer than `max` bytes, measured up to `max`
+ * at most; a string that cannot be (each UTF-16 unit is at most 6 bytes of
+ * JSON, the \u00XX escape of a control character) is not measured at all:
+ * a 1,000-object insert's keys, all checked against the key limit, cost
+ * nothing. Checks the term only as far as it measures it.
+ */
+export function termBytesOver (t: Term, max: number): boolean {
+  if (typeof t === 'string' && t.length * 6 + 2 <= max) return false
+  return termBytes(t, max) > max
+}
+
+/**
  * Bytes of `t`'s JSON, counted until they pass `cap` (then a partial count
  * above it). Returns the count rather than adding to a shared meter, so
  * measuring allocates nothing: every stored value pays it.

@@ -13,7 +13,7 @@
  */
 import type { Config } from '../config.js'
 import type { EtsObject, Table, TableType } from '../ets/table.js'
-import { termBytes, type Term } from '../ets/term.js'
+import { termBytesOver, type Term } from '../ets/term.js'
 import { HeirloomError } from '../errors.js'
 import { CallError } from '../runtime/errors.js'
 import { Node, type ProcessView } from '../runtime/node.js'
@@ -345,7 +345,7 @@ export class TableService {
     this.record(name)
     const { maxKeyBytes, maxQueue, maxMemory } = this.options
     for (const key of storedKeys) {
-      if (termBytes(key) > maxKeyBytes) throw new HeirloomError('limit_exceeded', `a key is larger than ${maxKeyBytes} bytes`, { setting: 'maxKeyBytes' })
+      if (termBytesOver(key, maxKeyBytes)) throw new HeirloomError('limit_exceeded', `a key is larger than ${maxKeyBytes} bytes`, { setting: 'maxKeyBytes' })
     }
     const queued = this.node.queueLength(handlerName(name))
     if (queued >= maxQueue) throw new HeirloomError('overloaded', `${queued} writes are queued for table ${name}`, { retryAfter: 1, setting: 'maxQueue' })

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import t, { type Test } from 'tap'
-import { compareStrings, compareTerms, termBytes, termEquals, termKey, type Term } from '../../src/ets/term.js'
+import { compareStrings, compareTerms, termBytes, termBytesOver, termEquals, termKey, type Term } from '../../src/ets/term.js'
 
 // Asserts a < b, and the antisymmetric and inequality facts that follow.
 function less (t: Test, a: Term, b: Term, why: string): void {
@@ -110,5 +110,17 @@ t.test('termBytes is the byte length of the JSON text, and a cap stops the count
     const capped = termBytes(value, cap)
     if (bytes <= cap) t.equal(capped, bytes, 'within the cap: the whole count')
     else t.ok(capped > cap, 'past the cap: a count past it')
+    t.equal(termBytesOver(value, cap), bytes > cap, 'over the cap, as the count says')
   }), { numRuns: 500 })
+})
+
+t.test('termBytesOver skips only strings that cannot be over, escapes and surrogates counted', async t => {
+  // Units of every width in JSON: an escaped control (6 bytes), an escaped quote (2), ASCII (1), 2- and 3-byte UTF-8, a lone surrogate (6), a pair (4 for 2 units).
+  const units = fc.constantFrom('\u0001', '\n', '"', 'a', '\u00e9', '\u20ac', '\ud800', '\ud83d\ude00')
+  fc.assert(fc.property(fc.array(units, { maxLength: 40 }), fc.integer({ min: -8, max: 8 }), (parts, offset) => {
+    const key = parts.join('')
+    const bytes = Buffer.byteLength(JSON.stringify(key))
+    const max = Math.max(0, bytes + offset)
+    t.equal(termBytesOver(key, max), bytes > max, `${JSON.stringify(key)} against ${max}`)
+  }), { numRuns: 2000 })
 })
