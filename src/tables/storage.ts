@@ -369,32 +369,30 @@ export class TableStore {
     this.scheduled = new Promise(resolve => {
       setImmediate(() => {
         this.scheduled = undefined
-        if (this.flushing === undefined) this.flushing = this.flush()
+        // Cleared once the flush has settled, never before it is set: a flush with
+        // nothing to write (its writes failed by a drop meanwhile) settles at once.
+        if (this.flushing === undefined) this.flushing = this.flush().finally(() => { this.flushing = undefined })
         resolve()
       })
     })
   }
 
   private async flush (): Promise<void> {
-    try {
-      while (this.pending.length > 0 && this.state === 'ready') {
-        const group = this.pending
-        this.pending = []
-        try {
-          await this.write(group)
-        } catch (error) {
-          this.failed(group, error)
-          return
-        }
-        for (const write of group) {
-          if (write.commit !== undefined) this.storage.options.onCommit(write.table, write.commit)
-          write.waiting.reply(write.answer)
-        }
-        // The next batch, once this poll phase's requests are handled too (schedule).
-        if (this.pending.length > 0) await new Promise(resolve => setImmediate(resolve))
+    while (this.pending.length > 0 && this.state === 'ready') {
+      const group = this.pending
+      this.pending = []
+      try {
+        await this.write(group)
+      } catch (error) {
+        this.failed(group, error)
+        return
       }
-    } finally {
-      this.flushing = undefined
+      for (const write of group) {
+        if (write.commit !== undefined) this.storage.options.onCommit(write.table, write.commit)
+        write.waiting.reply(write.answer)
+      }
+      // The next batch, once this poll phase's requests are handled too (schedule).
+      if (this.pending.length > 0) await new Promise(resolve => setImmediate(resolve))
     }
   }
 

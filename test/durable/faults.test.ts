@@ -234,3 +234,23 @@ t.test('idle_waits_for_a_batch_about_to_start', async t => {
   t.equal(store.revision, 1, 'idle came back once the batch about to start was on disk')
   t.equal((await write).revision, 1)
 })
+
+t.test('a_store_dropped_with_a_batch_about_to_start_comes_idle', async t => {
+  const db = new FlakyLevel()
+  const { service } = await start(t, db)
+  await service.create('d', 'set', 'disk')
+  const store = service.storage.of('d')!
+  const write = codeOf(service.write('d', 'insert', { key: 'k', value: 1 }))
+  for (let turns = 0; store.describe().queued === 0 && turns < 1000; turns++) await Promise.resolve()
+  t.equal(store.describe().queued, 1, 'the write waits for its batch, about to start')
+  store.dropped()
+  t.equal(await write, 'table_not_found', 'the queued write is answered as the drop says')
+  // The batch's turn comes, with nothing left to write.
+  await new Promise(resolve => setImmediate(resolve))
+  // A flush that had nothing to write must not be left looking under way: idle() would
+  // then wait on it for ever, one microtask after another (the event loop starved).
+  const seen = { idle: false }
+  void store.idle().then(() => { seen.idle = true })
+  for (let turns = 0; !seen.idle && turns < 1000; turns++) await Promise.resolve()
+  t.ok(seen.idle, 'idle comes back')
+})
