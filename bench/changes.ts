@@ -253,6 +253,10 @@ class Subscriber {
   private carry: Buffer | undefined
   private id = -1
   private type = ''
+  /** `read` is between two frames (its last line read was a frame's blank line). */
+  private atFrameStart = true
+  /** It reads by `skim` now: not `checked`, streaming, and at a frame's start. */
+  private skimming = false
 
   /**
    * `checked`: it parses every frame (`read`), counting gaps; otherwise,
@@ -266,8 +270,12 @@ class Subscriber {
         return
       }
       res.on('data', (chunk: Buffer) => {
-        if (this.checked || this.base === -1) this.read(chunk, now(), onReady)
-        else this.skim(chunk, now())
+        if (this.skimming) this.skim(chunk, now())
+        else {
+          this.read(chunk, now(), onReady)
+          // Skimming takes chunks that begin a frame: it starts after one that ended a frame.
+          this.skimming = !this.checked && this.base !== -1 && this.carry === undefined && this.atFrameStart
+        }
       })
       res.on('end', () => this.end('closed'))
       res.on('error', error => this.end(error.message))
@@ -286,6 +294,7 @@ class Subscriber {
     const bytes = this.carry === undefined ? chunk : Buffer.concat([this.carry, chunk])
     let start = 0
     for (let nl = bytes.indexOf(NEWLINE); nl !== -1; start = nl + 1, nl = bytes.indexOf(NEWLINE, start)) {
+      this.atFrameStart = nl === start
       if (nl === start) {
         this.frame(time, onReady)
         this.id = -1
@@ -560,6 +569,8 @@ class WriterConnection {
   private buffered: Buffer | undefined
   private waiting: ((answer: Answer | Error) => void) | undefined
   private failure: Error | undefined
+  /** The connection failed (was closed) with no request on it: nothing was lost. */
+  closedIdle = false
 
   constructor (host: string, port: number) {
     this.socket = connect({ host, port, noDelay: true })
@@ -601,6 +612,7 @@ class WriterConnection {
   }
 
   private fail (error: Error): void {
+    if (this.failure === undefined) this.closedIdle = this.waiting === undefined
     this.failure ??= error
     const waiting = this.waiting
     this.waiting = undefined
@@ -654,7 +666,8 @@ async function write (server: Server, settings: Settings, onMeasure: () => void)
     const answer = await connection.send(`PUT /v1/tables/${BENCH_TABLE}/objects/${benchKey(n % settings.keys)} HTTP/1.1\r\n` +
       `host: ${host}:${port}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`)
     if (answer instanceof Error) {
-      errors++
+      // A keep-alive connection the server closed between requests is replaced; the request was not sent.
+      if (!connection.closedIdle) errors++
       return false
     }
     const time = now()
