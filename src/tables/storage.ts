@@ -369,30 +369,45 @@ export class TableStore {
     this.scheduled = new Promise(resolve => {
       setImmediate(() => {
         this.scheduled = undefined
-        // Cleared once the flush has settled, never before it is set: a flush with
-        // nothing to write (its writes failed by a drop meanwhile) settles at once.
-        if (this.flushing === undefined) this.flushing = this.flush().finally(() => { this.flushing = undefined })
+        // Only with something to write: a flush with nothing (its writes failed by a drop
+        // meanwhile) would clear `flushing` before it is set, and leave it set for ever.
+        if (this.flushing === undefined && this.writable()) this.flushing = this.flush()
         resolve()
       })
     })
   }
 
+  /** Whether a flush has writes to write. */
+  private writable (): boolean {
+    return this.pending.length > 0 && this.state === 'ready'
+  }
+
+  /**
+   * Writes the queued writes batch after batch until none is left. Started
+   * only when `writable`, so it always waits on a batch before its end
+   * clears `flushing` (synchronously, so that a write queued after the
+   * last batch finds no flush under way and schedules one).
+   */
   private async flush (): Promise<void> {
-    while (this.pending.length > 0 && this.state === 'ready') {
-      const group = this.pending
-      this.pending = []
-      try {
-        await this.write(group)
-      } catch (error) {
-        this.failed(group, error)
-        return
+    try {
+      while (this.writable()) {
+        const group = this.pending
+        this.pending = []
+        try {
+          await this.write(group)
+        } catch (error) {
+          this.failed(group, error)
+          return
+        }
+        for (const write of group) {
+          if (write.commit !== undefined) this.storage.options.onCommit(write.table, write.commit)
+          write.waiting.reply(write.answer)
+        }
+        // The next batch, once this poll phase's requests are handled too (schedule).
+        if (this.pending.length > 0) await new Promise(resolve => setImmediate(resolve))
       }
-      for (const write of group) {
-        if (write.commit !== undefined) this.storage.options.onCommit(write.table, write.commit)
-        write.waiting.reply(write.answer)
-      }
-      // The next batch, once this poll phase's requests are handled too (schedule).
-      if (this.pending.length > 0) await new Promise(resolve => setImmediate(resolve))
+    } finally {
+      this.flushing = undefined
     }
   }
 

@@ -13,6 +13,7 @@ import t, { type Test } from 'tap'
 import { Catalog } from '../../src/tables/catalog.js'
 import type { TableService } from '../../src/tables/service.js'
 import { FaultyLevel, type TakenBatch } from '../faulty-level.js'
+import { until } from '../http/client.js'
 import { startService } from '../helpers.js'
 import { loaded } from './support.js'
 
@@ -114,4 +115,21 @@ t.test('writes_queued_behind_a_batch_go_to_disk_with_those_that_its_answers_brin
   await third
   t.equal(store.batches - before, 2, 'two batches: A, then B and C together')
   t.equal(store.revision, 3)
+})
+
+t.test('a_write_that_an_answer_brings_in_after_the_last_batch_is_written_too', async t => {
+  const db = new FaultyLevel()
+  const service = await start(t, db)
+  await service.create('d', 'set', 'disk')
+  const store = service.storage.of('d')!
+  // A's answer comes when its batch, the last one queued, is written; it brings C in at once.
+  const written: number[] = []
+  const first = service.write('d', 'insert', { key: 'a', value: 1 }).then(({ revision }) => {
+    written.push(revision)
+    return service.write('d', 'insert', { key: 'c', value: 3 })
+  })
+  // Bounded: a C that no batch ever takes would leave `first` pending.
+  await until('C to be written', async () => store.revision === 2 || undefined)
+  written.push((await first).revision)
+  t.same(written, [1, 2], 'A, then C, each answered once on disk')
 })
