@@ -58,6 +58,20 @@ if (!existsSync(CHROMIUM)) {
       throw new Error(`DEBUG waiting for ${selector} ${pattern.source}: ${JSON.stringify(now)}: ${error.message}`)
     })
   }
+  /** Waits until a table's page shows it empty and follows it live. */
+  const emptyAndLive = async (page: Page): Promise<void> => {
+    await waitText(page, '#objects', /No objects/)
+    await waitText(page, '.badge', /live/)
+  }
+  /** A server with an empty set `name`, and a page on it, live. */
+  const onEmptyTable = async (t: Test, name: string): Promise<{ app: App; page: Page }> => {
+    const { app, url } = await listen(t)
+    await app.tables.create(name, 'set')
+    const page = await open(t)
+    await page.goto(`${url}/dashboard/#/tables/${name}`)
+    await emptyAndLive(page)
+    return { app, page }
+  }
   const seed = async (app: App, name: string, n: number): Promise<void> => {
     await app.tables.create(name, 'set')
     for (let i = 0; i < n; i += 1000) {
@@ -261,12 +275,7 @@ if (!existsSync(CHROMIUM)) {
   })
 
   t.test('a table: new keys that belong in the page shown are drawn, others counted', async t => {
-    const { app, url } = await listen(t)
-    await app.tables.create('empty', 'set')
-    const page = await open(t)
-    await page.goto(`${url}/dashboard/#/tables/empty`)
-    await waitText(page, '#objects', /No objects/)
-    await waitText(page, '.badge', /live/)
+    const { app, page } = await onEmptyTable(t, 'empty')
     await app.tables.write('empty', 'insert', { key: 'first', value: 1 })
     await waitText(page, '[data-fact="revision"]', /^1$/) // the info is read again after the event is applied
     t.same(await keysShown(page), ['"first"'], 'a new key on an empty table is drawn')
@@ -314,13 +323,8 @@ if (!existsSync(CHROMIUM)) {
   })
 
   t.test('a page that is the whole table draws new keys up to its page size, then counts them', async t => {
-    const { app, url } = await listen(t)
-    await app.tables.create('bulk', 'set')
-    const page = await open(t)
     // 100 a page (the default): a size chosen in the page would race its reload with the writes.
-    await page.goto(`${url}/dashboard/#/tables/bulk`)
-    await waitText(page, '#objects', /No objects/)
-    await waitText(page, '.badge', /live/)
+    const { app, page } = await onEmptyTable(t, 'bulk')
     const key = (i: number): string => `k${String(i).padStart(4, '0')}`
     await app.tables.write('bulk', 'insert', { objects: Array.from({ length: 2000 }, (_, i) => ({ key: key(i), value: i })) })
     await waitText(page, '[data-fact="revision"]', /^1$/)
@@ -411,8 +415,7 @@ if (!existsSync(CHROMIUM)) {
     let infoFails = false
     await failRequests(page, (method, path) => infoFails && method === 'GET' && path === '/v1/tables/idle')
     await page.goto(`${url}/dashboard/#/tables/idle`)
-    await waitText(page, '#objects', /No objects/)
-    await waitText(page, '.badge', /live/)
+    await emptyAndLive(page)
     infoFails = true
     await app.tables.write('idle', 'insert', { key: 'x', value: 1 })
     await waitText(page, '.message.error', /Failed to fetch/) // the info refresh after the event
@@ -421,8 +424,7 @@ if (!existsSync(CHROMIUM)) {
     await waitText(page, '.badge', /reconnecting/)
     await restart(t, dataDir, url, async () => {})
     // The memory table came back empty: the page reloads it (its info too), then goes live.
-    await waitText(page, '#objects', /No objects/)
-    await waitText(page, '.badge', /live/)
+    await emptyAndLive(page)
     t.equal(await page.$('.message.error'), null, 'the refresh\'s error went with the reload')
   })
 
@@ -487,8 +489,7 @@ if (!existsSync(CHROMIUM)) {
       await app.tables.drop('again')
       await app.tables.create('again', 'set')
     })
-    await waitText(page, '#objects', /No objects/)
-    await waitText(page, '.badge', /live/)
+    await emptyAndLive(page)
     t.match(await text(page, '.message'), /another table took its name/, 'said after a 410 too')
   })
 
