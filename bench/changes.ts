@@ -195,7 +195,7 @@ interface Delivery {
   min: number
   /** Subscribers whose stream ended (overflow, dropped, error) before the end. */
   ended: string[]
-  /** Frames out of revision order (a gap or a repeat). */
+  /** Frames out of revision order (a gap or a repeat), as the checked subscriber (the first) saw them. */
   gaps: number
   /** The subscribers' process over the measured window. */
   load: ProcessLoad
@@ -825,7 +825,7 @@ function report (phases: Phase[], settings: Settings, load: { before: number; af
         fixed(Math.min(...deliveries.map(d => d.min))),
       ]]),
     ...(ended.length > 0 ? [`WARNING: ${ended.length} subscriber streams ended early: ${[...new Set(ended)].join(', ')}`] : []),
-    ...(gaps > 0 ? [`WARNING: ${gaps} frames out of revision order`] : []),
+    ...(gaps > 0 ? [`WARNING: ${gaps} frames out of revision order (first subscriber)`] : []),
     ...(statuses.length > 0 ? [`WARNING: non-2xx writes: ${statuses.join(', ')}`] : []),
     '',
     'Goals:',
