@@ -32,7 +32,8 @@ const FRAMES_PER_WRITE = 64 * 1024
  * refuses with 400.
  */
 const plainNumber = (value: unknown): unknown => typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value
-const queryNumber = (what: string): z.ZodNumber => z.number({ error: `${what}, written as digits` })
+/** A number of the query string: text is told what is wanted, a number out of range its bound (zod's message). */
+const queryNumber = (what: string): z.ZodNumber => z.number({ error: issue => issue.code === 'invalid_type' ? `${what}, written as digits` : undefined })
 
 const Query = z.object({
   since: z.preprocess(plainNumber, queryNumber('a revision').int().min(0)).optional()

@@ -65,7 +65,8 @@ export function problemResponses (...statuses: number[]): Record<number, ReturnT
   return Object.fromEntries(statuses.map(status => [status, problemResponse(status)]))
 }
 
-export function problem (code: ErrorCode, detail: string | undefined, instance: string): ProblemBody {
+/** A problem body; `instance` is the request's path, left out when there is none (a request that never arrived whole). */
+export function problem (code: ErrorCode, detail: string | undefined, instance: string | undefined): ProblemBody {
   const { status, title } = errors[code]
-  return { type: `urn:heirloom:${code}`, title, status, code, detail, instance }
+  return instance === undefined ? { type: `urn:heirloom:${code}`, title, status, code, detail } : { type: `urn:heirloom:${code}`, title, status, code, detail, instance }
 }

@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { MemoryLevel } from 'memory-level'
 import YAML from 'yaml'
+import { apiDocument } from '../routes/docs.js'
 import { withDefaults } from '../src/config.js'
 import { buildServer } from '../src/server.js'
 import { Catalog } from '../src/tables/catalog.js'
@@ -23,26 +24,9 @@ export async function renderOpenapi (): Promise<string> {
   const catalog = await Catalog.over(new MemoryLevel<string, string>())
   const app = await buildServer(withDefaults({ catalog, faults: true }))
   try {
-    return '# Generated from the zod schemas by `npm run openapi`. Do not edit.\n' + YAML.stringify(pruned(app.swagger()))
+    return '# Generated from the zod schemas by `npm run openapi`. Do not edit.\n' + YAML.stringify(apiDocument(app))
   } finally {
     await app.close()
-  }
-}
-
-/**
- * Drops component schemas nothing refers to: the zod provider emits an
- * input and an output variant of every named schema, and most are used as
- * one only.
- */
-function pruned (document: ReturnType<typeof JSON.parse>): unknown {
-  const schemas: Record<string, unknown> = document.components?.schemas ?? {}
-  const usedOutside = (name: string): boolean =>
-    JSON.stringify(document, (key, value) => value === schemas[name] ? undefined : value)
-      .includes(`"#/components/schemas/${name}"`)
-  for (;;) {
-    const unused = Object.keys(schemas).filter(name => !usedOutside(name))
-    if (unused.length === 0) return document
-    for (const name of unused) delete schemas[name]
   }
 }
 

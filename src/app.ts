@@ -103,7 +103,7 @@ export function sendError (thrown: FastifyError, request: FastifyRequest, reply:
     else reply.code(error.status).type(PROBLEM_CONTENT_TYPE).send({ ...problem(error.code, detail, request.url), oldest: error.oldest })
   } else if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'request'
-    const issues = error.validation.map(issue => ({ path: `${where}${issue.instancePath}`, message: issue.message }))
+    const issues = error.validation.flatMap(issue => told({ path: issue.instancePath === '/' ? [] : issue.instancePath.slice(1).split('/'), message: issue.message ?? '', code: issue.keyword, ...issue.params }, where))
     const body = problem('validation_failed', issues.map(i => `${i.path}: ${i.message}`).join('; '), request.url)
     reply.code(400).type(PROBLEM_CONTENT_TYPE).send({ ...body, issues })
   } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
@@ -187,6 +187,32 @@ function containerNestsDeeper (value: object, levels: number): boolean {
     }
   }
   return false
+}
+
+/** A zod issue, as the validator reports it (a union's holds each branch's issues, their paths from the union's). */
+interface Issue { code: string; path: readonly PropertyKey[]; message: string; errors?: Issue[][] }
+
+/**
+ * An issue as the problem lists it. A union that refused the value is
+ * told as its closest branch, not as zod's bare "Invalid input": the one
+ * of the value's type (an object sent where an object or a list of them
+ * is wanted is told what is wrong with the object), or of those the one
+ * with the fewest issues; with no branch of its type, as the types wanted.
+ * Two branches as close as each other: zod's message.
+ */
+function told (issue: Issue, where: string): Array<{ path: string; message: string }> {
+  const path = `${where}/${issue.path.join('/')}`
+  if (issue.code !== 'invalid_union' || issue.errors === undefined || issue.errors.length === 0) return [{ path, message: issue.message }]
+  const wrongType = (branch: Issue[]): boolean => branch.length === 1 && branch[0].code === 'invalid_type' && branch[0].path.length === 0
+  const ofItsType = issue.errors.filter(branch => !wrongType(branch))
+  if (ofItsType.length === 0) {
+    const wanted = [...new Set(issue.errors.map(branch => (branch[0] as Issue & { expected?: string }).expected))]
+    return [{ path, message: `expected ${wanted.join(' or ')}` }]
+  }
+  const fewest = Math.min(...ofItsType.map(branch => branch.length))
+  const closest = ofItsType.filter(branch => branch.length === fewest)
+  if (closest.length > 1) return [{ path, message: issue.message }]
+  return closest[0].flatMap(inner => told({ ...inner, path: [...issue.path, ...inner.path] }, where))
 }
 
 function clientErrorCode (error: FastifyError): ErrorCode {

@@ -78,10 +78,10 @@ export function withDefaults<T extends Partial<Config>> (settings: T): Config & 
   return { ...DEFAULTS, ...settings }
 }
 
-/** The command-line flag of a setting, for messages: `maxKeyBytes` → `--max-key-bytes (MAX_KEY_BYTES)`. */
+/** The command-line flag of a setting, for messages: `maxKeyBytes` → `--max-key-bytes / MAX_KEY_BYTES`. */
 export function flagOf (setting: SettingName): string {
   const flag = setting.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)
-  return `--${flag} (${SETTINGS[flag as keyof Settings].env})`
+  return `--${flag} / ${SETTINGS[flag as keyof Settings].env}`
 }
 
 export function parseConfig (argv: string[], env: NodeJS.ProcessEnv): Config {

@@ -33,7 +33,7 @@ export const errors = {
   catalog_unavailable: { status: 503, title: 'The catalog could not be written' },
   storage_unavailable: { status: 503, title: 'The durable table\'s disk cannot be written or read: the write was not stored; retry' },
   loading: { status: 503, title: 'The durable table is still being loaded from disk; retry' },
-  history_compacted: { status: 410, title: 'The change history no longer reaches back that far: dump the table, then watch from its revision' },
+  history_compacted: { status: 410, title: 'The change history no longer reaches back that far (the detail says how to catch up)' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof errors

@@ -67,8 +67,8 @@ export async function buildServer (options: ServerOptions): Promise<FastifyInsta
 function answerClientError (error: Error & { code?: string }, socket: Socket, timeout: number): void {
   if (!socket.writable) return
   const body = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-    ? problem('request_timeout', `no complete request within ${timeout / 1000} s`, '')
-    : problem('bad_request', `malformed HTTP request (${error.code ?? error.message})`, '')
+    ? problem('request_timeout', `no complete request within ${timeout / 1000} s`, undefined)
+    : problem('bad_request', `malformed HTTP request (${error.code ?? error.message})`, undefined)
   const text = JSON.stringify(body)
-  socket.end(`HTTP/1.1 ${body.status} ${body.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`)
+  socket.end(`HTTP/1.1 ${body.status} ${body.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`)
 }

@@ -190,7 +190,7 @@ class TableManager implements Behaviour<ManagerRequest, ClaimMessage, Reconcile,
       throw new HeirloomError('table_exists', `table ${name} exists`)
     }
     if (this.catalog.size >= this.options.maxTables) {
-      throw new HeirloomError('too_many_tables', `at most ${this.options.maxTables} tables`, { setting: 'maxTables' })
+      throw new HeirloomError('too_many_tables', `at most ${this.options.maxTables} ${this.options.maxTables === 1 ? 'table' : 'tables'}`, { setting: 'maxTables' })
     }
     const record: TableRecord = { name, type, created: new Date().toISOString() }
     if (durability !== 'memory') Object.assign(record, { durability, storageId: Storage.newId() })

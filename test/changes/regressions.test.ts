@@ -305,6 +305,15 @@ t.test('bad_since_wait_limit_or_last_event_id_is_400_and_changes_nothing', async
       t.equal(answer.headers.get('content-type')?.startsWith('application/problem+json'), true)
       t.equal(answer.body.code, 'validation_failed')
     }
+    // Digits out of range are told the bound, not that they are not digits.
+    const bounds: Array<[string, RegExp]> = [['wait=61', /wait: .*<=60/], ['limit=0', /limit: .*>=1/], ['limit=10001', /limit: .*<=10000/]]
+    for (const [query, detail] of bounds) {
+      const answer = await call(url, 'GET', `${path}?${query}`)
+      t.equal(answer.status, 400, `${path}?${query}`)
+      t.match(answer.body, { code: 'validation_failed', detail }, `${path}?${query} names its bound`)
+      t.notMatch(answer.body.detail, /written as digits/, `${path}?${query} is digits`)
+    }
+    t.match((await call(url, 'GET', `${path}?wait=soon`)).body.detail, /wait: seconds, written as digits/, 'text is told what is wanted')
     for (const id of ['garbage', '1x', '-1', '1.5', '12345678901234567']) {
       for (const accept of ['application/json', 'text/event-stream']) {
         const res = await fetch(url + path, { headers: { accept, 'last-event-id': id } })

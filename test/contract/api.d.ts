@@ -5095,7 +5095,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem408"];
                 };
             };
-            /** @description history_compacted: The change history no longer reaches back that far: dump the table, then watch from its revision */
+            /** @description history_compacted: The change history no longer reaches back that far (the detail says how to catch up) */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -5193,7 +5193,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem408"];
                 };
             };
-            /** @description history_compacted: The change history no longer reaches back that far: dump the table, then watch from its revision */
+            /** @description history_compacted: The change history no longer reaches back that far (the detail says how to catch up) */
             410: {
                 headers: {
                     [name: string]: unknown;

@@ -65,8 +65,9 @@ t.test('slow_headers_and_slow_bodies_get_408_problem_details_once_the_request_ti
   for (const [what, answer] of Object.entries(cases)) {
     const got = await answer
     t.equal(got.status, 408, `slow ${what}: 408`)
-    t.equal(got.headers['content-type'], 'application/problem+json', `slow ${what}: problem details`)
+    t.equal(got.headers['content-type'], 'application/problem+json; charset=utf-8', `slow ${what}: problem details, as every other answer`)
     const problem = JSON.parse(got.body)
+    t.notOk('instance' in problem, `slow ${what}: no instance (no path arrived), not an empty one`)
     t.equal(problem.code, 'request_timeout')
     t.equal(problem.status, 408)
     t.match(problem.detail, `within ${TIMEOUT_MS / 1000} s`, 'the detail names the configured timeout')

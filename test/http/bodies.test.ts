@@ -82,3 +82,24 @@ t.test('a_refused_request_changes_nothing', async t => {
   t.same(refused.map(r => r.statusCode), [400, 400, 400, 400, 400, 415, 413, 400, 400])
   t.same(await snapshot(), before, 'tables, objects and processes are as they were')
 })
+
+t.test('a_body_refused_by_a_union_is_told_what_is_wrong_with_its_closest_form', async t => {
+  const app = await build(t)
+  const issues = async (url: string, payload: unknown): Promise<Array<{ path: string; message: string }>> => {
+    const answer = await app.inject({ method: 'POST', url, payload: payload as object })
+    t.equal(answer.statusCode, 400, JSON.stringify(payload))
+    t.equal(answer.json().code, 'validation_failed')
+    t.equal(answer.json().detail, answer.json().issues.map((i: { path: string; message: string }) => `${i.path}: ${i.message}`).join('; '))
+    return answer.json().issues
+  }
+  // A crash target, or a list of them: an object is told as a target, a list as a list.
+  t.match(await issues('/v1/faults/crash', { process: 'bogus' }), [{ path: 'body/process', message: /Expected 'table_manager' \| 'table_handler'/ }])
+  t.match(await issues('/v1/faults/crash', [{ process: 'table_manager' }, { process: 'bogus' }]), [{ path: 'body/1/process', message: /Expected 'table_manager'/ }])
+  t.same(await issues('/v1/faults/crash', { process: 'table_handler' }), [{ path: 'body/table', message: 'Invalid input: expected string, received undefined' }])
+  t.same(await issues('/v1/faults/crash', 5), [{ path: 'body/', message: 'expected object or array' }])
+  // Two forms of one type ({key} or {keys}): the one with fewer issues.
+  await app.inject({ method: 'POST', url: '/v1/tables', payload: { name: 'c' } })
+  t.same(await issues('/v1/tables/c/lookup', { keys: [1], x: 2 }), [{ path: 'body/', message: 'Unrecognized key: "x"' }])
+  // update_counter's ops: a number, a step or a list of steps.
+  t.same(await issues('/v1/tables/c/update_counter', { key: 'k', ops: 'x' }), [{ path: 'body/ops', message: 'expected number or object or array' }])
+})

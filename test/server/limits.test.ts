@@ -84,3 +84,14 @@ t.test('a_poison_write_fails_once_with_500_and_the_table_survives', async t => {
   t.equal((await app.tables.info('p')).restarts, 1)
   t.ok(await app.tables.ready())
 })
+
+t.test('a_limit_names_its_flag_and_variable_once_and_counts_in_words', async t => {
+  const app = await build(t, { maxTables: 1, maxValueBytes: 64 })
+  t.equal((await app.inject({ method: 'POST', url: '/v1/tables', payload: { name: 'one' } })).statusCode, 201)
+  const second = await app.inject({ method: 'POST', url: '/v1/tables', payload: { name: 'two' } })
+  t.equal(second.statusCode, 422)
+  t.equal(second.json().detail, 'at most 1 table (--max-tables / MAX_TABLES)')
+  const big = await app.inject({ method: 'PUT', url: '/v1/tables/one/objects/k', payload: { value: 'v'.repeat(100) } })
+  t.equal(big.json().code, 'limit_exceeded')
+  t.match(big.json().detail, / \(--max-value-bytes \/ MAX_VALUE_BYTES\)$/)
+})
