@@ -29,7 +29,7 @@ import { EtsError } from './ets/errors.js'
 import { type ErrorCode, HeirloomError } from './errors.js'
 import { accessLog, type AccessLogLevel, logNodeEvents } from './logs.js'
 import { metricsPlugin } from './metrics.js'
-import { fastPathOf } from './tables/schemas.js'
+import { boundOf, fastPathOf } from './tables/schemas.js'
 import type { TableService } from './tables/service.js'
 
 export type AppSettings = Pick<Config, 'faults' | 'maxDepth' | 'token' | 'corsOrigins' | 'heartbeat' | 'maxStreams' | 'accessLog' | 'maxValueBytes' | 'maxKeyBytes'>
@@ -103,7 +103,15 @@ export function sendError (thrown: FastifyError, request: FastifyRequest, reply:
     else reply.code(error.status).type(PROBLEM_CONTENT_TYPE).send({ ...problem(error.code, detail, request.url), oldest: error.oldest })
   } else if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'request'
-    const issues = error.validation.flatMap(issue => told({ path: issue.instancePath === '/' ? [] : issue.instancePath.slice(1).split('/'), message: issue.message ?? '', code: issue.keyword, ...issue.params }, where))
+    // The first few: one bad body can have hundreds of thousands of issues (a list of 300,000 `{}`).
+    const issues: Array<{ path: string; message: string }> = []
+    let i = 0
+    for (; i < error.validation.length && issues.length < MAX_ISSUES; i++) {
+      const issue = error.validation[i]
+      issues.push(...told({ path: issue.instancePath === '/' ? [] : issue.instancePath.slice(1).split('/'), message: issue.message ?? '', code: issue.keyword, ...issue.params }, where))
+    }
+    const more = error.validation.length - i
+    if (more > 0) issues.push({ path: where, message: `and ${more} more ${more === 1 ? 'issue' : 'issues'}, not listed` })
     const body = problem('validation_failed', issues.map(i => `${i.path}: ${i.message}`).join('; '), request.url)
     reply.code(400).type(PROBLEM_CONTENT_TYPE).send({ ...body, issues })
   } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
@@ -116,12 +124,18 @@ export function sendError (thrown: FastifyError, request: FastifyRequest, reply:
 
 /**
  * Validates a request part with its zod schema, or, for a body its
- * schema's fast path takes as it is (src/tables/schemas.ts), without zod.
+ * schema's fast path takes as it is (src/tables/schemas.ts), without zod;
+ * a body past its schema's bound is refused before zod walks it.
  */
 export const validatorCompiler: typeof zodValidatorCompiler = route => {
   const zod = zodValidatorCompiler(route)
   const takes = fastPathOf(route.schema)
-  return takes === undefined ? zod : data => takes(data) ? { value: data } : zod(data)
+  const excess = boundOf(route.schema)
+  const bounded: typeof zod = data => {
+    const refusal = excess?.(data)
+    return refusal === undefined ? zod(data) : { error: new HeirloomError('limit_exceeded', refusal) }
+  }
+  return takes === undefined ? bounded : data => takes(data) ? { value: data } : bounded(data)
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -188,6 +202,9 @@ function containerNestsDeeper (value: object, levels: number): boolean {
   }
   return false
 }
+
+/** Issues a validation_failed answer lists, the first ones (one more says how many it leaves out). */
+export const MAX_ISSUES = 20
 
 /** A zod issue, as the validator reports it (a union's holds each branch's issues, their paths from the union's). */
 interface Issue { code: string; path: readonly PropertyKey[]; message: string; errors?: Issue[][] }

@@ -31,7 +31,7 @@ import { type CompiledMatchSpec, compileMatchSpec, matchPatternSpec } from '../e
 import type { EtsObject, SelectContinuation, Table } from '../ets/table.js'
 import { termBytes, termKey, type Term } from '../ets/term.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
-import { EtsObjectSchema, Json, Lookup, withFastPath } from './schemas.js'
+import { EtsObjectSchema, Json, Lookup, withBound, withFastPath } from './schemas.js'
 
 /** Most keys or objects named by one list argument. */
 export const MAX_LIST = 10_000
@@ -197,6 +197,8 @@ function isEtsObject (item: unknown): boolean {
 }
 
 const isJson = (item: unknown): boolean => item !== undefined
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 const KeyBody = z.strictObject({ key: Json })
 const NoBody = z.object({}).strict().nullish().describe('No arguments')
@@ -429,7 +431,20 @@ const BatchOp = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('match_delete'), ...PatternBody.shape }),
   z.strictObject({ op: z.literal('update_element'), ...UpdateElementShape }),
 ])
-const Batch = z.strictObject({ ops: z.array(BatchOp).min(1).max(MAX_BATCH) }).meta({ id: 'Batch' })
+const Batch = withBound(z.strictObject({ ops: z.array(BatchOp).min(1).max(MAX_BATCH) }).meta({ id: 'Batch' }), body => {
+  const ops = isRecord(body) ? body.ops : undefined
+  // More ops than MAX_BATCH: zod says so before it walks them.
+  if (!Array.isArray(ops) || ops.length > MAX_BATCH) return undefined
+  let elements = 0
+  for (const op of ops) {
+    if (!isRecord(op)) continue
+    for (const name in op) {
+      const member = op[name]
+      if (Array.isArray(member)) elements += member.length
+    }
+  }
+  return elements > MAX_LIST ? `a batch holds at most ${MAX_LIST} list elements (objects, keys, steps…) in all its ops, as one insert does; this one holds ${elements}` : undefined
+})
 
 const batch = writeOp({
   summary: 'Write operations applied in one handler turn, all or nothing',
