@@ -1,17 +1,37 @@
-// What one write may cost: the largest value it may store and how many
+// What one write may cost: the largest value it may store, how many
 // bytes it may add to the table (what the memory quota has left when the
-// write runs). The engine checks both on every path that stores a value
-// (insert, insert_new, update_counter and its default, merge_patch,
+// write runs), and how many bytes of stored values it may rewrite. The
+// engine checks the first two on every path that stores a value (insert,
+// insert_new, update_counter and its default, merge_patch,
 // select_replace), before it changes anything, so a refused write leaves
-// the table as it was (and transact undoes a batch's earlier steps).
+// the table as it was (and transact undoes a batch's earlier steps); the
+// third before each update_counter, update_element or merge_patch copies
+// the value it changes: a small request that rewrites a large value many
+// times (a batch) costs a copy each time.
 import { EtsError } from './errors.js'
 
 export class WriteBudget {
   /**
    * @param maxValueBytes the largest value, in bytes of its JSON (termBytes)
    * @param allowance bytes of table memory the write may add, net
+   * @param rewrites bytes of stored values (their objects' memory estimate) the write may copy to change them
    */
-  constructor (readonly maxValueBytes = Infinity, private allowance = Infinity) {}
+  constructor (readonly maxValueBytes = Infinity, private allowance = Infinity, private readonly rewrites = Infinity) {}
+
+  private rewritten = 0
+
+  /**
+   * Takes the copy of a stored object of `bytes` (its memory estimate),
+   * before it is made; refuses the one that would pass the rewrite
+   * allowance, but never a write's first (a value of any size may be
+   * changed once). O(1).
+   */
+  rewrite (bytes: number): void {
+    if (this.rewritten > 0 && this.rewritten + bytes > this.rewrites) {
+      throw new EtsError('limit_exceeded', `the write would copy more than ${this.rewrites} bytes of stored values: each update_counter, update_element and merge_patch copies the value it changes`, { limit: 'maxValueBytes' })
+    }
+    this.rewritten += bytes
+  }
 
   /** Takes `delta` bytes of growth (negative: freed); refuses the step that would pass the allowance. O(1). */
   grow (delta: number): void {

@@ -299,6 +299,7 @@ export class Table {
     const bucket = this.index.get(key)
     let current: Term
     if (bucket !== undefined) {
+      budget.rewrite(bucket.bytes)
       current = bucket.values[0]
     } else if (defaultObject !== undefined) {
       checkObject(defaultObject, budget)
@@ -321,6 +322,7 @@ export class Table {
     termBytes(patch)
     const bucket = this.index.get(key)
     if (bucket === undefined) throw new EtsError('not_found', 'no object with this key')
+    budget.rewrite(bucket.bytes)
     const value = applyMergePatch(bucket.values[0], patch)
     this.setValues(bucket, [value], budget)
     return value
@@ -356,6 +358,7 @@ export class Table {
     checkElementUpdates(steps)
     const bucket = this.index.get(key)
     if (bucket === undefined) return false
+    budget.rewrite(bucket.bytes)
     this.setValues(bucket, [withElements(bucket.values[0], steps)], budget)
     return true
   }

@@ -156,3 +156,29 @@ t.test('restore_stores_a_keys_values_as_insert_would_and_none_if_one_is_not_a_te
     restored.checkValid()
   }
 })
+
+t.test('a_write_may_copy_stored_values_up_to_its_rewrite_allowance_and_always_once', async t => {
+  const table = createTable('set')
+  table.insert([{ key: 'big', value: { n: 0, pad: 'x'.repeat(1000) } }, { key: 'small', value: { n: 0 } }])
+  const big = table.valuesBytes('big')
+  // The first copy is taken whatever its size, even past the allowance.
+  const once = new WriteBudget(Infinity, Infinity, 10)
+  table.transact(() => table.updateCounter('big', { incr: 1, path: 'n' } as never, undefined, once))
+  t.same(table.lookup('big')[0], { n: 1, pad: 'x'.repeat(1000) })
+  // Then up to the allowance: two copies of `big` fit in 2.5 of them, the third does not, and the write is undone whole.
+  const allowance = 2.5 * (big + 40)
+  const budget = new WriteBudget(Infinity, Infinity, allowance)
+  t.throws(() => table.transact(() => {
+    table.updateCounter('small', { incr: 1, path: 'n' } as never, undefined, budget)
+    table.mergePatch('big', { n: 2 }, budget)
+    table.updateElement('big', { path: 'n', value: 3 } as never, budget)
+    table.updateCounter('big', { incr: 1, path: 'n' } as never, undefined, budget)
+  }), { code: 'limit_exceeded', limit: 'maxValueBytes' })
+  t.same((table.lookup('big')[0] as { n: number }).n, 1, 'undone')
+  // Small values: as many copies as fit in the same bytes.
+  const smalls = new WriteBudget(Infinity, Infinity, allowance)
+  table.transact(() => { for (let i = 0; i < 40; i++) table.updateCounter('small', { incr: 1, path: 'n' } as never, undefined, smalls) })
+  t.same(table.lookup('small')[0], { n: 40 })
+  t.throws(() => table.transact(() => { for (let i = 0; i < 100; i++) table.updateCounter('small', { incr: 1, path: 'n' } as never, undefined, smalls) }), { code: 'limit_exceeded' })
+  t.same(table.lookup('small')[0], { n: 40 }, 'undone')
+})
