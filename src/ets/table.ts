@@ -1,3 +1,4 @@
+import { BagHashes } from './bag-hashes.js'
 import { UNBOUNDED, type WriteBudget } from './budget.js'
 import { applyCounterOps, parseCounterOps, type CounterOps } from './counter.js'
 import { badarg, EtsError } from './errors.js'
@@ -47,6 +48,8 @@ export class Table {
   /** Undo records of the write in progress (see `transact`); undefined outside one. */
   private journal: UndoRecord[] | undefined
   private readonly policy: KeyPolicy
+  /** A bag's large keys' value hashes (undefined for the other types). */
+  private readonly bagHashes: BagHashes | undefined
   private objectCount = 0
   private bytes = 0
   private scans = 0
@@ -64,6 +67,7 @@ export class Table {
     if (!TABLE_TYPES.includes(type)) throw badarg(`unknown table type ${JSON.stringify(type)}`)
     this.type = type
     this.policy = POLICY[type]
+    this.bagHashes = this.policy === 'distinct' ? new BagHashes() : undefined
     this.index = this.newIndex()
   }
 
@@ -607,7 +611,7 @@ export class Table {
       bucket.bytes = bytes
       return
     }
-    if (this.policy === 'distinct' && !fresh && bucket.values.some(v => termEquals(v, value))) return
+    if (this.bagHashes !== undefined && !fresh && this.bagHashes.holds(bucket, value)) return
     try {
       budget.grow(bytes)
     } catch (error) {
@@ -616,8 +620,12 @@ export class Table {
     }
     this.journal?.push({ kind: 'append', bucket, length: bucket.values.length, bytes: bucket.bytes })
     // A list of one made as such: pushing onto [] would give it room for 16.
-    if (fresh) bucket.values = list ?? [value]
-    else bucket.values.push(value)
+    if (fresh) {
+      bucket.values = list ?? [value]
+    } else {
+      bucket.values.push(value)
+      this.bagHashes?.appended(bucket, value)
+    }
     bucket.bytes += bytes
     this.objectCount++
     this.bytes += bytes
@@ -705,6 +713,7 @@ export class Table {
     this.journal?.push({ kind: 'values', bucket, values: bucket.values, bytes: bucket.bytes })
     bucket.values = values
     bucket.bytes = bytes
+    this.bagHashes?.forget(bucket)
     if (values.length === 0) this.index.remove(bucket)
   }
 
@@ -732,6 +741,7 @@ export class Table {
     this.objectCount += values.length - bucket.values.length
     bucket.values = values
     bucket.bytes = record.bytes
+    this.bagHashes?.forget(bucket)
     if (values.length === 0) this.index.remove(bucket)
   }
 }
