@@ -25,6 +25,7 @@ import { EtsError } from '../src/ets/errors.js'
 import type { EtsObject } from '../src/ets/table.js'
 import { termBytes } from '../src/ets/term.js'
 import { HeirloomError } from '../src/errors.js'
+import { nestsDeeper } from '../src/nesting.js'
 import { EtsObjectSchema } from '../src/tables/schemas.js'
 import { problemResponses } from './problem.js'
 import { REVISION_HEADER, TableParams } from './schemas.js'
@@ -38,7 +39,7 @@ export const CHUNK_BYTES = 256 * 1024
 /** Room in a line for its key and the `{"key":…,"value":…}` around it and its value. */
 const LINE_OVERHEAD = 1024
 
-export type LoadLimits = Pick<Config, 'maxValueBytes' | 'maxKeyBytes'>
+export type LoadLimits = Pick<Config, 'maxValueBytes' | 'maxKeyBytes' | 'maxDepth'>
 
 const LoadResult = z.object({
   loaded: z.number().int().min(0).describe('Objects inserted'),
@@ -175,6 +176,8 @@ function parseLine (number: number, bytes: Buffer, limits: LoadLimits): EtsObjec
   } catch (error) {
     throw new HeirloomError('bad_request', `line ${number} is not JSON: ${(error as Error).message}`, { cause: error })
   }
+  // A line is held to what a JSON body is held to.
+  if (nestsDeeper(parsed, limits.maxDepth)) throw new HeirloomError('limit_exceeded', `line ${number} nests deeper than ${limits.maxDepth} levels`, { setting: 'maxDepth' })
   const object = EtsObjectSchema.safeParse(parsed)
   if (!object.success) throw new HeirloomError('validation_failed', `line ${number} is not {"key","value"}: ${z.prettifyError(object.error).replace(/\n/g, ' ')}`)
   try {

@@ -29,6 +29,7 @@ import { EtsError } from './ets/errors.js'
 import { type ErrorCode, HeirloomError } from './errors.js'
 import { accessLog, type AccessLogLevel, logNodeEvents } from './logs.js'
 import { metricsPlugin } from './metrics.js'
+import { nestsDeeper } from './nesting.js'
 import { boundOf, fastPathOf } from './tables/schemas.js'
 import type { TableService } from './tables/service.js'
 
@@ -80,7 +81,7 @@ const heirloom: FastifyPluginAsync<AppOptions> = async (app, options) => {
   await app.register(tableRoutes, { prefix: '/v1' })
   await app.register(objectRoutes, { prefix: '/v1' })
   await app.register(operationRoutes, { prefix: '/v1' })
-  await app.register(loadRoutes, { prefix: '/v1', maxValueBytes: options.maxValueBytes, maxKeyBytes: options.maxKeyBytes })
+  await app.register(loadRoutes, { prefix: '/v1', maxValueBytes: options.maxValueBytes, maxKeyBytes: options.maxKeyBytes, maxDepth: options.maxDepth })
   await app.register(processRoutes, { prefix: '/v1' })
   await app.register(changeRoutes, { prefix: '/v1', heartbeat: options.heartbeat, maxStreams: options.maxStreams })
   await app.register(dashboardRoutes)
@@ -175,32 +176,6 @@ export function parseJson (_request: FastifyRequest, body: Buffer, done: (error:
   } catch (error) {
     done(new HeirloomError('bad_request', `the body is not JSON: ${(error as Error).message}`, { cause: error }))
   }
-}
-
-/**
- * Whether `value` nests deeper than `levels` arrays and objects. Recursion
- * at most `levels` deep (the setting is at most 500), and no allocation:
- * every body with an object pays it. O(size).
- */
-function nestsDeeper (value: unknown, levels: number): boolean {
-  return typeof value === 'object' && value !== null && containerNestsDeeper(value, levels)
-}
-
-/** nestsDeeper for an object or array: its leaves are passed over without a call (a 1,000-object insert's body walked 20 % faster). */
-function containerNestsDeeper (value: object, levels: number): boolean {
-  if (levels === 0) return true
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i]
-      if (typeof item === 'object' && item !== null && containerNestsDeeper(item, levels - 1)) return true
-    }
-  } else {
-    for (const name in value) {
-      const item = (value as Record<string, unknown>)[name]
-      if (typeof item === 'object' && item !== null && containerNestsDeeper(item, levels - 1)) return true
-    }
-  }
-  return false
 }
 
 /** Issues a validation_failed answer lists, the first ones (one more says how many it leaves out). */

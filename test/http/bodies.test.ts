@@ -103,3 +103,20 @@ t.test('a_body_refused_by_a_union_is_told_what_is_wrong_with_its_closest_form', 
   // update_counter's ops: a number, a step or a list of steps.
   t.same(await issues('/v1/tables/c/update_counter', { key: 'k', ops: 'x' }), [{ path: 'body/ops', message: 'expected number or object or array' }])
 })
+
+t.test('a_load_line_is_held_to_the_depth_a_json_body_is_held_to', async t => {
+  const app = await build(t, { maxDepth: 8 })
+  await app.inject({ method: 'POST', url: '/v1/tables', payload: { name: 'n' } })
+  const line = (levels: number): string => JSON.stringify({ key: levels, value: JSON.parse('['.repeat(levels) + ']'.repeat(levels)) })
+  const load = (lines: string[]) => app.inject({ method: 'POST', url: '/v1/tables/n/load', payload: lines.join('\n'), headers: { 'content-type': 'application/x-ndjson' } })
+  // The line's object is a level: a value of 7 arrays is 8 levels deep.
+  const within = await load([line(7)])
+  t.equal(within.statusCode, 200)
+  t.equal(within.json().loaded, 1)
+  const deep = await load([line(1), line(8)])
+  t.equal(deep.statusCode, 400)
+  t.match(deep.json(), { code: 'limit_exceeded', detail: /^line 2 nests deeper than 8 levels \(--max-depth \/ MAX_DEPTH\)$/, loaded: 0 })
+  // The same objects as JSON bodies (insert of one {key, value}): taken and refused alike.
+  t.equal((await app.inject({ method: 'POST', url: '/v1/tables/n/insert', payload: JSON.parse(line(7)) })).statusCode, 204)
+  t.equal((await app.inject({ method: 'POST', url: '/v1/tables/n/insert', payload: JSON.parse(line(8)) })).json().code, 'limit_exceeded')
+})
