@@ -5,19 +5,18 @@ import { termEquals, termKey, type Term } from './term.js'
 export const BAG_HASHES_MIN = 16
 
 /**
- * Which values a bag's key holds, by hash. ETS's bag drops an object
- * identical to one its key already holds, so an insert compared the new
- * value with each of the key's values: 10,000 more values under a key of
- * 10,000 cost 6 s, and a key of N values cost O(N²) to fill. A key of
- * BAG_HASHES_MIN values or more gets the set of its values' hashes, made
- * at the first insert that needs it (O(N)), kept up to date by appends,
- * and forgotten at any other change of its values (made again when next
- * needed). A value whose hash is not in the set is new, with no
- * comparison; one whose hash is, is compared with each value (the same
- * value, or a collision of 32-bit hashes: about N / 4 billion per insert).
+ * A bag's key's values by hash. ETS's bag drops an object identical to one
+ * its key already holds, so an insert compared the new value with each of
+ * the key's values: 10,000 more values under a key of 10,000 cost 6 s, and
+ * a key of N values cost O(N²) to fill. A key of BAG_HASHES_MIN values or
+ * more gets a map from hash to its values of that hash, made at the first
+ * insert that needs it (O(N)), kept up to date by appends and by the
+ * delete of one value, and forgotten at any other change of its values
+ * (made again when next needed). A new value is compared only with the
+ * values of its hash: the same value, or a collision of 32-bit hashes.
  */
 export class BagHashes {
-  private readonly sets = new WeakMap<Bucket, Set<number>>()
+  private readonly maps = new WeakMap<Bucket, Map<number, Term[]>>()
   /** The value `holds` hashed last and its hash: an insert asks `holds`, then `appended`, with one value. */
   private last: { value: Term; hash: number } | undefined
 
@@ -25,28 +24,47 @@ export class BagHashes {
   holds (bucket: Bucket, value: Term): boolean {
     const { values } = bucket
     if (values.length < BAG_HASHES_MIN) return values.some(v => termEquals(v, value))
-    let set = this.sets.get(bucket)
-    if (set === undefined) {
-      set = new Set()
-      for (const v of values) set.add(hashOf(v))
-      this.sets.set(bucket, set)
+    let map = this.maps.get(bucket)
+    if (map === undefined) {
+      map = new Map()
+      for (const v of values) add(map, hashOf(v), v)
+      this.maps.set(bucket, map)
     }
-    const hash = hashOf(value)
-    this.last = { value, hash }
-    return set.has(hash) && values.some(v => termEquals(v, value))
+    const hash = this.hash(value)
+    return map.get(hash)?.some(v => termEquals(v, value)) === true
   }
 
   /** After `value` was appended to the bucket's values. O(1) after `holds` of it, else O(|value|). */
   appended (bucket: Bucket, value: Term): void {
-    const set = this.sets.get(bucket)
-    if (set === undefined) return
-    set.add(this.last?.value === value ? this.last.hash : hashOf(value))
+    const map = this.maps.get(bucket)
+    if (map !== undefined) add(map, this.hash(value), value)
   }
 
-  /** After the bucket's values changed in any other way (replaced, cut back): its set is made again when next needed. O(1). */
-  forget (bucket: Bucket): void {
-    this.sets.delete(bucket)
+  /** After the values equal to `value` were deleted from the bucket's values, the rest kept in order. O(|value|). */
+  removed (bucket: Bucket, value: Term): void {
+    const map = this.maps.get(bucket)
+    if (map === undefined) return
+    const hash = this.hash(value)
+    const kept = map.get(hash)?.filter(v => !termEquals(v, value)) ?? []
+    if (kept.length === 0) map.delete(hash)
+    else map.set(hash, kept)
   }
+
+  /** After the bucket's values changed in any other way (replaced, cut back): its map is made again when next needed. O(1). */
+  forget (bucket: Bucket): void {
+    this.maps.delete(bucket)
+  }
+
+  private hash (value: Term): number {
+    if (this.last?.value !== value) this.last = { value, hash: hashOf(value) }
+    return this.last.hash
+  }
+}
+
+function add (map: Map<number, Term[]>, hash: number, value: Term): void {
+  const same = map.get(hash)
+  if (same === undefined) map.set(hash, [value])
+  else same.push(value)
 }
 
 /** A 32-bit FNV-1a hash of the term's canonical encoding (equal terms, equal hashes). O(|t|). */

@@ -15,7 +15,7 @@ import {
   TABLE_TYPES, type CountChunk, type EtsObject, type MatchSpec, type Page, type PageOptions, type ScanOptions,
   type SelectChunk, type SelectContinuation, type SelectOptions, type TableInfo, type TableType,
 } from './table-types.js'
-import { compareTerms, distinctTerms, termBytes, termEquals, termKey, type Term } from './term.js'
+import { compareTerms, distinctTerms, isTermObject, termBytes, termEquals, termKey, type Term } from './term.js'
 
 export * from './table-types.js'
 
@@ -264,7 +264,7 @@ export class Table {
     const bucket = this.index.get(object.key)
     if (bucket === undefined) return
     const kept = bucket.values.filter(value => !termEquals(value, object.value))
-    if (kept.length !== bucket.values.length) this.setValues(bucket, kept)
+    if (kept.length !== bucket.values.length) this.setValues(bucket, kept, UNBOUNDED, object.value)
   }
 
   /** Empties the table. O(n) (walks in progress are told their buckets are gone). */
@@ -303,7 +303,7 @@ export class Table {
     const bucket = this.index.get(key)
     let current: Term
     if (bucket !== undefined) {
-      budget.rewrite(bucket.bytes)
+      budget.rewrite(bucket.bytes - OBJECT_OVERHEAD)
       current = bucket.values[0]
     } else if (defaultObject !== undefined) {
       checkObject(defaultObject, budget)
@@ -326,7 +326,8 @@ export class Table {
     termBytes(patch)
     const bucket = this.index.get(key)
     if (bucket === undefined) throw new EtsError('not_found', 'no object with this key')
-    budget.rewrite(bucket.bytes)
+    // A patch that is not an object replaces the value: nothing is copied.
+    if (isTermObject(patch)) budget.rewrite(bucket.bytes - OBJECT_OVERHEAD)
     const value = applyMergePatch(bucket.values[0], patch)
     this.setValues(bucket, [value], budget)
     return value
@@ -362,7 +363,8 @@ export class Table {
     checkElementUpdates(steps)
     const bucket = this.index.get(key)
     if (bucket === undefined) return false
-    budget.rewrite(bucket.bytes)
+    // Steps without a path replace the value: nothing is copied.
+    if (steps.some(step => step.path !== undefined)) budget.rewrite(bucket.bytes - OBJECT_OVERHEAD)
     this.setValues(bucket, [withElements(bucket.values[0], steps)], budget)
     return true
   }
@@ -703,8 +705,12 @@ export class Table {
     if (this.policy !== 'replace') throw badarg(`${operation} needs a set or ordered_set table`)
   }
 
-  /** Replaces a bucket's values, keeping size and memory right; an emptied bucket leaves the index. */
-  private setValues (bucket: Bucket, values: Term[], budget: WriteBudget = UNBOUNDED): void {
+  /**
+   * Replaces a bucket's values, keeping size and memory right; an emptied
+   * bucket leaves the index. `removed`: the new values are the old without
+   * those equal to it (a bag keeps its hashes, less its).
+   */
+  private setValues (bucket: Bucket, values: Term[], budget: WriteBudget = UNBOUNDED, removed?: Term): void {
     let bytes = 0 // summed first: objectBytes or the budget may refuse, and then nothing must have changed
     for (const value of values) bytes += objectBytes(bucket.key, value, budget)
     budget.grow(bytes - bucket.bytes)
@@ -713,7 +719,8 @@ export class Table {
     this.journal?.push({ kind: 'values', bucket, values: bucket.values, bytes: bucket.bytes })
     bucket.values = values
     bucket.bytes = bytes
-    this.bagHashes?.forget(bucket)
+    if (removed === undefined) this.bagHashes?.forget(bucket)
+    else this.bagHashes?.removed(bucket, removed)
     if (values.length === 0) this.index.remove(bucket)
   }
 

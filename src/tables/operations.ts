@@ -207,6 +207,9 @@ function isEtsObject (item: unknown): boolean {
 
 const isJson = (item: unknown): boolean => item !== undefined
 
+/** The members of a batch op that are lists of arguments: objects (insert, insert_new), keys, steps (update_counter), elements (update_element). */
+const LIST_ARGUMENTS = ['objects', 'keys', 'ops', 'elements'] as const
+
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 const KeyBody = z.strictObject({ key: Json })
@@ -447,7 +450,8 @@ const Batch = withBound(z.strictObject({ ops: z.array(BatchOp).min(1).max(MAX_BA
   let elements = 0
   for (const op of ops) {
     if (!isRecord(op)) continue
-    for (const name in op) {
+    // The list arguments: a key, value or patch that is an array is one term, not a list.
+    for (const name of LIST_ARGUMENTS) {
       const member = op[name]
       if (Array.isArray(member)) elements += member.length
     }

@@ -179,6 +179,6 @@ t.test('a_write_may_copy_stored_values_up_to_its_rewrite_allowance_and_always_on
   const smalls = new WriteBudget(Infinity, Infinity, allowance)
   table.transact(() => { for (let i = 0; i < 40; i++) table.updateCounter('small', { incr: 1, path: 'n' } as never, undefined, smalls) })
   t.same(table.lookup('small')[0], { n: 40 })
-  t.throws(() => table.transact(() => { for (let i = 0; i < 100; i++) table.updateCounter('small', { incr: 1, path: 'n' } as never, undefined, smalls) }), { code: 'limit_exceeded' })
+  t.throws(() => table.transact(() => { for (let i = 0; i < 400; i++) table.updateCounter('small', { incr: 1, path: 'n' } as never, undefined, smalls) }), { code: 'limit_exceeded' })
   t.same(table.lookup('small')[0], { n: 40 }, 'undone')
 })

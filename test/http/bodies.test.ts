@@ -120,3 +120,37 @@ t.test('a_load_line_is_held_to_the_depth_a_json_body_is_held_to', async t => {
   t.equal((await app.inject({ method: 'POST', url: '/v1/tables/n/insert', payload: JSON.parse(line(7)) })).statusCode, 204)
   t.equal((await app.inject({ method: 'POST', url: '/v1/tables/n/insert', payload: JSON.parse(line(8)) })).json().code, 'limit_exceeded')
 })
+
+t.test('the_batch_bound_counts_list_arguments_and_the_rewrite_bound_copies_not_replacements', async t => {
+  const app = await build(t, { maxValueBytes: 128 })
+  const batch = (table: string, ops: unknown[]) => app.inject({ method: 'POST', url: `/v1/tables/${table}/batch`, payload: { ops } })
+  await app.inject({ method: 'POST', url: '/v1/tables', payload: { name: 'b', type: 'bag' } })
+  await app.inject({ method: 'POST', url: '/v1/tables', payload: { name: 's' } })
+  // Array keys, values and patches are terms, not lists: 1,000 deletes of 11-element values, a 10,001-element patch.
+  const value = (i: number): number[] => Array.from({ length: 11 }, (_, j) => i + j)
+  t.equal((await batch('b', Array.from({ length: 1000 }, (_, i) => ({ op: 'insert', objects: [{ key: 'k', value: value(i) }] })))).statusCode, 200)
+  t.equal((await batch('b', Array.from({ length: 1000 }, (_, i) => ({ op: 'delete_object', key: 'k', value: value(i) })))).statusCode, 200, '11,000 array elements in values')
+  // With values of at most 128 bytes: 100 counters of 50 keys, and whole-value replacements, are no copies past the bound.
+  await app.inject({ method: 'POST', url: '/v1/tables/s/insert', payload: { objects: Array.from({ length: 50 }, (_, i) => ({ key: `c${i}`, value: 0 })) } })
+  t.equal((await batch('s', Array.from({ length: 100 }, (_, i) => ({ op: 'update_counter', key: `c${i % 50}`, ops: 1 })))).statusCode, 200, '100 counters')
+  const big = { text: 'x'.repeat(100) }
+  await app.inject({ method: 'POST', url: '/v1/tables/s/insert', payload: { key: 'big', value: big } })
+  t.equal((await batch('s', Array.from({ length: 100 }, () => ({ op: 'update_element', key: 'big', elements: { value: big } })))).statusCode, 200, 'update_element of the whole value')
+  t.equal((await batch('s', Array.from({ length: 100 }, () => ({ op: 'merge_patch', key: 'big', patch: 'y'.repeat(100) })))).statusCode, 200, 'merge_patch with a patch that is not an object')
+  const copies = await batch('s', Array.from({ length: 100 }, () => ({ op: 'merge_patch', key: 'big', patch: { n: 1 } })))
+  t.equal(copies.statusCode, 200, 'the value is now a string: each patch replaces it, nothing is copied')
+  await app.inject({ method: 'POST', url: '/v1/tables/s/insert', payload: { key: 'big', value: big } })
+  const copied = await batch('s', Array.from({ length: 100 }, () => ({ op: 'merge_patch', key: 'big', patch: { n: 1 } })))
+  t.equal(copied.json().code, 'limit_exceeded', 'an object patched 100 times is 100 copies: past 16 × 128 bytes')
+})
+
+t.test('the_issue_cap_holds_after_unions_are_told_as_their_branches', async t => {
+  const app = await build(t)
+  await app.inject({ method: 'POST', url: '/v1/tables', payload: { name: 'c' } })
+  const res = await app.inject({ method: 'POST', url: '/v1/tables/c/update_counter', payload: { key: 'c', ops: Array(100).fill({}) } })
+  t.equal(res.statusCode, 400)
+  const { issues } = res.json()
+  t.equal(issues.length, 21)
+  t.match(issues[20], { path: 'body', message: /^and \d+ more issues, not listed$/ })
+  t.equal(Number(/and (\d+) more/.exec(issues[20].message)![1]) + 20, 100, 'counted after the union is told as its list branch')
+})
