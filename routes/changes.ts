@@ -320,7 +320,10 @@ function pollAnswer (revision: number, events: readonly StreamEvent[], end: Stre
   if (!same) {
     let text = `{"rev":${revision},"events":[`
     for (let i = 0; i < events.length; i++) text += (i === 0 ? '' : ',') + events[i].data
-    lastPoll = { revision, first, last, count: events.length, end: ended, bytes: Buffer.from(`${text}]${ended}}`) }
+    const made = { revision, first, last, count: events.length, end: ended, bytes: Buffer.from(`${text}]${ended}}`) }
+    lastPoll = made
+    // The polls woken together answer in this turn: not kept past it (an answer may be megabytes).
+    setImmediate(() => { if (lastPoll === made) lastPoll = undefined })
   }
   return lastPoll!.bytes
 }
