@@ -14,15 +14,15 @@ export class WriteBudget {
   /**
    * @param maxValueBytes the largest value, in bytes of its JSON (termBytes)
    * @param allowance bytes of table memory the write may add, net
-   * @param rewrites bytes of stored values (their objects' memory estimate) the write may copy to change them
+   * @param rewrites bytes of stored objects (their key's and value's JSON) the write may copy to change them
    */
   constructor (readonly maxValueBytes = Infinity, private allowance = Infinity, private readonly rewrites = Infinity) {}
 
   private rewritten = 0
 
   /**
-   * Takes the copy of a stored object of `bytes` (its memory estimate),
-   * before it is made; refuses the one that would pass the rewrite
+   * Takes the copy of a stored object of `bytes` (its key's and value's
+   * JSON), before it is made; refuses the one that would pass the rewrite
    * allowance, but never a write's first (a value of any size may be
    * changed once). O(1).
    */

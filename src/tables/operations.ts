@@ -47,10 +47,12 @@ export const MAX_BATCH_SCANS = 16
 
 /**
  * Values of the largest size (--max-value-bytes) that one write may copy
- * to change them, counted in their objects' memory estimate (and the first
- * always taken): update_counter, update_element and merge_patch each copy
- * the value they change, so a batch of 1,000 of them on a 520 KB value held
- * the loop 43 s and 3 GB. Smaller values: as many as fit in those bytes.
+ * to change them, counted in bytes of their key's and value's JSON (and
+ * the first always taken): update_counter, update_element and merge_patch
+ * each copy the value they change, so a batch of 1,000 of them on a 520 KB
+ * value held the loop 43 s and 3 GB. Smaller values: as many as fit in
+ * those bytes; a replacement (no path, a patch that is not an object)
+ * copies nothing and is not counted.
  */
 export const MAX_REWRITES = 16
 const SCANNING_WRITES = new Set(['select_delete', 'select_replace', 'match_delete'])
