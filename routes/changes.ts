@@ -179,21 +179,35 @@ function oneByOne (reader: StreamReader): { events: readonly StreamEvent[]; end?
 }
 
 /**
- * The SSE frames of `events` (at least one) as bytes. The readers of a table are woken
- * together and most are at the same revision: the first to write a batch
- * builds it and the others write the same bytes (events are never changed,
- * so the first and last event name the batch).
+ * Bytes made once for the readers of a table woken together, which write
+ * in the turn that wakes them, most at the same revision: the first
+ * builds them and the others with the same key (equal part by part) send
+ * the same bytes, not a copy each (2,000 long-polls woken by a 1 MB write
+ * held 2 GB of copies). Not kept past the turn: they may be megabytes.
+ * Events are never changed, so the first and last event name a list.
  */
-let lastFrames: { first: StreamEvent; last: StreamEvent; bytes: Buffer } | undefined
+class SharedBytes {
+  private last: { key: readonly unknown[]; bytes: Buffer } | undefined
+
+  of (key: readonly unknown[], build: () => string): Buffer {
+    const last = this.last
+    if (last !== undefined && last.key.length === key.length && last.key.every((part, i) => part === key[i])) return last.bytes
+    const made = { key, bytes: Buffer.from(build()) }
+    this.last = made
+    setImmediate(() => { if (this.last === made) this.last = undefined })
+    return made.bytes
+  }
+}
+
+const sharedFrames = new SharedBytes()
+
+/** The SSE frames of `events` (at least one) as bytes, shared (SharedBytes). */
 function framesOf (events: readonly StreamEvent[]): Buffer {
-  const first = events[0]
-  const last = events[events.length - 1]
-  if (lastFrames?.first !== first || lastFrames.last !== last) {
+  return sharedFrames.of([events[0], events[events.length - 1]], () => {
     let text = ''
     for (const { id, type, data } of events) text += `id: ${id}\nevent: ${type}\ndata: ${data}\n\n`
-    lastFrames = { first, last, bytes: Buffer.from(text) }
-  }
-  return lastFrames.bytes
+    return text
+  })
 }
 
 const endFrame = (end: StreamEnd): string => `event: ${end.type}\ndata: ${JSON.stringify(end)}\n\n`
@@ -303,27 +317,14 @@ async function longPoll (reader: StreamReader, reply: FastifyReply, limit: numbe
   await reply.type('application/json').send(pollAnswer(reader.revision, events, end))
 }
 
-/**
- * A long-poll answer as bytes. The polls waiting on a table are woken
- * together and most were at the same revision: the first builds the answer
- * and the others send the same bytes (events are never changed, so the
- * first and last event name the list), not a copy each: 2,000 polls
- * woken by a 1 MB write held 2 GB of copies.
- */
-let lastPoll: { revision: number; first: StreamEvent | undefined; last: StreamEvent | undefined; count: number; end: string; bytes: Buffer } | undefined
+const sharedAnswers = new SharedBytes()
+
+/** A long-poll answer as bytes, shared by the polls woken together (SharedBytes). */
 function pollAnswer (revision: number, events: readonly StreamEvent[], end: StreamEnd | undefined): Buffer {
-  const first = events[0]
-  const last = events[events.length - 1]
   const ended = end === undefined ? '' : `,"end":${JSON.stringify(end)}`
-  const same = lastPoll !== undefined && lastPoll.revision === revision && lastPoll.first === first && lastPoll.last === last &&
-    lastPoll.count === events.length && lastPoll.end === ended
-  if (!same) {
+  return sharedAnswers.of([revision, events[0], events[events.length - 1], events.length, ended], () => {
     let text = `{"rev":${revision},"events":[`
     for (let i = 0; i < events.length; i++) text += (i === 0 ? '' : ',') + events[i].data
-    const made = { revision, first, last, count: events.length, end: ended, bytes: Buffer.from(`${text}]${ended}}`) }
-    lastPoll = made
-    // The polls woken together answer in this turn: not kept past it (an answer may be megabytes).
-    setImmediate(() => { if (lastPoll === made) lastPoll = undefined })
-  }
-  return lastPoll!.bytes
+    return `${text}]${ended}}`
+  })
 }

@@ -29,7 +29,7 @@ import { WriteBudget } from '../ets/budget.js'
 import { EtsError } from '../ets/errors.js'
 import { type CompiledMatchSpec, compileMatchSpec, matchPatternSpec } from '../ets/match-spec.js'
 import type { EtsObject, SelectContinuation, Table } from '../ets/table.js'
-import { termBytes, termKey, type Term } from '../ets/term.js'
+import { isTermObject, termBytes, termKey, type Term, type TermObject } from '../ets/term.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
 import { EtsObjectSchema, Json, Lookup, withBound, withFastPath } from './schemas.js'
 
@@ -211,8 +211,6 @@ const isJson = (item: unknown): boolean => item !== undefined
 
 /** The members of a batch op that are lists of arguments: objects (insert, insert_new), keys, steps (update_counter), elements (update_element). */
 const LIST_ARGUMENTS = ['objects', 'keys', 'ops', 'elements'] as const
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 const KeyBody = z.strictObject({ key: Json })
 const NoBody = z.object({}).strict().nullish().describe('No arguments')
@@ -446,12 +444,12 @@ const BatchOp = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('update_element'), ...UpdateElementShape }),
 ])
 const Batch = withBound(z.strictObject({ ops: z.array(BatchOp).min(1).max(MAX_BATCH) }).meta({ id: 'Batch' }), body => {
-  const ops = isRecord(body) ? body.ops : undefined
+  const ops = isTermObject(body as Term) ? (body as TermObject).ops : undefined
   // More ops than MAX_BATCH: zod says so before it walks them.
   if (!Array.isArray(ops) || ops.length > MAX_BATCH) return undefined
   let elements = 0
   for (const op of ops) {
-    if (!isRecord(op)) continue
+    if (!isTermObject(op)) continue
     // The list arguments: a key, value or patch that is an array is one term, not a list.
     for (const name of LIST_ARGUMENTS) {
       const member = op[name]
