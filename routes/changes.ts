@@ -179,12 +179,13 @@ function oneByOne (reader: StreamReader): { events: readonly StreamEvent[]; end?
 }
 
 /**
- * Bytes made once for the readers of a table woken together, which write
- * in the turn that wakes them, most at the same revision: the first
- * builds them and the others with the same key (equal part by part) send
- * the same bytes, not a copy each (2,000 long-polls woken by a 1 MB write
- * held 2 GB of copies). Not kept past the turn: they may be megabytes.
- * Events are never changed, so the first and last event name a list.
+ * Bytes made once for the readers of a table woken together (a group a
+ * turn, src/tables/changes.ts wakeGroups), most at the same revision: the
+ * first builds them and the others with the same key (equal part by part)
+ * send the same bytes, not a copy each (2,000 long-polls woken by a 1 MB
+ * write held 2 GB of copies). Kept SHARED_MS at most, past the groups of
+ * a wake: they may be megabytes. Events are never changed, so the first
+ * and last event name a list.
  */
 class SharedBytes {
   private last: { key: readonly unknown[]; bytes: Buffer } | undefined
@@ -194,10 +195,12 @@ class SharedBytes {
     if (last !== undefined && last.key.length === key.length && last.key.every((part, i) => part === key[i])) return last.bytes
     const made = { key, bytes: Buffer.from(build()) }
     this.last = made
-    setImmediate(() => { if (this.last === made) this.last = undefined })
+    setTimeout(() => { if (this.last === made) this.last = undefined }, SHARED_MS).unref()
     return made.bytes
   }
 }
+
+const SHARED_MS = 1000
 
 const sharedFrames = new SharedBytes()
 

@@ -4,7 +4,7 @@
 // many readers are woken no more often than the watch rate allows.
 import t from 'tap'
 import type { Commit } from '../../src/ets/table.js'
-import { ChangeHub, Waiters } from '../../src/tables/changes.js'
+import { ChangeHub, WAKE_BYTES, WAKE_GROUP, Waiters } from '../../src/tables/changes.js'
 
 const INTERVAL = 40
 
@@ -130,4 +130,28 @@ t.test('a_hub_paces_a_tables_readers_by_its_watch_rate', async t => {
   t.ok(revision > wakes.length * 2, `${revision} writes, ${wakes.length} wakes`)
   // A timer may fire a little early (libuv counts from the time its loop turn began).
   t.ok(Math.min(...gaps) >= 40 * 0.75, `wakes ${Math.min(...gaps).toFixed(1)} ms apart at the least, 40 expected`)
+})
+
+t.test('a_wake_of_many_readers_wakes_them_a_group_a_turn_fewer_when_what_came_is_large', async t => {
+  const { waiters, round } = recorded(0, 0)
+  /** The readers woken by each turn of the event loop, after one wake of `readers`. */
+  const turns = async (readers: number, bytes: number): Promise<number[]> => {
+    let woken = 0
+    const waits = Array.from({ length: readers }, () => waiters.wait().then(() => { woken++ }))
+    const counts: number[] = []
+    const counting = (async () => {
+      for (;;) {
+        await new Promise(resolve => setImmediate(resolve))
+        counts.push(woken)
+        if (counts[counts.length - 1] === readers) return
+      }
+    })()
+    waiters.wakeSoon(bytes)
+    await round(0)
+    await Promise.all([...waits, counting])
+    return counts.filter((n, i) => n > 0 && (i === 0 || n !== counts[i - 1]))
+  }
+  t.same(await turns(2 * WAKE_GROUP + 50, 0), [WAKE_GROUP, 2 * WAKE_GROUP, 2 * WAKE_GROUP + 50], 'small events: a group a turn, then the rest')
+  t.same(await turns(10, 3 * WAKE_BYTES), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'events past WAKE_BYTES: one reader a turn')
+  t.same(await turns(10, WAKE_BYTES / 4), [4, 8, 10], 'a quarter of WAKE_BYTES: four a turn')
 })
