@@ -55,7 +55,8 @@ export interface ChildInfo { id: string; pid: Pid | undefined; restart: Restart;
 
 interface Child<T> { spec: Required<Omit<ChildSpec<T>, 'name'>> & { name?: string }; pid: Pid | undefined; restarts: number }
 
-function validFlags (flags: SupervisorFlags): Required<SupervisorFlags> {
+/** The flags with OTP's defaults filled in; bad flags are refused. */
+export function validFlags (flags: SupervisorFlags): Required<SupervisorFlags> {
   const { strategy = 'one_for_one', intensity = 1, period = 5 } = flags
   if (strategy !== 'one_for_one') throw new RuntimeError('bad_flags', `unsupported strategy ${String(strategy)}`)
   if (!Number.isInteger(intensity) || intensity < 0) throw new RuntimeError('bad_flags', 'intensity must be an integer ≥ 0')

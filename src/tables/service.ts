@@ -17,7 +17,7 @@ import { termBytesOver, type Term } from '../ets/term.js'
 import { HeirloomError } from '../errors.js'
 import { CallError } from '../runtime/errors.js'
 import { Node, type ProcessView } from '../runtime/node.js'
-import { type ChildInfo, supervisor, type SupervisorFlags } from '../runtime/supervisor.js'
+import { type ChildInfo, supervisor, type SupervisorFlags, validFlags } from '../runtime/supervisor.js'
 import { type Clock, Crash, type Pid, systemClock } from '../runtime/types.js'
 import { Catalog, type TableRecord } from './catalog.js'
 import { manager, type ManagerRequest, type Step, type TableEvents } from './manager.js'
@@ -105,9 +105,9 @@ export class TableService {
   static async start (options: ServiceOptions): Promise<TableService> {
     const catalog = options.catalog ?? await Catalog.open(options.dataDir, { repair: options.repair, report: options.storage?.report ?? reportOnStderr })
     const service = new TableService(new Node<Table>(options.clock ?? systemClock), catalog, options)
-    const { maxTables, afterStep, restartIntensity } = options
-    const root = supervisor<Table>(restartIntensity?.root ?? RESTART_INTENSITY.root, [
-      { id: TABLE_SUP, name: TABLE_SUP, start: supervisor(restartIntensity?.tableSup ?? RESTART_INTENSITY.tableSup), trapExit: true, shutdown: 30_000 },
+    const { maxTables, afterStep } = options
+    const root = supervisor<Table>(service.supervisors[ROOT], [
+      { id: TABLE_SUP, name: TABLE_SUP, start: supervisor(service.supervisors[TABLE_SUP]), trapExit: true, shutdown: 30_000 },
       { id: MANAGER, name: MANAGER, start: manager({ catalog, maxTables, afterStep, storage: service.storage, events: service.tableEvents(), leaving: service.leaving }) },
     ])
     try {
@@ -119,6 +119,12 @@ export class TableService {
       throw error
     }
     return service
+  }
+
+  /** The restart intensity of each supervisor, by its registered name. */
+  get supervisors (): Record<typeof ROOT | typeof TABLE_SUP, Required<SupervisorFlags>> {
+    const { restartIntensity } = this.options
+    return { [ROOT]: validFlags(restartIntensity?.root ?? RESTART_INTENSITY.root), [TABLE_SUP]: validFlags(restartIntensity?.tableSup ?? RESTART_INTENSITY.tableSup) }
   }
 
   /** Whether the tree is up: the root is alive and the manager answers that the node matches the catalog. */

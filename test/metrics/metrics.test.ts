@@ -1,5 +1,7 @@
 /** GET /metrics: Prometheus text that parses, follows the naming conventions, and counts real crashes. */
+import { Registry } from 'prom-client'
 import t from 'tap'
+import { exposition, TABLES_PER_TURN } from '../../src/metrics.js'
 import { until } from '../http/client.js'
 import { listen } from '../helpers.js'
 import { type Family, parseExposition, valueOf } from './exposition.js'
@@ -130,4 +132,34 @@ t.test('metrics_need_the_token_when_one_is_set', async t => {
   const { url } = await listen(t, { token: 'tok' })
   t.equal((await fetch(`${url}/metrics`)).status, 401)
   t.ok((await scrape(url, 'tok')).has('heirloom_http_requests_total'))
+})
+
+t.test('a_scrape_formats_at_most_TABLES_PER_TURN_tables_a_turn (a scrape of 10,000 tables held the event loop 80 ms)', async t => {
+  const tables = Array.from({ length: 2 * TABLES_PER_TURN + 1 }, (_, i) => `t${i}`)
+  // A turn counter: each turn of the event loop's check phase adds one, before the scrape's next part.
+  let turn = 0
+  let ticking = true
+  const tick = (): void => {
+    turn++
+    if (ticking) setImmediate(tick)
+  }
+  setImmediate(tick)
+  const perTurn = new Map<number, number>()
+  const values = (table: string): number[] => {
+    perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1)
+    return [Number(table.slice(1)), 0]
+  }
+  let text = ''
+  const families = [
+    { name: 'x_total', help: 'per table and side', type: 'counter' as const, tables, labels: ['side="a"', 'side="b"'], values },
+    { name: 'y', help: 'per table', type: 'gauge' as const, tables: tables.slice(0, 3), values: (table: string) => [table.length] },
+  ]
+  for await (const part of exposition(new Registry(), families)) text += part
+  ticking = false
+  t.same([...perTurn.values()], [TABLES_PER_TURN, TABLES_PER_TURN, 1], 'the tables of x_total, a turn at a time')
+  const parsed = parseExposition(text)
+  t.equal(parsed.get('x_total')?.samples.length, 2 * tables.length, 'every series, once')
+  t.equal(valueOf(parsed, 'x_total', { table: 't2000', side: 'a' }), 2000)
+  t.equal(valueOf(parsed, 'x_total', { table: 't2000', side: 'b' }), 0)
+  t.same(parsed.get('y')?.samples.map(s => s.value), [2, 2, 2])
 })
