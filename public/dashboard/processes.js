@@ -1,9 +1,9 @@
 // The supervision tree, live: redrawn on every lifecycle event, with a
 // crash button per crashable process when the server runs with --faults,
 // and the timeline of crashes, restarts and transfers beside it.
-import { html, useEffect, useRef, useState } from './vendor/preact-htm.js'
+import { html, useEffect, useState } from './vendor/preact-htm.js'
 import { api, Problem, stream } from './api.js'
-import { attempt, count, LiveBadge, Message, refreshed, refreshFailed, time } from './common.js'
+import { attempt, count, LiveBadge, Message, refreshed, refreshFailed, time, useReload } from './common.js'
 
 const TIMELINE_LENGTH = 200
 
@@ -77,9 +77,7 @@ export function ProcessesView () {
   const [events, setEvents] = useState([])
   const [live, setLive] = useState('connecting')
   const [message, setMessage] = useState(null)
-  const pending = useRef(undefined)
-
-  const load = async () => {
+  const load = useReload(async () => {
     try {
       const [processes, tables] = await Promise.all([api('GET', '/processes'), api('GET', '/tables')])
       setTree(processes)
@@ -88,12 +86,7 @@ export function ProcessesView () {
     } catch (error) {
       setMessage(refreshFailed(error))
     }
-  }
-  // Lifecycle events come in bursts (a crash is exit, transfer, restart, start, transfer): one redraw per burst.
-  const loadSoon = () => {
-    clearTimeout(pending.current)
-    pending.current = setTimeout(load, 50)
-  }
+  })
 
   useEffect(() => {
     const stop = new AbortController()
@@ -105,15 +98,15 @@ export function ProcessesView () {
       signal: stop.signal,
       onState: setLive,
       // Fewer events kept than asked for (or a restarted server): redraw, and go on from the oldest kept.
-      onCompacted: problem => { loadSoon(); return problem.oldest },
+      onCompacted: problem => { load(); return problem.oldest },
       onEvent: ({ event, data }) => {
         // Only lifecycle events go on the timeline: an idle stream's `progress` has no type.
         if (event === 'overflow' || event === 'progress' || typeof data?.type !== 'string') return
         setEvents(list => [data, ...list].slice(0, TIMELINE_LENGTH))
-        loadSoon()
+        load()
       },
     })
-    return () => { stop.abort(); clearTimeout(pending.current) }
+    return () => stop.abort()
   }, [])
 
   const crash = (target, title) => attempt(setMessage, () => api('POST', '/faults/crash', target), r => `Crashed ${title} (${r.crashed.join(', ')})`)

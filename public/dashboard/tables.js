@@ -2,7 +2,7 @@
 // create and drop. Refreshed on lifecycle events, and every 2 s for sizes.
 import { html, useEffect, useState } from './vendor/preact-htm.js'
 import { api, tablePath } from './api.js'
-import { attempt, bytes, count, LiveBadge, Message, refreshed, refreshFailed, useLifecycle } from './common.js'
+import { attempt, bytes, count, LiveBadge, Message, refreshed, refreshFailed, useLifecycle, useReload } from './common.js'
 
 const COLUMNS = [
   { id: 'name', label: 'Name' },
@@ -57,7 +57,7 @@ export function TablesView () {
   const [filter, setFilter] = useState('')
   const [sort, setSort] = useState({ column: 'name', descending: false })
   const [message, setMessage] = useState(null)
-  const load = () => api('GET', '/tables').then(answer => { setTables(answer.tables); setMessage(refreshed) }, error => setMessage(refreshFailed(error)))
+  const load = useReload(() => api('GET', '/tables').then(answer => { setTables(answer.tables); setMessage(refreshed) }, error => setMessage(refreshFailed(error))))
   useEffect(() => {
     load()
     const timer = setInterval(load, REFRESH_MS)

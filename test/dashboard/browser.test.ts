@@ -260,6 +260,28 @@ if (!existsSync(CHROMIUM)) {
     t.match(await text(page, '.badge'), /live/, 'still live')
   })
 
+  t.test('tables and processes: 300 tables created in a burst reload each list a few times, not once per event', async t => {
+    // Each table created is a few lifecycle events; a page reloading its list on each
+    // kept a server of 10,000 tables busy with nothing else. A reload starts at most
+    // every 250 ms (useReload), besides the tables view's refresh every 2 s.
+    const { app, url } = await listen(t)
+    for (const [view, listed, last] of [['', '/v1/tables', '#tables tr[data-table="a299"]'], ['#/processes', '/v1/processes', 'li[data-process="table_handler:b299"]']]) {
+      const prefix = view === '' ? 'a' : 'b'
+      const page = await open(t)
+      await page.goto(`${url}/dashboard/${view}`)
+      await waitText(page, '.badge', /live/)
+      let lists = 0
+      page.on('request', request => { if (request.method() === 'GET' && new URL(request.url()).pathname === listed) lists++ })
+      const started = performance.now()
+      for (let i = 0; i < 300; i++) await app.tables.create(`${prefix}${i}`, 'set')
+      await page.waitForSelector(last)
+      const elapsed = performance.now() - started
+      const most = 2 + Math.ceil(elapsed / 250) + Math.ceil(elapsed / 2000)
+      t.ok(lists <= most, `${listed}: ${lists} reloads in ${Math.round(elapsed)} ms (at most ${most}), for 300 tables`)
+      await page.close()
+    }
+  })
+
   t.test('tables: an error of a refresh goes away once a later refresh succeeds', async t => {
     const dataDir = await tempDir(t)
     const { app, url } = await listen(t, { dataDir })
