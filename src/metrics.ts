@@ -91,12 +91,17 @@ export function createMetrics (service: TableService): {
     exits.saw(event)
   })
 
+  /** A table's reads and writes; none once it is dropped (a scrape runs over several turns, and another may forget it meanwhile). */
+  const operationCounts = (table: string): number[] => {
+    const counts = tableOps.get(table)
+    return counts === undefined ? [] : [counts.read, counts.write]
+  }
   /** The per-table families, of the tables there are now. */
   const tables = (): PerTableFamily[] => {
     const names = service.catalog.all().map(({ name }) => name)
     for (const table of tableOps.keys()) if (service.catalog.get(table) === undefined) tableOps.delete(table)
     return [
-      { name: 'heirloom_table_operations_total', help: 'Acknowledged reads and writes per table', type: 'counter', tables: [...tableOps.keys()], labels: ['access="read"', 'access="write"'], values: table => [tableOps.get(table)!.read, tableOps.get(table)!.write] },
+      { name: 'heirloom_table_operations_total', help: 'Acknowledged reads and writes per table', type: 'counter', tables: [...tableOps.keys()], labels: ['access="read"', 'access="write"'], values: operationCounts },
       { name: 'heirloom_table_objects', help: 'Objects in the table', type: 'gauge', tables: names, values: table => [node.tables.get(table)?.table.size ?? 0] },
       { name: 'heirloom_table_memory_bytes', help: 'Estimated bytes the table holds', type: 'gauge', tables: names, values: table => [node.tables.get(table)?.table.memory ?? 0] },
       { name: 'heirloom_table_queued_writes', help: 'Writes waiting in the table handler\'s mailbox', type: 'gauge', tables: names, values: table => [node.queueLength(handlerName(table))] },

@@ -153,6 +153,8 @@ t.test('a_scrape_formats_at_most_TABLES_PER_TURN_tables_a_turn (a scrape of 10,0
   const families = [
     { name: 'x_total', help: 'per table and side', type: 'counter' as const, tables, labels: ['side="a"', 'side="b"'], values },
     { name: 'y', help: 'per table', type: 'gauge' as const, tables: tables.slice(0, 3), values: (table: string) => [table.length] },
+    // A table gone while the scrape ran (dropped, and forgotten by another scrape): no series, no error.
+    { name: 'z', help: 'per table', type: 'gauge' as const, tables: ['t0', 'gone'], values: (table: string) => table === 'gone' ? [] : [1] },
   ]
   for await (const part of exposition(new Registry(), families)) text += part
   ticking = false
@@ -162,4 +164,5 @@ t.test('a_scrape_formats_at_most_TABLES_PER_TURN_tables_a_turn (a scrape of 10,0
   t.equal(valueOf(parsed, 'x_total', { table: 't2000', side: 'a' }), 2000)
   t.equal(valueOf(parsed, 'x_total', { table: 't2000', side: 'b' }), 0)
   t.same(parsed.get('y')?.samples.map(s => s.value), [2, 2, 2])
+  t.same(parsed.get('z')?.samples.map(s => s.labels.table), ['t0'])
 })
