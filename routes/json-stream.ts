@@ -19,11 +19,11 @@ export const CHUNK_CHARS = 16 * 1024
  * piece, else as it is (serialised by the route's serializer).
  * O(min(size, CHUNK_CHARS)) before anything is sent.
  */
-export function sendJson (reply: FastifyReply, answer: unknown): unknown {
+export function sendJson<T> (reply: FastifyReply, answer: T): T {
   if (charsUpTo(answer, CHUNK_CHARS) <= CHUNK_CHARS) return answer
-  // A stream, not the 200 schema's object: the reply's type knows only the latter.
-  // eslint-disable-next-line no-restricted-syntax -- a stream is sent, and its reply returned (routes/reply.ts)
-  return reply.type('application/json; charset=utf-8').send(Readable.from(turnByTurn(jsonChunks(answer))) as never)
+  // A stream, not the 200 schema's object: the reply's type knows only the latter. The reply sent
+  // is returned (a stream's exception, routes/reply.ts), typed as the answer it streams.
+  return reply.type('application/json; charset=utf-8').send(Readable.from(turnByTurn(jsonChunks(answer))) as never) as T
 }
 
 /**

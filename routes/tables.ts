@@ -1,6 +1,7 @@
 /** Tables: create, list, inspect, drop. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { sendJson } from './json-stream.js'
 import { problemResponses } from './problem.js'
 import { noContent } from './reply.js'
 import { DurabilitySchema, TableInfoSchema as TableInfo, TableName, TableTypeSchema } from '../src/tables/schemas.js'
@@ -34,7 +35,8 @@ export const tableRoutes: FastifyPluginAsyncZod = async app => {
       tags: ['tables'],
       response: { 200: z.object({ tables: z.array(TableInfo) }) },
     },
-  }, async () => ({ tables: await app.tables.list() }))
+  // 10,000 tables answer 2.4 MB: streamed a piece a turn (sendJson).
+  }, async (_request, reply) => sendJson(reply, { tables: await app.tables.list() }))
 
   app.get('/tables/:table', {
     schema: {

@@ -29,7 +29,7 @@ import { isCrash, LastExit, type ProcessKind, processKind } from './logs.js'
 import type { NodeEvent } from './runtime/types.js'
 import { handlerName, TABLE_SUP } from './tables/names.js'
 import { operations } from './tables/operations.js'
-import type { TableService } from './tables/service.js'
+import { TABLES_PER_TURN, type TableService } from './tables/service.js'
 
 const KINDS: ProcessKind[] = ['handler', 'manager', 'table_sup', 'root']
 
@@ -206,9 +206,6 @@ interface PerTableFamily {
   labels?: readonly string[]
   values: (table: string) => readonly number[]
 }
-
-/** Tables whose series one turn of the event loop formats. */
-export const TABLES_PER_TURN = 1000
 
 /**
  * The exposition text, in parts: prom-client's registry (bounded: routes,

@@ -47,7 +47,7 @@ t.test('a_record_that_does_not_decode_is_named_its_table_answers_503_the_others_
   await t.rejects(service.write('bad', 'insert', { key: 4, value: 'four' }), { code: 'storage_unavailable' })
   t.same(await valuesOf(service, 'good', 2), ['two'], 'the other table is served')
   t.equal(await service.ready(), true, 'a damaged table does not hold the others back')
-  t.match(JSON.stringify(service.processes()), /"state":"damaged"/)
+  t.match(JSON.stringify((await service.processes())), /"state":"damaged"/)
   await service.stop()
 
   const repaired = await durableService(t, dataDir, { repair: true })

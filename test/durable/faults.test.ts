@@ -59,7 +59,7 @@ t.test('a_failed_disk_write_is_undone_in_memory_answered_503_and_the_table_stays
   t.equal((await service.info('d')).revision, 2, 'the revision of the disk')
   t.equal(service.node.tables.get('d')!.table.revision, 2, 'memory too: the next write is revision 3')
   t.equal(await service.ready(), false, 'not ready while the fault is outstanding')
-  const view = JSON.stringify(service.processes())
+  const view = JSON.stringify((await service.processes()))
   t.match(view, /No space left on device/, '/v1/processes shows the fault')
   t.match(reports.join('\n'), /table d: a disk write failed \(IO error: No space left on device\); 4 writes undone/)
   t.equal(await codeOf(service.write('d', 'insert', { key: 'c', value: 1 })), 'storage_unavailable', 'still failing: refused again, no crash')

@@ -1,7 +1,8 @@
 /** GET /metrics: Prometheus text that parses, follows the naming conventions, and counts real crashes. */
 import { Registry } from 'prom-client'
 import t from 'tap'
-import { exposition, TABLES_PER_TURN } from '../../src/metrics.js'
+import { exposition } from '../../src/metrics.js'
+import { TABLES_PER_TURN } from '../../src/tables/service.js'
 import { until } from '../http/client.js'
 import { listen } from '../helpers.js'
 import { type Family, parseExposition, valueOf } from './exposition.js'
