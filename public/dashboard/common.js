@@ -57,7 +57,8 @@ export function useReload (load) {
       s.running = true
       s.again = false
       s.started = performance.now()
-      Promise.resolve(latest.current()).finally(() => {
+      // A load that throws must not leave it running for ever: its errors are its own to show.
+      Promise.resolve().then(() => latest.current()).catch(() => undefined).finally(() => {
         s.took = performance.now() - s.started
         s.running = false
         if (s.again) ask()
