@@ -32,8 +32,14 @@ const FRAMES_PER_WRITE = 64 * 1024
  * refuses with 400.
  */
 const plainNumber = (value: unknown): unknown => typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value
-/** A number of the query string: text is told what is wanted, a number out of range its bound (zod's message). */
-const queryNumber = (what: string): z.ZodNumber => z.number({ error: issue => issue.code === 'invalid_type' ? `${what}, written as digits` : undefined })
+/**
+ * A number of the query string: text is told what is wanted, a fraction
+ * where a whole number is wanted that it must be whole (zod reports both
+ * as invalid_type), a number out of range its bound (zod's message).
+ */
+const queryNumber = (what: string): z.ZodNumber => z.number({
+  error: issue => issue.code !== 'invalid_type' ? undefined : typeof issue.input === 'number' ? `${what}: a whole number` : `${what}, written as digits`,
+})
 
 const Query = z.object({
   since: z.preprocess(plainNumber, queryNumber('a revision').int().min(0)).optional()

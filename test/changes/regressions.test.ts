@@ -314,6 +314,8 @@ t.test('bad_since_wait_limit_or_last_event_id_is_400_and_changes_nothing', async
       t.notMatch(answer.body.detail, /written as digits/, `${path}?${query} is digits`)
     }
     t.match((await call(url, 'GET', `${path}?wait=soon`)).body.detail, /wait: seconds, written as digits/, 'text is told what is wanted')
+    t.match((await call(url, 'GET', `${path}?since=1.5`)).body.detail, /since: a revision: a whole number/, 'a fraction is told a whole number is wanted')
+    t.match((await call(url, 'GET', `${path}?limit=2.5`)).body.detail, /limit: a count: a whole number/)
     for (const id of ['garbage', '1x', '-1', '1.5', '12345678901234567']) {
       for (const accept of ['application/json', 'text/event-stream']) {
         const res = await fetch(url + path, { headers: { accept, 'last-event-id': id } })
