@@ -22,16 +22,33 @@ export class BagHashes {
 
   /** Whether the bucket holds a value equal to `value`. O(|value|) past BAG_HASHES_MIN values (O(N) the first time), else O(N·|value|). */
   holds (bucket: Bucket, value: Term): boolean {
-    const { values } = bucket
-    if (values.length < BAG_HASHES_MIN) return values.some(v => termEquals(v, value))
+    const map = this.mapOf(bucket)
+    if (map === undefined) return bucket.values.some(v => termEquals(v, value))
+    return map.get(this.hash(value))?.some(v => termEquals(v, value)) === true
+  }
+
+  /**
+   * The bucket's values equal to `value`, found by hash (the terms
+   * themselves: a delete keeps the others by identity); undefined below
+   * BAG_HASHES_MIN values, where the caller compares them one by one.
+   * O(|value|) (O(N) the first time).
+   */
+  equalTo (bucket: Bucket, value: Term): ReadonlySet<Term> | undefined {
+    const map = this.mapOf(bucket)
+    if (map === undefined) return undefined
+    return new Set(map.get(this.hash(value))?.filter(v => termEquals(v, value)))
+  }
+
+  /** The bucket's map, made if it has none yet; none below BAG_HASHES_MIN values. */
+  private mapOf (bucket: Bucket): Map<number, Term[]> | undefined {
+    if (bucket.values.length < BAG_HASHES_MIN) return undefined
     let map = this.maps.get(bucket)
     if (map === undefined) {
       map = new Map()
-      for (const v of values) add(map, hashOf(v), v)
+      for (const v of bucket.values) add(map, hashOf(v), v)
       this.maps.set(bucket, map)
     }
-    const hash = this.hash(value)
-    return map.get(hash)?.some(v => termEquals(v, value)) === true
+    return map
   }
 
   /** After `value` was appended to the bucket's values. O(1) after `holds` of it, else O(|value|). */

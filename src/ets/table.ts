@@ -260,11 +260,17 @@ export class Table {
 
   /** Deletes the object equal to this one; every copy in a duplicate_bag. O(k·|object|) after the lookup. */
   deleteObject (object: EtsObject): void {
-    checkObject(object)
+    const bytes = checkObject(object)
     const bucket = this.index.get(object.key)
     if (bucket === undefined) return
-    const kept = bucket.values.filter(value => !termEquals(value, object.value))
-    if (kept.length !== bucket.values.length) this.setValues(bucket, kept, UNBOUNDED, object.value)
+    // A bag's key of many values finds the equal ones by hash; the others are compared one by one.
+    const equal = this.bagHashes?.equalTo(bucket, object.value)
+    const kept = equal === undefined
+      ? bucket.values.filter(value => !termEquals(value, object.value))
+      : equal.size === 0 ? bucket.values : bucket.values.filter(value => !equal.has(value))
+    const gone = bucket.values.length - kept.length
+    // Each value gone is equal to the object's, and so are their sizes: the kept ones are not measured again.
+    if (gone > 0) this.setValues(bucket, kept, UNBOUNDED, object.value, bucket.bytes - gone * bytes)
   }
 
   /** Empties the table. O(n) (walks in progress are told their buckets are gone). */
@@ -708,11 +714,12 @@ export class Table {
   /**
    * Replaces a bucket's values, keeping size and memory right; an emptied
    * bucket leaves the index. `removed`: the new values are the old without
-   * those equal to it (a bag keeps its hashes, less its).
+   * those equal to it (a bag keeps its hashes, less its). `known`: the new
+   * values' bytes, when the caller has them (else each is measured).
    */
-  private setValues (bucket: Bucket, values: Term[], budget: WriteBudget = UNBOUNDED, removed?: Term): void {
-    let bytes = 0 // summed first: objectBytes or the budget may refuse, and then nothing must have changed
-    for (const value of values) bytes += objectBytes(bucket.key, value, budget)
+  private setValues (bucket: Bucket, values: Term[], budget: WriteBudget = UNBOUNDED, removed?: Term, known?: number): void {
+    let bytes = known ?? 0 // summed first: objectBytes or the budget may refuse, and then nothing must have changed
+    if (known === undefined) for (const value of values) bytes += objectBytes(bucket.key, value, budget)
     budget.grow(bytes - bucket.bytes)
     this.bytes += bytes - bucket.bytes
     this.objectCount += values.length - bucket.values.length

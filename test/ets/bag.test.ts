@@ -108,15 +108,20 @@ t.test('filling_one_bag_key_costs_about_the_same_per_value_as_it_grows', async t
   const held = performance.now() - started
   t.equal(table.size, 20_000)
   // A delete of one value keeps the hashes of the others: the next insert does not hash the key's 20,000 values again.
+  let deleting = 0
   started = performance.now()
   for (let i = 0; i < 100; i++) {
+    const deleted = performance.now()
     table.deleteObject({ key: 'k', value: [...Array(36).fill(0), i] })
+    deleting += performance.now() - deleted
     table.insert([{ key: 'k', value: [...Array(36).fill(0), i] }])
   }
   const alternating = performance.now() - started
   t.equal(table.size, 20_000)
-  t.comment(`5,000 values held: ${held.toFixed(0)} ms; 100 deletes each followed by an insert: ${alternating.toFixed(0)} ms`)
+  t.comment(`5,000 values held: ${held.toFixed(0)} ms; 100 deletes each followed by an insert: ${alternating.toFixed(0)} ms, the deletes ${deleting.toFixed(0)} ms`)
   t.ok(held < 3 * times[0] + 50, `5,000 values held, inserted again in ${held.toFixed(0)} ms`)
-  // Each delete still walks the key's values (as ETS's does); the inserts after them cost no more than that.
-  t.ok(alternating < 2000, `100 deletes and inserts in ${alternating.toFixed(0)} ms`)
+  // A delete finds the equal values by hash, and measures none of the 20,000 it keeps (which cost 7 ms a delete,
+  // 700 ms for the 100 beside 17 ms for the first 5,000 values; now 50–90 ms). The inserts after them cost no more.
+  t.ok(deleting < 10 * times[0] + 100, `100 deletes of one value among 20,000 in ${deleting.toFixed(0)} ms`)
+  t.ok(alternating < 2 * deleting + times[0] + 50, `100 deletes and inserts in ${alternating.toFixed(0)} ms`)
 })
